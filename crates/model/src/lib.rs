@@ -1,0 +1,24 @@
+//! Shared vocabulary of hangar.
+//!
+//! This crate holds the small set of types that every other hangar crate agrees on:
+//!
+//! - [`Cloud`]: the Microsoft cloud a tenant lives in, with the table of hosts and scopes
+//!   (see [`cloud`]);
+//! - [`Kind`]: the resource kinds hangar manages;
+//! - [`well_known`]: identifiers fixed by Microsoft (the Intune Provisioning Client app id,
+//!   Device Preparation template and setting ids);
+//! - [`live`]: [`LiveState`], the snapshot of a tenant that `hangar-graph` reads and
+//!   `hangar-plan` diffs against.
+//!
+//! It does no IO, knows nothing about YAML or HTTP, and depends only on serde.
+#![warn(missing_docs)]
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod cloud;
+pub mod kind;
+pub mod live;
+pub mod well_known;
+
+pub use cloud::Cloud;
+pub use kind::Kind;
+pub use live::{LiveDevice, LiveObject, LiveState};

@@ -1,0 +1,93 @@
+//! The `hangar` command line: argument parsing, output and exit codes.
+//!
+//! This binary is thin on purpose. Every command lives in `commands/<verb>.rs` with an `Args`
+//! struct (clap) and an `exec` function that calls into the library crates and prints. Only this
+//! binary writes to stdout or stderr, chooses exit codes, or renders diagnostics (miette).
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod commands;
+mod exit;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::exit::Exit;
+use crate::output::ColorChoice;
+
+/// Windows Autopilot and Intune enrollment configuration as code.
+///
+/// Describe Autopilot in YAML, `validate` it offline, `plan` it against a tenant, `apply` it
+/// safely, and check for `drift` on a schedule. Works in Commercial, GCC, GCC High and DoD.
+#[derive(Debug, Parser)]
+#[command(name = "hangar", version, about, long_about, propagate_version = true)]
+struct Cli {
+    /// More output on stderr: `-v` for requests and decisions, `-vv` for everything.
+    /// `RUST_LOG` overrides it.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+
+    /// When to colour output. `NO_COLOR` in the environment means never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    color: ColorChoice,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check a configuration directory offline against the rules of the domain.
+    Validate(commands::validate::Args),
+    /// Show where each device or group tag lands: groups, profile, ESP and device name.
+    Explain(commands::explain::Args),
+    /// Write the JSON Schemas of the YAML kinds (for editors).
+    Schema(commands::schema::Args),
+    /// Run a Graph-compatible tenant simulator over a state file.
+    Sim(commands::sim::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    output::init(cli.color);
+    init_tracing(cli.verbose);
+
+    let result = match cli.command {
+        Command::Validate(args) => commands::validate::exec(args),
+        Command::Explain(args) => commands::explain::exec(args),
+        Command::Schema(args) => commands::schema::exec(args),
+        Command::Sim(args) => commands::sim::exec(args),
+    };
+    exit::finish(result)
+}
+
+/// Logs go to stderr. `-v` shows hangar's info-level events (one line per Graph request),
+/// `-vv` debug; `RUST_LOG` takes precedence when set.
+fn init_tracing(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+
+    let default = match verbose {
+        0 => "warn",
+        1 => "warn,hangar=info,hangar_graph=info,hangar_apply=info,hangar_plan=info,hangar_sim=info",
+        _ => "info,hangar=debug,hangar_graph=debug,hangar_apply=debug,hangar_plan=debug,hangar_sim=debug",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(output::stderr_color())
+        .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}
