@@ -45,8 +45,26 @@ fn is_fancy_quote(c: char) -> bool {
     )
 }
 
+/// Added to errors that follow a string ending in `\"`.
+pub(crate) const BACKSLASH_HELP: &str =
+    "a backslash does not escape a double quote in a rule; write `` `\" `` (backtick, quote) instead";
+
 pub(crate) fn tokenize(text: &str) -> Result<Vec<Token<'_>>, RuleError> {
     let mut tokens = Vec::new();
+    tokenize_into(text, &mut tokens).map_err(|error| {
+        let after_backslash = tokens
+            .iter()
+            .any(|t| t.backslash_before_close && matches!(t.tok, Tok::Str(_)));
+        if after_backslash && error.help.is_none() {
+            error.with_help(BACKSLASH_HELP)
+        } else {
+            error
+        }
+    })?;
+    Ok(tokens)
+}
+
+fn tokenize_into<'a>(text: &'a str, tokens: &mut Vec<Token<'a>>) -> Result<(), RuleError> {
     let mut chars = text.char_indices().peekable();
     while let Some(&(start, c)) = chars.peek() {
         if c.is_whitespace() {
@@ -171,7 +189,7 @@ pub(crate) fn tokenize(text: &str) -> Result<Vec<Token<'_>>, RuleError> {
         len: 0,
         backslash_before_close: false,
     });
-    Ok(tokens)
+    Ok(())
 }
 
 /// Reads the double-quoted string that starts at byte `start`.

@@ -3,7 +3,7 @@
 use crate::ast::{Comparison, Node, OPERATORS, Op, Quantifier, Span, Subject, Test, Value};
 use crate::error::{RuleError, line_column};
 use crate::eval::{Folded, Matcher};
-use crate::lexer::{Tok, Token, tokenize};
+use crate::lexer::{BACKSLASH_HELP, Tok, Token, tokenize};
 use crate::property::{Lookup, Property, PropertyKind};
 
 /// Entra refuses rule bodies longer than this many characters.
@@ -171,13 +171,11 @@ impl<'a> Parser<'a> {
             }
             _ => {}
         }
-        if self
-            .previous()
-            .is_some_and(|t| t.backslash_before_close && matches!(t.tok, Tok::Str(_)))
+        if self.tokens[..self.pos.min(self.tokens.len())]
+            .iter()
+            .any(|t| t.backslash_before_close && matches!(t.tok, Tok::Str(_)))
         {
-            error = error.with_help(
-                "a backslash does not escape a double quote in a rule; write `` `\" `` (backtick, quote) instead",
-            );
+            error = error.with_help(BACKSLASH_HELP);
         }
         error
     }

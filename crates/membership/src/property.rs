@@ -100,7 +100,7 @@ const REFUSED: [(&str, &str); 2] = [
     ),
     (
         "organizationalUnit",
-        "Entra no longer recognises `organizationalUnit` in rules, so no device would ever match; \
+        "`organizationalUnit` is no longer recognised by Entra, so no device would ever match; \
          use another device property",
     ),
 ];
