@@ -52,7 +52,7 @@ impl Folded {
 }
 
 impl Node {
-    pub(crate) fn matches(&self, device: &impl DeviceAttributes) -> bool {
+    pub(crate) fn matches(&self, device: &(impl DeviceAttributes + ?Sized)) -> bool {
         match self {
             Node::And(nodes) => nodes.iter().all(|n| n.matches(device)),
             Node::Or(nodes) => nodes.iter().any(|n| n.matches(device)),

@@ -127,7 +127,9 @@ pub const ORDER_ID_PREFIX: &str = "[OrderID]:";
 
 /// A parsed, type-checked dynamic membership rule, ready to evaluate.
 ///
-/// Equality is structural; see the crate docs.
+/// Equality is structural; see the crate docs. To key a map by rule, use
+/// [`canonical`](Self::canonical) text, which is equal exactly when rules are. A `Rule` is
+/// `Send + Sync`, so routing may share one across threads.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rule {
     root: Node,
@@ -171,7 +173,7 @@ fn order_id_tag(literal: &str) -> Option<&str> {
 impl Rule {
     /// Whether the device satisfies the rule. Allocation-free; see the crate docs for the case
     /// and null rules.
-    pub fn matches(&self, device: &impl DeviceAttributes) -> bool {
+    pub fn matches(&self, device: &(impl DeviceAttributes + ?Sized)) -> bool {
         self.root.matches(device)
     }
 

@@ -724,3 +724,24 @@ fn known_devices_route_like_registered_autopilot_devices() {
     let kiosk = KnownDevice::new("5CG3").with_property("enrollmentProfileName", "Kiosk");
     assert!(rule(r#"device.enrollmentProfileName -eq "kiosk""#).matches(&kiosk));
 }
+
+// ---------------------------------------------------------------- API shape
+
+#[test]
+fn rules_are_shareable_and_work_with_trait_objects() {
+    fn shareable<T: Send + Sync + Clone>() {}
+    shareable::<Rule>();
+    let d: &dyn DeviceAttributes = &KnownDevice::new("S").with_group_tag("A");
+    assert!(rule(&group_tag_rule("A")).matches(d));
+}
+
+#[test]
+fn canonical_text_is_equal_exactly_when_rules_are() {
+    let a = rule(r#"device.devicePhysicalIDs -any _ -eq "[OrderID]:A""#);
+    let b = rule(&group_tag_rule("A"));
+    let c = rule(&group_tag_rule("a"));
+    assert_eq!(a, b);
+    assert_eq!(a.canonical(), b.canonical());
+    assert_ne!(a, c);
+    assert_ne!(a.canonical(), c.canonical());
+}
