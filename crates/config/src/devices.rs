@@ -1,0 +1,545 @@
+//! Devices CSVs: the Get-WindowsAutopilotInfo format, read as a stream.
+//!
+//! Columns (matched ignoring case, spaces, `_` and `-`): `Device Serial Number`,
+//! `Windows Product ID`, `Hardware Hash`, and optionally `Group Tag` and `Assigned User`.
+//! A UTF-8 byte order mark, quoting and CRLF line ends are accepted.
+//!
+//! Hardware hashes are about 4 KB of base64 each, so a 100,000-row CSV is about 400 MB. They are
+//! validated while streaming and never kept: each [`Device`] records where its hash is
+//! ([`HashLocation`]) and [`read_hash`] reads one back when `apply` imports the device.
+//! A CSV may be at most [`crate::Limits::max_csv_bytes`] (256 MiB by default).
+
+use std::collections::HashMap;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+
+use crate::diagnostic::Diagnostic;
+use crate::load::display_name;
+use crate::model::{AutopilotDevices, Device, DeviceListId, HashLocation};
+use crate::rules;
+use crate::span::{FileId, SourceKind, SourceMap, Span};
+use crate::{Error, Limits};
+
+/// At most this many diagnostics per CSV file; a garbage file should not print a million.
+const MAX_DIAGNOSTICS_PER_FILE: usize = 50;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Column {
+    Serial,
+    ProductId,
+    Hash,
+    GroupTag,
+    User,
+}
+
+fn column_of(header: &[u8]) -> Option<Column> {
+    let normalized: String = String::from_utf8_lossy(header)
+        .trim_start_matches('\u{feff}')
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '_' | '-' | '\t'))
+        .collect::<String>()
+        .to_ascii_lowercase();
+    match normalized.as_str() {
+        "deviceserialnumber" | "serialnumber" | "serial" => Some(Column::Serial),
+        "windowsproductid" | "productid" | "productkey" => Some(Column::ProductId),
+        "hardwarehash" | "hardwareidentifier" | "hash" => Some(Column::Hash),
+        "grouptag" | "orderid" => Some(Column::GroupTag),
+        "assigneduser" | "assigneduserprincipalname" | "userprincipalname" => Some(Column::User),
+        _ => None,
+    }
+}
+
+/// Reads every devices CSV named by `lists`, appending devices and diagnostics. Serials must be
+/// unique across all lists.
+pub(crate) fn read_all(
+    lists: &[AutopilotDevices],
+    limits: &Limits,
+    sources: &mut SourceMap,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Device> {
+    let mut devices = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (index, list) in lists.iter().enumerate() {
+        let before = devices.len();
+        read_one(
+            DeviceListId(index as u32),
+            list,
+            limits,
+            sources,
+            &mut devices,
+            diagnostics,
+        );
+        // Duplicates, within and across files.
+        let mut kept = before;
+        for at in before..devices.len() {
+            let key = devices[at].serial.to_ascii_uppercase();
+            if let Some(&first) = seen.get(&key) {
+                let (first_device, device) = (&devices[first], &devices[at]);
+                let first_location = sources.location(first_device.span);
+                diagnostics.push(
+                    Diagnostic::new(
+                        &rules::DEVICES_DUPLICATE_SERIAL,
+                        device.span,
+                        format!(
+                            "serial `{}` is listed twice: row {} and {} row {}",
+                            device.serial, device.row, first_location.file, first_device.row
+                        ),
+                    )
+                    .with_label(first_device.span, "first listed here")
+                    .with_help(rules::DEVICES_DUPLICATE_SERIAL.fix),
+                );
+                continue;
+            }
+            seen.insert(key, kept);
+            devices.swap(kept, at);
+            kept += 1;
+        }
+        devices.truncate(kept);
+    }
+    devices
+}
+
+fn read_one(
+    list_id: DeviceListId,
+    list: &AutopilotDevices,
+    limits: &Limits,
+    sources: &mut SourceMap,
+    devices: &mut Vec<Device>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let path = &list.path;
+    let source_span = list.source.span;
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(error) => {
+            diagnostics.push(
+                Diagnostic::new(
+                    &rules::DEVICES_SOURCE,
+                    source_span,
+                    format!("cannot open `{}`: {error}", path.display()),
+                )
+                .with_help(rules::DEVICES_SOURCE.fix),
+            );
+            return;
+        }
+    };
+    let size = file.metadata().map(|metadata| metadata.len()).unwrap_or(0);
+    let file_id = sources.add_unloaded(path.clone(), display_name(path), SourceKind::Csv, Vec::new());
+    if size > limits.max_csv_bytes {
+        diagnostics.push(
+            Diagnostic::new(
+                &rules::FILE_TOO_LARGE,
+                source_span,
+                format!(
+                    "`{}` is {} MiB; a devices CSV may be at most {} MiB",
+                    path.display(),
+                    size / (1024 * 1024),
+                    limits.max_csv_bytes / (1024 * 1024)
+                ),
+            )
+            .with_help(rules::FILE_TOO_LARGE.fix),
+        );
+        return;
+    }
+    let mut reader = CsvStream::new(file.take(limits.max_csv_bytes + 1), file_id, list_id, list);
+    reader.run(devices, diagnostics);
+    if reader.line_starts.len() > 1 {
+        sources.set_line_starts(file_id, std::mem::take(&mut reader.line_starts));
+    }
+    if reader.rows == 0 && reader.fatal.is_none() {
+        diagnostics.push(
+            Diagnostic::new(
+                &rules::DEVICES_EMPTY,
+                source_span,
+                format!("`{}` lists no devices", path.display()),
+            )
+            .with_help(rules::DEVICES_EMPTY.fix),
+        );
+    }
+    // Errors found while streaming point at records; make them point at the exact field now
+    // that the stream is closed (only for the few rows that have a problem).
+    refine_spans(path, diagnostics, file_id);
+}
+
+struct CsvStream<'a, R: Read> {
+    reader: csv::Reader<R>,
+    file: FileId,
+    list_id: DeviceListId,
+    list: &'a AutopilotDevices,
+    line_starts: Vec<u32>,
+    rows: u32,
+    reported: usize,
+    fatal: Option<()>,
+}
+
+impl<'a, R: Read> CsvStream<'a, R> {
+    fn new(input: R, file: FileId, list_id: DeviceListId, list: &'a AutopilotDevices) -> Self {
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(input);
+        CsvStream {
+            reader,
+            file,
+            list_id,
+            list,
+            line_starts: vec![0],
+            rows: 0,
+            reported: 0,
+            fatal: None,
+        }
+    }
+
+    fn note_line(&mut self, line: u64, byte: u64) {
+        // Keep `line_starts[line - 1]` = start of that line; lines inside a multi-line quoted
+        // field repeat the record's start (close enough for a snippet).
+        let line = line as usize;
+        while self.line_starts.len() < line {
+            self.line_starts.push(byte as u32);
+        }
+    }
+
+    fn report(&mut self, diagnostics: &mut Vec<Diagnostic>, diagnostic: Diagnostic) {
+        self.reported += 1;
+        if self.reported <= MAX_DIAGNOSTICS_PER_FILE {
+            diagnostics.push(diagnostic);
+        }
+    }
+
+    fn run(&mut self, devices: &mut Vec<Device>, diagnostics: &mut Vec<Diagnostic>) {
+        let mut record = csv::ByteRecord::new();
+        // Header.
+        let columns = match self.reader.read_byte_record(&mut record) {
+            Ok(true) => {
+                if record
+                    .iter()
+                    .next()
+                    .is_some_and(|first| first.starts_with(b"\xFF\xFE") || first.starts_with(b"\xFE\xFF"))
+                {
+                    self.fatal = Some(());
+                    self.report(
+                        diagnostics,
+                        Diagnostic::new(
+                            &rules::FILE_NOT_UTF8,
+                            Span::point(self.file, 0),
+                            "the CSV is UTF-16, not UTF-8",
+                        )
+                        .with_help(rules::FILE_NOT_UTF8.fix),
+                    );
+                    return;
+                }
+                record.iter().map(column_of).collect::<Vec<_>>()
+            }
+            Ok(false) => return,
+            Err(error) => {
+                self.fatal = Some(());
+                let diagnostic = self.csv_error(&error);
+                self.report(diagnostics, diagnostic);
+                return;
+            }
+        };
+        let find = |wanted: Column| columns.iter().position(|column| *column == Some(wanted));
+        let (Some(serial_at), Some(hash_at)) = (find(Column::Serial), find(Column::Hash)) else {
+            self.fatal = Some(());
+            let missing: Vec<&str> = [
+                (Column::Serial, "Device Serial Number"),
+                (Column::Hash, "Hardware Hash"),
+            ]
+            .iter()
+            .filter(|(column, _)| find(*column).is_none())
+            .map(|(_, name)| *name)
+            .collect();
+            self.report(
+                diagnostics,
+                Diagnostic::new(
+                    &rules::DEVICES_MISSING_COLUMN,
+                    Span::new(self.file, 0, 1),
+                    format!("the header has no `{}` column", missing.join("` or `")),
+                )
+                .with_help(rules::DEVICES_MISSING_COLUMN.fix),
+            );
+            return;
+        };
+        let (product_at, tag_at, user_at) = (
+            find(Column::ProductId),
+            find(Column::GroupTag),
+            find(Column::User),
+        );
+        let width = record.len();
+        loop {
+            match self.reader.read_byte_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(error) => {
+                    let diagnostic = self.csv_error(&error);
+                    self.report(diagnostics, diagnostic);
+                    if matches!(error.kind(), csv::ErrorKind::Io(_)) {
+                        self.fatal = Some(());
+                        break;
+                    }
+                    continue;
+                }
+            }
+            let Some(position) = record.position().cloned() else {
+                continue;
+            };
+            self.note_line(position.line(), position.byte());
+            if record.len() == 1
+                && record
+                    .get(0)
+                    .is_some_and(|field| field.iter().all(u8::is_ascii_whitespace))
+            {
+                continue; // a blank line
+            }
+            self.rows += 1;
+            let row = self.rows;
+            let start = position.byte() as u32;
+            let record_span = Span::new(self.file, start, start + 1);
+            if record.len() != width {
+                self.report(
+                    diagnostics,
+                    Diagnostic::new(
+                        &rules::DEVICES_CSV,
+                        record_span,
+                        format!("row {row} has {} fields; the header has {width}", record.len()),
+                    )
+                    .with_help(rules::DEVICES_CSV.fix),
+                );
+                continue;
+            }
+            let text = |at: Option<usize>| -> Option<String> {
+                let field = record.get(at?)?;
+                let field = String::from_utf8_lossy(field);
+                let field = field.trim();
+                (!field.is_empty()).then(|| field.to_owned())
+            };
+            let Some(serial) = text(Some(serial_at)) else {
+                self.report(
+                    diagnostics,
+                    Diagnostic::new(
+                        &rules::DEVICES_MISSING_SERIAL,
+                        field_marker(record_span, serial_at),
+                        format!("row {row} has no serial number"),
+                    )
+                    .with_help(rules::DEVICES_MISSING_SERIAL.fix),
+                );
+                continue;
+            };
+            let hash = record.get(hash_at).unwrap_or_default();
+            if let Err(problem) = check_base64(hash) {
+                self.report(
+                    diagnostics,
+                    Diagnostic::new(
+                        &rules::DEVICES_INVALID_HASH,
+                        field_marker(record_span, hash_at),
+                        format!("the hardware hash of `{serial}` (row {row}) {problem}"),
+                    )
+                    .with_help(rules::DEVICES_INVALID_HASH.fix),
+                );
+                continue;
+            }
+            let group_tag =
+                text(tag_at).or_else(|| self.list.group_tag.as_ref().map(|tag| tag.value.clone()));
+            devices.push(Device {
+                list: self.list_id,
+                serial,
+                group_tag,
+                assigned_user: text(user_at),
+                product_id: text(product_at),
+                hash: HashLocation {
+                    file: self.file,
+                    record_offset: position.byte(),
+                    column: hash_at as u32,
+                },
+                row,
+                span: record_span,
+            });
+        }
+    }
+
+    fn csv_error(&mut self, error: &csv::Error) -> Diagnostic {
+        let (offset, message) = match error.kind() {
+            csv::ErrorKind::UnequalLengths {
+                pos,
+                expected_len,
+                len,
+            } => (
+                pos.as_ref().map_or(0, |pos| pos.byte()),
+                format!("a row has {len} fields; the header has {expected_len}"),
+            ),
+            csv::ErrorKind::Io(io) => (0, format!("cannot read the CSV: {io}")),
+            _ => (
+                error.position().map_or(0, |pos| pos.byte()),
+                format!("malformed CSV: {error}"),
+            ),
+        };
+        Diagnostic::new(
+            &rules::DEVICES_CSV,
+            Span::new(self.file, offset as u32, offset as u32 + 1),
+            message,
+        )
+        .with_help(rules::DEVICES_CSV.fix)
+    }
+}
+
+/// A provisional span for field `column` of the record starting at `record.start`: one byte
+/// at the record start, with the column index in `end` above a marker bit. [`refine_spans`]
+/// turns it into the field's real byte range once the stream is closed.
+fn field_marker(record: Span, column: usize) -> Span {
+    Span {
+        file: record.file,
+        start: record.start,
+        end: record.start + FIELD_MARKER + column as u32,
+    }
+}
+
+const FIELD_MARKER: u32 = 1 << 30;
+
+fn refine_spans(path: &Path, diagnostics: &mut [Diagnostic], file: FileId) {
+    let mut handle = None;
+    for diagnostic in diagnostics.iter_mut() {
+        for span in std::iter::once(&mut diagnostic.span)
+            .chain(diagnostic.labels.iter_mut().map(|label| &mut label.span))
+        {
+            if span.file != file || span.end < span.start + FIELD_MARKER {
+                continue;
+            }
+            let column = (span.end - span.start - FIELD_MARKER) as usize;
+            if handle.is_none() {
+                handle = std::fs::File::open(path).ok();
+            }
+            let range = handle
+                .as_mut()
+                .and_then(|file| field_range(file, u64::from(span.start), column));
+            *span = match range {
+                Some((start, end)) => Span::new(file, start as u32, end.max(start + 1) as u32),
+                None => Span::new(file, span.start, span.start + 1),
+            };
+        }
+    }
+}
+
+/// The byte range of field `column` of the record that starts at `offset` (quotes excluded).
+fn field_range(file: &mut std::fs::File, offset: u64, column: usize) -> Option<(u64, u64)> {
+    file.seek(SeekFrom::Start(offset)).ok()?;
+    let mut bytes = Vec::new();
+    file.take(1 << 20).read_to_end(&mut bytes).ok()?;
+    let mut field = 0;
+    let mut index = 0;
+    while index <= bytes.len() {
+        let quoted = bytes.get(index) == Some(&b'"');
+        let start = if quoted { index + 1 } else { index };
+        let mut end = start;
+        if quoted {
+            while end < bytes.len() {
+                if bytes[end] == b'"' {
+                    if bytes.get(end + 1) == Some(&b'"') {
+                        end += 2;
+                        continue;
+                    }
+                    break;
+                }
+                end += 1;
+            }
+        } else {
+            while end < bytes.len() && !matches!(bytes[end], b',' | b'\r' | b'\n') {
+                end += 1;
+            }
+        }
+        if field == column {
+            return Some((offset + start as u64, offset + end as u64));
+        }
+        index = if quoted { end + 1 } else { end };
+        match bytes.get(index) {
+            Some(b',') => index += 1,
+            _ => return None,
+        }
+        field += 1;
+    }
+    None
+}
+
+/// Checks that `hash` is non-empty standard base64 without decoding it (hashes are large and
+/// there are many).
+pub(crate) fn check_base64(hash: &[u8]) -> Result<(), &'static str> {
+    let hash = hash.trim_ascii();
+    if hash.is_empty() {
+        return Err("is empty");
+    }
+    if !hash.len().is_multiple_of(4) {
+        return Err("is not valid base64 (its length is not a multiple of 4)");
+    }
+    let body = hash
+        .strip_suffix(b"==")
+        .or_else(|| hash.strip_suffix(b"="))
+        .unwrap_or(hash);
+    if body
+        .iter()
+        .all(|&byte| byte.is_ascii_alphanumeric() || byte == b'+' || byte == b'/')
+    {
+        Ok(())
+    } else {
+        Err("is not valid base64 (it has characters outside A–Z, a–z, 0–9, `+`, `/`)")
+    }
+}
+
+/// Reads the hardware hash of one device back from its CSV (base64, as Graph's
+/// `hardwareIdentifier` takes it).
+pub fn read_hash(device: &Device, path: &Path) -> Result<String, Error> {
+    let io = |source| Error::ReadHash {
+        path: path.to_owned(),
+        serial: device.serial.clone(),
+        source,
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    file.seek(SeekFrom::Start(device.hash.record_offset))
+        .map_err(io)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(file.take(1 << 20));
+    let mut record = csv::ByteRecord::new();
+    let found = reader
+        .read_byte_record(&mut record)
+        .map_err(|error| io(std::io::Error::other(error)))?;
+    let field = record
+        .get(device.hash.column as usize)
+        .filter(|_| found)
+        .ok_or_else(|| {
+            io(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "the row changed since it was validated",
+            ))
+        })?;
+    Ok(String::from_utf8_lossy(field).trim().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_check() {
+        assert!(check_base64(b"QUJD").is_ok());
+        assert!(check_base64(b"QUI=").is_ok());
+        assert!(check_base64(b" QQ== ").is_ok());
+        assert!(check_base64(b"").is_err());
+        assert!(check_base64(b"QUJ").is_err());
+        assert!(check_base64(b"QU!D").is_err());
+        assert!(check_base64(b"Q===").is_err());
+    }
+
+    #[test]
+    fn header_variants() {
+        assert_eq!(
+            column_of(b"\xEF\xBB\xBFDevice Serial Number"),
+            Some(Column::Serial)
+        );
+        assert_eq!(column_of(b"device_serial_number"), Some(Column::Serial));
+        assert_eq!(column_of(b"Hardware Hash"), Some(Column::Hash));
+        assert_eq!(column_of(b"Group Tag"), Some(Column::GroupTag));
+        assert_eq!(column_of(b"Assigned User"), Some(Column::User));
+        assert_eq!(column_of(b"Windows Product ID"), Some(Column::ProductId));
+        assert_eq!(column_of(b"Other"), None);
+    }
+}

@@ -1,0 +1,210 @@
+//! hangar's desired state: a directory of YAML (and devices CSVs) in, a validated
+//! [`DesiredState`] and every problem found out.
+//!
+//! Loading runs in stages and never stops at the first problem:
+//!
+//! 1. **files** (`load`): every `*.yaml`/`*.yml` under the directory, sorted; each split into
+//!    documents; each document parsed for its `kind:`, then into that kind's strict wire type
+//!    (unknown fields are errors with a suggestion). Size, document-count and alias-expansion
+//!    limits ([`Limits`]) turn hostile input into diagnostics, never panics or unbounded memory.
+//! 2. **model** (`lower`): defaults applied, names resolved to ids, duplicates found.
+//! 3. **devices** ([`devices`]): each `AutopilotDevices` CSV streamed; hashes validated and not
+//!    kept.
+//! 4. **rules** ([`rules`], `checks/`): the offline rule list, including routing-based rules
+//!    that predict where every known device lands ([`routing`]).
+//!
+//! The result is a [`Loaded`]: every [`Diagnostic`] with its [`Span`], the [`SourceMap`] to
+//! render them, and the [`DesiredState`] when there was no error.
+//!
+//! This crate does no network IO and knows nothing about Graph beyond documenting, on each
+//! model field, the Graph property it maps to. It reads only the directory it is given and the
+//! CSVs its documents name. It does not print.
+#![warn(missing_docs)]
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+mod checks;
+pub mod devices;
+pub mod diagnostic;
+mod load;
+mod lower;
+pub mod model;
+pub mod naming;
+pub mod routing;
+pub mod rules;
+pub mod schema;
+pub mod span;
+mod wire;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use diagnostic::{Diagnostic, Label, Severity};
+pub use model::*;
+pub use routing::{KnownDevice, Route, Routing};
+pub use span::{FileId, Location, SourceMap, Span, Spanned};
+
+/// IO and internal errors. Problems in the configuration are [`Diagnostic`]s, not errors.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The directory (or file) to load cannot be read at all.
+    #[error("cannot read `{}`", path.display())]
+    Root {
+        /// What was asked for.
+        path: PathBuf,
+        /// Why it failed.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A device's hardware hash could not be read back from its CSV.
+    #[error("cannot read the hardware hash of `{serial}` from `{}`", path.display())]
+    ReadHash {
+        /// The CSV.
+        path: PathBuf,
+        /// The device.
+        serial: String,
+        /// Why it failed.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Resource limits of the loader. [`Limits::default`] is what `hangar` uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest YAML file, in bytes (default 8 MiB; real ones are a few KB).
+    pub max_yaml_bytes: u64,
+    /// Largest devices CSV, in bytes (default 256 MiB: about 60,000 devices with real 4 KB
+    /// hashes; split larger fleets over several `AutopilotDevices` documents).
+    pub max_csv_bytes: u64,
+    /// Most documents in one YAML file (default 1,024).
+    pub max_documents: usize,
+    /// Most YAML nodes in one document (default 100,000).
+    pub max_yaml_nodes: usize,
+    /// Most events replayed through aliases in one document (default 10,000): this bounds
+    /// alias bombs ("billion laughs").
+    pub max_alias_replay: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_yaml_bytes: 8 * 1024 * 1024,
+            max_csv_bytes: 256 * 1024 * 1024,
+            max_documents: 1024,
+            max_yaml_nodes: 100_000,
+            max_alias_replay: 10_000,
+        }
+    }
+}
+
+/// What loading a directory produced.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The validated state; `None` when any diagnostic is an error.
+    pub state: Option<DesiredState>,
+    /// Every finding, errors and warnings, sorted by file and position.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Every file read, to render the diagnostics.
+    pub sources: Arc<SourceMap>,
+}
+
+impl Loaded {
+    /// Whether any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// Number of errors and of warnings.
+    pub fn counts(&self) -> (usize, usize) {
+        let errors = self.diagnostics.iter().filter(|d| d.is_error()).count();
+        (errors, self.diagnostics.len() - errors)
+    }
+}
+
+/// Loads and validates the configuration in `path` (a directory, or a single YAML file) with
+/// the default [`Limits`].
+pub fn load(path: &Path) -> Result<Loaded, Error> {
+    load_with(path, &Limits::default())
+}
+
+/// Loads and validates with explicit limits.
+pub fn load_with(path: &Path, limits: &Limits) -> Result<Loaded, Error> {
+    let mut sources = SourceMap::new();
+    let mut diagnostics = Vec::new();
+
+    let files = load::yaml_files(path, &mut sources, &mut diagnostics)?;
+    let mut documents = load::Documents::default();
+    for file in &files {
+        load::load_file(file, limits, &mut sources, &mut documents, &mut diagnostics);
+    }
+    let tenant_count = documents.tenants.len();
+    let mut lowered = lower::lower(documents, &sources, &mut diagnostics);
+    if tenant_count == 0 {
+        let span = sources
+            .files()
+            .next()
+            .map_or(Span::point(FileId(0), 0), |(id, _)| Span::point(id, 0));
+        if sources.files().next().is_none() {
+            // No file at all: register the directory so the diagnostic has somewhere to point.
+            sources.add_unloaded(
+                path.to_owned(),
+                load::display_name(path),
+                span::SourceKind::Yaml,
+                Vec::new(),
+            );
+        }
+        diagnostics.push(
+            Diagnostic::new(
+                &rules::TENANT_MISSING,
+                span,
+                format!("no `Tenant` document under `{}`", path.display()),
+            )
+            .with_help(rules::TENANT_MISSING.fix),
+        );
+    }
+    let devices = devices::read_all(&lowered.device_lists, limits, &mut sources, &mut diagnostics);
+
+    let sources = Arc::new(sources);
+    let tenant = lowered.tenant.take().unwrap_or_else(|| placeholder_tenant(path));
+    let state = DesiredState {
+        tenant,
+        groups: lowered.groups,
+        profiles: lowered.profiles,
+        esps: lowered.esps,
+        device_preparation: lowered.device_preparation,
+        domain_joins: lowered.domain_joins,
+        restrictions: lowered.restrictions,
+        device_lists: lowered.device_lists,
+        devices,
+        sources: Arc::clone(&sources),
+    };
+    checks::run(&state, &mut diagnostics);
+
+    diagnostics.sort_by(|a, b| {
+        (a.span.file, a.span.start, a.severity, a.rule).cmp(&(b.span.file, b.span.start, b.severity, b.rule))
+    });
+    diagnostics.dedup();
+    let failed = diagnostics.iter().any(Diagnostic::is_error) || tenant_count == 0;
+    Ok(Loaded {
+        state: (!failed).then_some(state),
+        diagnostics,
+        sources,
+    })
+}
+
+/// Stands in for a missing tenant so that the other rules still run; the state is not
+/// returned (a missing tenant is an error).
+fn placeholder_tenant(path: &Path) -> Tenant {
+    let span = Span::point(FileId(0), 0);
+    Tenant {
+        name: Spanned::new(path.display().to_string(), span),
+        cloud: Spanned::new(hangar_model::Cloud::Commercial, span),
+        tenant_id: Spanned::new(String::new(), span),
+        prune: Prune {
+            enabled: Spanned::new(false, span),
+            only: Vec::new(),
+            max_deletes: Spanned::new(0, span),
+        },
+        document: span,
+    }
+}

@@ -1,0 +1,510 @@
+//! Stage 1: files → YAML documents → wire types, collecting every problem as a diagnostic.
+//!
+//! Every `*.yaml`/`*.yml` file under the directory is read (recursively, sorted by path, hidden
+//! directories skipped). A file is split into documents at `---`/`...` lines (YAML forbids
+//! these at the start of a line inside a scalar, so the split is exact), and each document is
+//! parsed on its own: first for `kind:`, then into that kind's wire type. A syntax error in one
+//! document does not hide the problems of the next one.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde_saphyr::Error as YamlError;
+
+use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::rules;
+use crate::span::{FileId, SourceKind, SourceMap, Span};
+use crate::wire;
+use crate::{Error, Limits};
+
+/// A parsed document of kind `T`, with what is needed to turn its spans into [`Span`]s.
+#[derive(Debug)]
+pub(crate) struct Doc<T> {
+    pub body: T,
+    pub at: DocAt,
+}
+
+/// Where a document is: its file, and the byte offset its text starts at.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DocAt {
+    pub file: FileId,
+    pub base: u32,
+    pub len: u32,
+}
+
+impl DocAt {
+    /// The [`Span`] of a serde-saphyr location inside this document.
+    pub(crate) fn span(&self, location: &serde_saphyr::Location) -> Span {
+        let span = location.span();
+        match span.byte_offset() {
+            Some(offset) => {
+                let start = self.base.saturating_add(offset as u32);
+                Span::new(
+                    self.file,
+                    start,
+                    start.saturating_add(span.byte_len().unwrap_or(0) as u32),
+                )
+            }
+            None => self.whole(),
+        }
+    }
+
+    /// The span of a wire value.
+    pub(crate) fn of<T>(&self, value: &wire::Sp<T>) -> Span {
+        self.span(&value.0.referenced)
+    }
+
+    /// The whole document.
+    pub(crate) fn whole(&self) -> Span {
+        Span::new(self.file, self.base, self.base + self.len)
+    }
+}
+
+/// Every document of every kind, as written.
+#[derive(Debug, Default)]
+pub(crate) struct Documents {
+    pub tenants: Vec<Doc<wire::Tenant>>,
+    pub groups: Vec<Doc<wire::DeviceGroup>>,
+    pub profiles: Vec<Doc<wire::DeploymentProfile>>,
+    pub esps: Vec<Doc<wire::EnrollmentStatusPage>>,
+    pub dpps: Vec<Doc<wire::DevicePreparationPolicy>>,
+    pub domain_joins: Vec<Doc<wire::DomainJoinProfile>>,
+    pub restrictions: Vec<Doc<wire::EnrollmentRestriction>>,
+    pub device_lists: Vec<Doc<wire::AutopilotDevices>>,
+}
+
+/// The YAML kinds, as written in `kind:`.
+pub(crate) const KINDS: [&str; 8] = [
+    "Tenant",
+    "DeviceGroup",
+    "DeploymentProfile",
+    "EnrollmentStatusPage",
+    "DevicePreparationPolicy",
+    "DomainJoinProfile",
+    "EnrollmentRestriction",
+    "AutopilotDevices",
+];
+
+/// Lists the YAML files under `root`, sorted. Unreadable subdirectories become diagnostics.
+pub(crate) fn yaml_files(
+    root: &Path,
+    sources: &mut SourceMap,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<Vec<PathBuf>, Error> {
+    let metadata = std::fs::metadata(root).map_err(|source| Error::Root {
+        path: root.to_owned(),
+        source,
+    })?;
+    if metadata.is_file() {
+        return Ok(vec![root.to_owned()]);
+    }
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(dir) = stack.pop() {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(error) if dir == root => {
+                return Err(Error::Root {
+                    path: root.to_owned(),
+                    source: error,
+                });
+            }
+            Err(error) => {
+                unreadable(sources, diagnostics, &dir, &error);
+                continue;
+            }
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') {
+                continue;
+            }
+            let Ok(kind) = entry.file_type() else { continue };
+            let is_dir = kind.is_dir() || (kind.is_symlink() && path.is_dir());
+            if is_dir {
+                stack.push(path);
+            } else if name.ends_with(".yaml") || name.ends_with(".yml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn unreadable(
+    sources: &mut SourceMap,
+    diagnostics: &mut Vec<Diagnostic>,
+    path: &Path,
+    error: &std::io::Error,
+) {
+    let file = sources.add_unloaded(path.to_owned(), display_name(path), SourceKind::Yaml, Vec::new());
+    diagnostics.push(
+        Diagnostic::new(
+            &rules::FILE_UNREADABLE,
+            Span::point(file, 0),
+            format!("cannot read `{}`: {error}", path.display()),
+        )
+        .with_help(rules::FILE_UNREADABLE.fix),
+    );
+}
+
+/// The path people see: relative to the working directory when it is under it.
+pub(crate) fn display_name(path: &Path) -> String {
+    let relative = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_owned));
+    relative.unwrap_or_else(|| path.to_owned()).display().to_string()
+}
+
+/// Reads one YAML file and parses its documents into `out`.
+pub(crate) fn load_file(
+    path: &Path,
+    limits: &Limits,
+    sources: &mut SourceMap,
+    out: &mut Documents,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let bytes = match read_capped(path, limits.max_yaml_bytes) {
+        Ok(Read::Bytes(bytes)) => bytes,
+        Ok(Read::TooLarge(size)) => {
+            let file =
+                sources.add_unloaded(path.to_owned(), display_name(path), SourceKind::Yaml, Vec::new());
+            diagnostics.push(
+                Diagnostic::new(
+                    &rules::FILE_TOO_LARGE,
+                    Span::point(file, 0),
+                    format!(
+                        "`{}` is {size} bytes; YAML files may be at most {} bytes",
+                        path.display(),
+                        limits.max_yaml_bytes
+                    ),
+                )
+                .with_help(rules::FILE_TOO_LARGE.fix),
+            );
+            return;
+        }
+        Err(error) => {
+            unreadable(sources, diagnostics, path, &error);
+            return;
+        }
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            let offset = error.utf8_error().valid_up_to();
+            let lossy: Arc<str> = String::from_utf8_lossy(error.as_bytes()).into();
+            let file = sources.add_text(path.to_owned(), display_name(path), SourceKind::Yaml, lossy);
+            diagnostics.push(
+                Diagnostic::new(
+                    &rules::FILE_NOT_UTF8,
+                    Span::new(file, offset as u32, offset as u32 + 1),
+                    format!(
+                        "`{}` is not UTF-8 (invalid byte at offset {offset})",
+                        path.display()
+                    ),
+                )
+                .with_help(rules::FILE_NOT_UTF8.fix),
+            );
+            return;
+        }
+    };
+    let text: Arc<str> = text.into();
+    let file = sources.add_text(
+        path.to_owned(),
+        display_name(path),
+        SourceKind::Yaml,
+        Arc::clone(&text),
+    );
+    let pieces = split_documents(&text);
+    if pieces.len() > limits.max_documents {
+        let (start, _) = pieces[limits.max_documents];
+        diagnostics.push(
+            Diagnostic::new(
+                &rules::YAML_LIMIT,
+                Span::point(file, start as u32),
+                format!(
+                    "`{}` has {} documents; at most {} are allowed per file",
+                    path.display(),
+                    pieces.len(),
+                    limits.max_documents
+                ),
+            )
+            .with_help(rules::YAML_LIMIT.fix),
+        );
+        return;
+    }
+    for (start, end) in pieces {
+        let piece = &text[start..end];
+        if is_blank(piece) {
+            continue;
+        }
+        let at = DocAt {
+            file,
+            base: start as u32,
+            len: (end - start) as u32,
+        };
+        parse_document(piece, at, limits, out, diagnostics);
+    }
+}
+
+enum Read {
+    Bytes(Vec<u8>),
+    TooLarge(u64),
+}
+
+/// Reads a file unless it is larger than `cap` (checked before and while reading, so a file
+/// that grows or lies about its size cannot make hangar read more than `cap + 1` bytes).
+fn read_capped(path: &Path, cap: u64) -> std::io::Result<Read> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path)?;
+    let size = file.metadata()?.len();
+    if size > cap {
+        return Ok(Read::TooLarge(size));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.take(cap + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > cap {
+        return Ok(Read::TooLarge(bytes.len() as u64));
+    }
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        // Keep offsets stable: replace the BOM with spaces rather than shifting the text.
+        bytes[..3].copy_from_slice(b"   ");
+    }
+    Ok(Read::Bytes(bytes))
+}
+
+/// Byte ranges of the documents of a YAML stream. A range starts at its `---` line (if any).
+pub(crate) fn split_documents(text: &str) -> Vec<(usize, usize)> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let is_marker = ["---", "..."].iter().any(|marker| {
+            line.strip_prefix(marker)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
+        });
+        if is_marker && offset > start {
+            pieces.push((start, offset));
+            start = offset;
+        }
+        offset += line.len();
+    }
+    if offset > start || pieces.is_empty() {
+        pieces.push((start, offset));
+    }
+    pieces
+}
+
+/// Whether a document holds nothing but markers, comments and blank lines.
+fn is_blank(piece: &str) -> bool {
+    piece.lines().all(|line| {
+        let line = line.trim();
+        line.is_empty()
+            || line.starts_with('#')
+            || line == "---"
+            || line == "..."
+            || line.starts_with("--- #")
+    })
+}
+
+fn options(limits: &Limits) -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_depth: 64,
+            max_nodes: limits.max_yaml_nodes,
+            max_aliases: 1_000,
+            max_documents: 2,
+        },
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: limits.max_alias_replay,
+            max_replay_stack_depth: 16,
+        },
+        with_snippet: false,
+    }
+}
+
+fn parse_document(
+    piece: &str,
+    at: DocAt,
+    limits: &Limits,
+    out: &mut Documents,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let probe: wire::Probe = match serde_saphyr::from_str_with_options(piece, options(limits)) {
+        Ok(probe) => probe,
+        Err(error) => {
+            diagnostics.push(yaml_diagnostic(&error, at, None));
+            return;
+        }
+    };
+    let Some(kind) = probe.kind else {
+        diagnostics.push(
+            Diagnostic::new(
+                &rules::DOCUMENT_MISSING_KIND,
+                Span::point(at.file, first_content(piece, at)),
+                "document has no `kind:`",
+            )
+            .with_help(format!("add `kind:`, one of {}", KINDS.join(", "))),
+        );
+        return;
+    };
+    let name = kind.value().as_str();
+    match name {
+        "Tenant" => typed(piece, at, limits, name, &mut out.tenants, diagnostics),
+        "DeviceGroup" => typed(piece, at, limits, name, &mut out.groups, diagnostics),
+        "DeploymentProfile" => typed(piece, at, limits, name, &mut out.profiles, diagnostics),
+        "EnrollmentStatusPage" => typed(piece, at, limits, name, &mut out.esps, diagnostics),
+        "DevicePreparationPolicy" => typed(piece, at, limits, name, &mut out.dpps, diagnostics),
+        "DomainJoinProfile" => typed(piece, at, limits, name, &mut out.domain_joins, diagnostics),
+        "EnrollmentRestriction" => typed(piece, at, limits, name, &mut out.restrictions, diagnostics),
+        "AutopilotDevices" => typed(piece, at, limits, name, &mut out.device_lists, diagnostics),
+        other => {
+            let mut diagnostic = Diagnostic::new(
+                &rules::DOCUMENT_UNKNOWN_KIND,
+                at.of(&kind),
+                format!("unknown kind `{other}`"),
+            );
+            diagnostic = match did_you_mean(other, KINDS) {
+                Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
+                None => diagnostic.with_help(format!("expected one of {}", KINDS.join(", "))),
+            };
+            diagnostics.push(diagnostic);
+        }
+    }
+}
+
+fn first_content(piece: &str, at: DocAt) -> u32 {
+    let mut offset = 0;
+    for line in piece.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if !(trimmed.is_empty() || trimmed.starts_with('#') || trimmed == "---") {
+            return at.base + offset + (line.len() - line.trim_start().len()) as u32;
+        }
+        offset += line.len() as u32;
+    }
+    at.base
+}
+
+fn typed<T: DeserializeOwned>(
+    piece: &str,
+    at: DocAt,
+    limits: &Limits,
+    kind: &str,
+    out: &mut Vec<Doc<T>>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    match serde_saphyr::from_str_with_options::<T>(piece, options(limits)) {
+        Ok(body) => out.push(Doc { body, at }),
+        Err(error) => diagnostics.push(yaml_diagnostic(&error, at, Some(kind))),
+    }
+}
+
+/// Turns a serde-saphyr error into a diagnostic with the right rule and a suggestion.
+fn yaml_diagnostic(error: &YamlError, at: DocAt, kind: Option<&str>) -> Diagnostic {
+    let error = error.without_snippet();
+    let span = error
+        .location()
+        .map_or_else(|| Span::point(at.file, at.base), |location| at.span(&location));
+    let in_kind = kind.map(|kind| format!(" in `{kind}`")).unwrap_or_default();
+    match error {
+        YamlError::SerdeUnknownField { field, expected, .. } => {
+            let diagnostic = Diagnostic::new(
+                &rules::YAML_UNKNOWN_FIELD,
+                span,
+                format!("unknown field `{field}`{in_kind}"),
+            );
+            match did_you_mean(field, expected.iter().copied()) {
+                Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
+                None => diagnostic.with_help(format!("expected one of {}", backticked(expected))),
+            }
+        }
+        YamlError::SerdeUnknownVariant {
+            variant, expected, ..
+        } => {
+            let diagnostic = Diagnostic::new(
+                &rules::YAML_INVALID_VALUE,
+                span,
+                format!("unknown value `{variant}`{in_kind}"),
+            );
+            match did_you_mean(variant, expected.iter().copied()) {
+                Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
+                None => diagnostic.with_help(format!("expected one of {}", backticked(expected))),
+            }
+        }
+        YamlError::SerdeMissingField { field, .. } => Diagnostic::new(
+            &rules::YAML_MISSING_FIELD,
+            span,
+            format!("missing field `{field}`{in_kind}"),
+        )
+        .with_help(format!("add `{field}:` (see docs/configuration.md)")),
+        YamlError::DuplicateMappingKey { key, .. } => {
+            let key = key.as_deref().map(|key| format!(" `{key}`")).unwrap_or_default();
+            Diagnostic::new(&rules::YAML_DUPLICATE_KEY, span, format!("duplicate key{key}"))
+                .with_help(rules::YAML_DUPLICATE_KEY.fix)
+        }
+        YamlError::Budget { .. }
+        | YamlError::AliasReplayLimitExceeded { .. }
+        | YamlError::AliasExpansionLimitExceeded { .. }
+        | YamlError::AliasReplayStackDepthExceeded { .. }
+        | YamlError::AliasReplayCounterOverflow { .. } => {
+            Diagnostic::new(&rules::YAML_LIMIT, span, format!("{}{in_kind}", message(error)))
+                .with_help(rules::YAML_LIMIT.fix)
+        }
+        YamlError::SerdeInvalidType { .. }
+        | YamlError::SerdeInvalidValue { .. }
+        | YamlError::SerdeInvalidLength { .. }
+        | YamlError::InvalidScalar { .. }
+        | YamlError::NullIntoString { .. }
+        | YamlError::InvalidBooleanStrict { .. }
+        | YamlError::Message { .. }
+        | YamlError::UnexpectedValueForUnitEnumVariant { .. }
+        | YamlError::ExternallyTaggedEnumExpectedScalarOrMapping { .. }
+        | YamlError::ExpectedStringKeyForExternallyTaggedEnum { .. } => Diagnostic::new(
+            &rules::YAML_INVALID_VALUE,
+            span,
+            format!("{}{in_kind}", message(error)),
+        )
+        .with_help("see docs/configuration.md for the field's type and values"),
+        _ => Diagnostic::new(&rules::YAML_SYNTAX, span, message(error)).with_help(rules::YAML_SYNTAX.fix),
+    }
+}
+
+/// serde-saphyr's message without its own "at line L, column C" (we print our own location).
+fn message(error: &YamlError) -> String {
+    let text = error.to_string();
+    let text = match text.rfind(" at line ") {
+        Some(index) => text[..index].to_owned(),
+        None => text,
+    };
+    text.replace(", set DuplicateKeyPolicy in Options if acceptable", "")
+}
+
+fn backticked(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_split_at_markers_only() {
+        let text = "a: 1\n---\nb: 2\n--- # c\nc: |\n  ---x\n...\n";
+        let pieces: Vec<&str> = split_documents(text).iter().map(|&(s, e)| &text[s..e]).collect();
+        assert_eq!(
+            pieces,
+            ["a: 1\n", "---\nb: 2\n", "--- # c\nc: |\n  ---x\n", "...\n"]
+        );
+        assert_eq!(split_documents(""), [(0, 0)]);
+        assert!(is_blank("--- # only a comment\n# more\n\n"));
+        assert!(!is_blank("---\nkind: Tenant\n"));
+    }
+}

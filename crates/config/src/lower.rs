@@ -1,0 +1,601 @@
+//! Stage 2: wire types → model. Applies defaults, parses small value formats, resolves names
+//! to ids, and reports unresolved references and duplicate names.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use hangar_model::Kind;
+
+use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::load::{Doc, DocAt, Documents};
+use crate::model::*;
+use crate::rules;
+use crate::span::{SourceMap, Span, Spanned};
+use crate::wire::{self, Sp};
+
+/// Everything lowered, before the rules run. `tenant` is `None` when the directory has none.
+#[derive(Debug, Default)]
+pub(crate) struct Lowered {
+    pub tenant: Option<Tenant>,
+    pub groups: Vec<DeviceGroup>,
+    pub profiles: Vec<DeploymentProfile>,
+    pub esps: Vec<EnrollmentStatusPage>,
+    pub device_preparation: Vec<DevicePreparationPolicy>,
+    pub domain_joins: Vec<DomainJoinProfile>,
+    pub restrictions: Vec<EnrollmentRestriction>,
+    pub device_lists: Vec<AutopilotDevices>,
+}
+
+struct Lowerer<'a> {
+    sources: &'a SourceMap,
+    diagnostics: &'a mut Vec<Diagnostic>,
+    group_names: HashMap<String, GroupId>,
+}
+
+/// Lowers every document.
+pub(crate) fn lower(documents: Documents, sources: &SourceMap, diagnostics: &mut Vec<Diagnostic>) -> Lowered {
+    let mut out = Lowered::default();
+    let mut lowerer = Lowerer {
+        sources,
+        diagnostics,
+        group_names: HashMap::new(),
+    };
+
+    lowerer.tenants(documents.tenants, &mut out);
+
+    for doc in documents.groups {
+        let group = lowerer.group(doc);
+        let id = GroupId(out.groups.len() as u32);
+        if lowerer.unique_name(
+            Kind::DeviceGroup.name(),
+            &group.meta.name,
+            out.groups.iter().map(|g| &g.meta.name),
+        ) {
+            lowerer.group_names.insert(group.meta.name.value.clone(), id);
+        }
+        out.groups.push(group);
+    }
+    for doc in documents.profiles {
+        let profile = lowerer.profile(doc);
+        lowerer.unique_name(
+            Kind::DeploymentProfile.name(),
+            &profile.meta.name,
+            out.profiles.iter().map(|p| &p.meta.name),
+        );
+        out.profiles.push(profile);
+    }
+    for doc in documents.esps {
+        let esp = lowerer.esp(doc);
+        lowerer.unique_name(
+            Kind::EnrollmentStatusPage.name(),
+            &esp.meta.name,
+            out.esps.iter().map(|e| &e.meta.name),
+        );
+        out.esps.push(esp);
+    }
+    for doc in documents.dpps {
+        let dpp = lowerer.dpp(doc);
+        let names = out.device_preparation.iter().map(|d| &d.meta.name);
+        lowerer.unique_name(Kind::DevicePreparationPolicy.name(), &dpp.meta.name, names);
+        out.device_preparation.push(dpp);
+    }
+    for doc in documents.domain_joins {
+        let profile = lowerer.domain_join(doc);
+        let names = out.domain_joins.iter().map(|d| &d.meta.name);
+        lowerer.unique_name(Kind::DomainJoinProfile.name(), &profile.meta.name, names);
+        out.domain_joins.push(profile);
+    }
+    for doc in documents.restrictions {
+        let restriction = lowerer.restriction(doc);
+        let names = out.restrictions.iter().map(|r| &r.meta.name);
+        lowerer.unique_name(Kind::EnrollmentRestriction.name(), &restriction.meta.name, names);
+        out.restrictions.push(restriction);
+    }
+    for doc in documents.device_lists {
+        let list = lowerer.device_list(doc);
+        lowerer.unique_name(
+            "AutopilotDevices",
+            &list.name,
+            out.device_lists.iter().map(|l| &l.name),
+        );
+        out.device_lists.push(list);
+    }
+    out
+}
+
+fn sp<T: Clone>(at: DocAt, value: &Sp<T>) -> Spanned<T> {
+    Spanned::new(value.value().clone(), at.of(value))
+}
+
+fn or<T: Clone>(at: DocAt, value: &Option<Sp<T>>, default: T, kind_span: Span) -> Spanned<T> {
+    match value {
+        Some(value) => sp(at, value),
+        None => Spanned::new(default, kind_span),
+    }
+}
+
+fn opt<T: Clone>(at: DocAt, value: &Option<Sp<T>>) -> Option<Spanned<T>> {
+    value.as_ref().map(|value| sp(at, value))
+}
+
+fn list<T: Clone>(at: DocAt, values: &[Sp<T>]) -> Vec<Spanned<T>> {
+    values.iter().map(|value| sp(at, value)).collect()
+}
+
+impl Lowerer<'_> {
+    #[allow(clippy::too_many_arguments)] // the common fields of a wire document, one by one
+    fn meta(
+        &mut self,
+        at: DocAt,
+        kind: &Sp<String>,
+        name: &Sp<String>,
+        id: &Option<Sp<String>>,
+        description: &Option<Sp<String>>,
+        scope_tags: Option<&Vec<Sp<String>>>,
+        max_name: usize,
+    ) -> Meta {
+        let kind_span = at.of(kind);
+        let name = sp(at, name);
+        let length = name.value.chars().count();
+        if name.value.trim().is_empty() || length > max_name {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    &rules::NAME_INVALID,
+                    name.span,
+                    if length > max_name {
+                        format!(
+                            "name `{}` is {length} characters; at most {max_name} are allowed",
+                            name.value
+                        )
+                    } else {
+                        "name is empty".to_owned()
+                    },
+                )
+                .with_help(rules::NAME_INVALID.fix),
+            );
+        }
+        let scope_tags = match scope_tags {
+            Some(tags) => list(at, tags),
+            None => vec![Spanned::new("0".to_owned(), kind_span)],
+        };
+        Meta {
+            name,
+            id: opt(at, id),
+            description: opt(at, description),
+            scope_tags,
+            document: at.whole(),
+            kind_span,
+        }
+    }
+
+    /// Records a duplicate-name diagnostic; returns whether the name was new.
+    fn unique_name<'n>(
+        &mut self,
+        kind: &str,
+        name: &Spanned<String>,
+        earlier: impl Iterator<Item = &'n Spanned<String>>,
+    ) -> bool {
+        let mut earlier = earlier;
+        match earlier.find(|other| other.value == name.value) {
+            Some(first) => {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &rules::NAME_DUPLICATE,
+                        name.span,
+                        format!("two `{kind}` documents are named `{}`", name.value),
+                    )
+                    .with_label(first.span, "first defined here")
+                    .with_help(rules::NAME_DUPLICATE.fix),
+                );
+                false
+            }
+            None => true,
+        }
+    }
+
+    fn tenants(&mut self, docs: Vec<Doc<wire::Tenant>>, out: &mut Lowered) {
+        for Doc { body, at } in docs {
+            let kind_span = at.of(&body.kind);
+            if let Some(first) = &out.tenant {
+                self.diagnostics.push(
+                    Diagnostic::new(&rules::TENANT_DUPLICATE, kind_span, "a second `Tenant` document")
+                        .with_label(first.document, "the first `Tenant` document")
+                        .with_help(rules::TENANT_DUPLICATE.fix),
+                );
+                continue;
+            }
+            let tenant_id = sp(at, &body.tenant_id);
+            if !is_guid(&tenant_id.value) && !is_domain(&tenant_id.value) {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &rules::TENANT_ID,
+                        tenant_id.span,
+                        format!("`{}` is not a tenant id", tenant_id.value),
+                    )
+                    .with_help(rules::TENANT_ID.fix),
+                );
+            }
+            let prune = match &body.prune {
+                Some(prune) => {
+                    let prune = prune.value();
+                    Prune {
+                        enabled: or(at, &prune.enabled, false, kind_span),
+                        only: prune
+                            .only
+                            .iter()
+                            .filter_map(|pattern| self.prune_pattern(at, pattern))
+                            .collect(),
+                        max_deletes: or(at, &prune.max_deletes, 10, kind_span),
+                    }
+                }
+                None => Prune {
+                    enabled: Spanned::new(false, kind_span),
+                    only: Vec::new(),
+                    max_deletes: Spanned::new(10, kind_span),
+                },
+            };
+            out.tenant = Some(Tenant {
+                name: sp(at, &body.name),
+                cloud: sp(at, &body.cloud),
+                tenant_id,
+                prune,
+                document: at.whole(),
+            });
+        }
+    }
+
+    fn prune_pattern(&mut self, at: DocAt, pattern: &Sp<String>) -> Option<PrunePattern> {
+        let span = at.of(pattern);
+        let text = pattern.value();
+        let problem = match text.split_once('/') {
+            Some((kind, glob)) => match Kind::from_name(kind) {
+                Some(kind) if kind != Kind::AutopilotDevice => match globset::Glob::new(glob) {
+                    Ok(_) => {
+                        return Some(PrunePattern {
+                            kind,
+                            glob: glob.to_owned(),
+                            span,
+                        });
+                    }
+                    Err(error) => format!("`{text}` is not a valid glob: {}", error.kind()),
+                },
+                Some(_) => "registered devices are never pruned".to_owned(),
+                None => {
+                    let kinds = Kind::ALL.iter().map(|kind| kind.name());
+                    match did_you_mean(kind, kinds) {
+                        Some(suggestion) => {
+                            format!("unknown kind `{kind}` in `{text}` (did you mean `{suggestion}`?)")
+                        }
+                        None => format!("unknown kind `{kind}` in `{text}`"),
+                    }
+                }
+            },
+            None => format!("`{text}` is not `Kind/glob`"),
+        };
+        self.diagnostics.push(
+            Diagnostic::new(&rules::TENANT_PRUNE_PATTERN, span, problem)
+                .with_help(rules::TENANT_PRUNE_PATTERN.fix),
+        );
+        None
+    }
+
+    fn group(&mut self, Doc { body, at }: Doc<wire::DeviceGroup>) -> DeviceGroup {
+        let meta = self.meta(at, &body.kind, &body.name, &body.id, &body.description, None, 256);
+        let membership = Spanned::new(
+            match body.membership.value() {
+                wire::Membership::GroupTag(tag) => Membership::GroupTag(sp(at, tag)),
+                wire::Membership::Rule(rule) => Membership::Rule(sp(at, rule)),
+                wire::Membership::Assigned => Membership::Assigned,
+            },
+            at.of(&body.membership),
+        );
+        let mut owners = Vec::new();
+        for owner in &body.owners {
+            let span = at.of(owner);
+            let text = owner.value().trim();
+            if text == "intune-provisioning-client" {
+                owners.push(Spanned::new(Owner::IntuneProvisioningClient, span));
+            } else if is_guid(text) {
+                owners.push(Spanned::new(Owner::ObjectId(text.to_ascii_lowercase()), span));
+            } else {
+                let mut diagnostic = Diagnostic::new(
+                    &rules::GROUP_OWNER,
+                    span,
+                    format!("owner `{text}` is not an object id"),
+                );
+                diagnostic = match did_you_mean(text, ["intune-provisioning-client"]) {
+                    Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
+                    None => diagnostic.with_help(rules::GROUP_OWNER.fix),
+                };
+                self.diagnostics.push(diagnostic);
+            }
+        }
+        DeviceGroup {
+            meta,
+            membership,
+            owners,
+        }
+    }
+
+    fn group_ref(&mut self, at: DocAt, name: &Sp<String>) -> Option<Spanned<GroupId>> {
+        let span = at.of(name);
+        if let Some(&id) = self.group_names.get(name.value().as_str()) {
+            return Some(Spanned::new(id, span));
+        }
+        let mut diagnostic = Diagnostic::new(
+            &rules::REFERENCE_UNRESOLVED,
+            span,
+            format!("no `DeviceGroup` is named `{}`", name.value()),
+        );
+        diagnostic = match did_you_mean(name.value(), self.group_names.keys().map(String::as_str)) {
+            Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
+            None => diagnostic.with_help(rules::REFERENCE_UNRESOLVED.fix),
+        };
+        self.diagnostics.push(diagnostic);
+        None
+    }
+
+    fn assign(&mut self, at: DocAt, assign: &Option<Sp<wire::Assign>>) -> Assignments {
+        let Some(assign) = assign else {
+            return Assignments::default();
+        };
+        let assign = assign.value();
+        let mut out = Assignments::default();
+        for target in &assign.include {
+            let span = at.of(target);
+            match target.value().as_str() {
+                "all-devices" => out.include.push(Spanned::new(Target::AllDevices, span)),
+                "all-users" => out.include.push(Spanned::new(Target::AllUsers, span)),
+                _ => {
+                    if let Some(group) = self.group_ref(at, target) {
+                        out.include.push(group.map(Target::Group));
+                    }
+                }
+            }
+        }
+        for target in &assign.exclude {
+            if let Some(group) = self.group_ref(at, target) {
+                out.exclude.push(group);
+            }
+        }
+        out
+    }
+
+    fn profile(&mut self, Doc { body, at }: Doc<wire::DeploymentProfile>) -> DeploymentProfile {
+        let meta = self.meta(
+            at,
+            &body.kind,
+            &body.name,
+            &body.id,
+            &body.description,
+            body.scope_tags.as_ref(),
+            200,
+        );
+        let k = meta.kind_span;
+        let mode = sp(at, &body.mode).map(|mode| match mode {
+            wire::Mode::UserDriven => DeploymentMode::UserDriven,
+            wire::Mode::SelfDeploying => DeploymentMode::SelfDeploying,
+        });
+        let oobe = body.oobe.as_ref().map(|oobe| oobe.value());
+        let user_type = match oobe.and_then(|oobe| oobe.user_type.as_ref()) {
+            Some(user_type) => Some(sp(at, user_type).map(user_type_of)),
+            None if mode.value == DeploymentMode::UserDriven => Some(Spanned::new(UserType::Standard, k)),
+            None => None,
+        };
+        let flag = |value: Option<&Option<Sp<bool>>>| match value {
+            Some(value) => or(at, value, true, k),
+            None => Spanned::new(true, k),
+        };
+        DeploymentProfile {
+            join: sp(at, &body.join).map(|join| match join {
+                wire::Join::Entra => JoinType::Entra,
+                wire::Join::Hybrid => JoinType::Hybrid,
+            }),
+            mode,
+            pre_provisioning: or(at, &body.pre_provisioning, false, k),
+            device_type: match &body.device_type {
+                Some(device_type) => sp(at, device_type).map(|device_type| match device_type {
+                    wire::DeviceType::WindowsPc => DeviceType::WindowsPc,
+                    wire::DeviceType::HoloLens => DeviceType::HoloLens,
+                    wire::DeviceType::SurfaceHub2 => DeviceType::SurfaceHub2,
+                    wire::DeviceType::SurfaceHub2S => DeviceType::SurfaceHub2S,
+                    wire::DeviceType::VirtualMachine => DeviceType::VirtualMachine,
+                }),
+                None => Spanned::new(DeviceType::WindowsPc, k),
+            },
+            device_name: opt(at, &body.device_name),
+            locale: or(at, &body.locale, "os-default".to_owned(), k),
+            convert_targeted_devices: or(at, &body.convert_targeted_devices, false, k),
+            skip_domain_connectivity_check: or(at, &body.skip_domain_connectivity_check, false, k),
+            oobe: Oobe {
+                hide_license_terms: flag(oobe.map(|o| &o.hide_license_terms)),
+                hide_privacy_settings: flag(oobe.map(|o| &o.hide_privacy_settings)),
+                hide_change_account_options: flag(oobe.map(|o| &o.hide_change_account_options)),
+                user_type,
+                skip_keyboard_selection: flag(oobe.map(|o| &o.skip_keyboard_selection)),
+            },
+            assign: self.assign(at, &body.assign),
+            meta,
+        }
+    }
+
+    fn esp(&mut self, Doc { body, at }: Doc<wire::EnrollmentStatusPage>) -> EnrollmentStatusPage {
+        let meta = self.meta(
+            at,
+            &body.kind,
+            &body.name,
+            &body.id,
+            &body.description,
+            body.scope_tags.as_ref(),
+            200,
+        );
+        let k = meta.kind_span;
+        EnrollmentStatusPage {
+            builtin: meta.name.value == "default",
+            priority: opt(at, &body.priority),
+            show_progress: or(at, &body.show_progress, true, k),
+            block_device_use: or(at, &body.block_device_use, true, k),
+            allow_reset: or(at, &body.allow_reset, false, k),
+            allow_use_on_error: or(at, &body.allow_use_on_error, false, k),
+            timeout_minutes: or(at, &body.timeout_minutes, 60, k),
+            collect_logs: or(at, &body.collect_logs, true, k),
+            only_autopilot: or(at, &body.only_autopilot, true, k),
+            error_message: opt(at, &body.error_message),
+            blocking_apps: list(at, &body.blocking_apps),
+            allow_non_blocking_apps: or(at, &body.allow_non_blocking_apps, false, k),
+            skip_user_status_after_first_user: or(at, &body.skip_user_status_after_first_user, false, k),
+            install_quality_updates: or(at, &body.install_quality_updates, false, k),
+            assign: self.assign(at, &body.assign),
+            meta,
+        }
+    }
+
+    fn dpp(&mut self, Doc { body, at }: Doc<wire::DevicePreparationPolicy>) -> DevicePreparationPolicy {
+        let meta = self.meta(
+            at,
+            &body.kind,
+            &body.name,
+            &body.id,
+            &body.description,
+            body.scope_tags.as_ref(),
+            200,
+        );
+        let k = meta.kind_span;
+        if let Some(join) = &body.join
+            && matches!(join.value(), wire::DppJoin::Hybrid)
+        {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    &rules::DPP_ENTRA_ONLY,
+                    at.of(join),
+                    "Device Preparation does not support hybrid join",
+                )
+                .with_help(rules::DPP_ENTRA_ONLY.fix),
+            );
+        }
+        let device_group = body
+            .device_group
+            .as_ref()
+            .and_then(|name| self.group_ref(at, name));
+        let user_groups = body
+            .user_groups
+            .iter()
+            .filter_map(|name| self.group_ref(at, name))
+            .collect();
+        DevicePreparationPolicy {
+            mode: match &body.mode {
+                Some(mode) => sp(at, mode).map(|mode| match mode {
+                    wire::DppMode::UserDriven => DppMode::UserDriven,
+                    wire::DppMode::Automatic => DppMode::Automatic,
+                }),
+                None => Spanned::new(DppMode::UserDriven, k),
+            },
+            device_group,
+            user_groups,
+            account_type: match &body.account_type {
+                Some(account) => sp(at, account).map(|account| match account {
+                    wire::UserType::Standard => AccountType::Standard,
+                    wire::UserType::Administrator => AccountType::Administrator,
+                }),
+                None => Spanned::new(AccountType::Standard, k),
+            },
+            timeout_minutes: or(at, &body.timeout_minutes, 60, k),
+            error_message: opt(at, &body.error_message),
+            allow_skip: or(at, &body.allow_skip, false, k),
+            allow_diagnostics: or(at, &body.allow_diagnostics, false, k),
+            allowed_apps: list(at, &body.allowed_apps),
+            allowed_scripts: list(at, &body.allowed_scripts),
+            meta,
+        }
+    }
+
+    fn domain_join(&mut self, Doc { body, at }: Doc<wire::DomainJoinProfile>) -> DomainJoinProfile {
+        let meta = self.meta(
+            at,
+            &body.kind,
+            &body.name,
+            &body.id,
+            &body.description,
+            body.scope_tags.as_ref(),
+            200,
+        );
+        DomainJoinProfile {
+            domain: sp(at, &body.domain),
+            ou: opt(at, &body.ou),
+            computer_name_prefix: sp(at, &body.computer_name_prefix),
+            random_chars: sp(at, &body.random_chars),
+            assign: self.assign(at, &body.assign),
+            meta,
+        }
+    }
+
+    fn restriction(&mut self, Doc { body, at }: Doc<wire::EnrollmentRestriction>) -> EnrollmentRestriction {
+        let meta = self.meta(
+            at,
+            &body.kind,
+            &body.name,
+            &body.id,
+            &body.description,
+            body.scope_tags.as_ref(),
+            200,
+        );
+        let k = meta.kind_span;
+        let windows = body.windows.value();
+        EnrollmentRestriction {
+            builtin: meta.name.value == "default",
+            priority: opt(at, &body.priority),
+            windows: WindowsRestriction {
+                personal_devices_blocked: or(at, &windows.personal_devices_blocked, false, k),
+                platform_blocked: or(at, &windows.platform_blocked, false, k),
+                os_minimum: opt(at, &windows.os_minimum),
+                os_maximum: opt(at, &windows.os_maximum),
+                blocked_manufacturers: list(at, &windows.blocked_manufacturers),
+                blocked_skus: list(at, &windows.blocked_skus),
+            },
+            assign: self.assign(at, &body.assign),
+            meta,
+        }
+    }
+
+    fn device_list(&mut self, Doc { body, at }: Doc<wire::AutopilotDevices>) -> AutopilotDevices {
+        let source = sp(at, &body.source);
+        let yaml_dir = self
+            .sources
+            .file(at.file)
+            .path
+            .parent()
+            .map(Path::to_owned)
+            .unwrap_or_default();
+        AutopilotDevices {
+            name: sp(at, &body.name),
+            path: yaml_dir.join(&source.value),
+            source,
+            group_tag: opt(at, &body.group_tag),
+            document: at.whole(),
+        }
+    }
+}
+
+fn user_type_of(user_type: wire::UserType) -> UserType {
+    match user_type {
+        wire::UserType::Standard => UserType::Standard,
+        wire::UserType::Administrator => UserType::Administrator,
+    }
+}
+
+/// Whether `text` is a GUID (8-4-4-4-12 hex digits).
+pub(crate) fn is_guid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(group, len)| group.len() == len && group.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+fn is_domain(text: &str) -> bool {
+    text.contains('.')
+        && text
+            .split('.')
+            .all(|label| !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+}

@@ -1,0 +1,318 @@
+//! The rule list: every check `validate` runs, as data.
+//!
+//! Each [`Rule`] has a stable id (used in `--format json`, in `docs/rules.md` and in the
+//! `tests/fixtures/invalid/<id>/` fixtures), a severity, what it checks and what to do. The
+//! checks themselves live in `checks/`; they refer to these constants, so an id is written once.
+//! Ids never change meaning; a retired rule keeps its id reserved.
+
+use crate::diagnostic::Severity;
+
+/// One rule of the offline validation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    /// Stable id, `area/what`.
+    pub id: &'static str,
+    /// Error or warning.
+    pub severity: Severity,
+    /// What the rule checks.
+    pub checks: &'static str,
+    /// What to do when it fires.
+    pub fix: &'static str,
+}
+
+macro_rules! rules {
+    ($( $(#[$doc:meta])* $name:ident = $id:literal, $severity:ident, $checks:literal, $fix:literal; )*) => {
+        $(
+            $(#[$doc])*
+            pub const $name: Rule = Rule { id: $id, severity: Severity::$severity, checks: $checks, fix: $fix };
+        )*
+        /// Every rule, in documentation order.
+        pub const RULES: &[Rule] = &[$($name),*];
+    };
+}
+
+rules! {
+    /// A file could not be read.
+    FILE_UNREADABLE = "file/unreadable", Error,
+        "every `*.yaml`/`*.yml` file and every devices CSV can be read",
+        "fix the file's permissions, or remove it from the directory";
+    /// A file is not UTF-8.
+    FILE_NOT_UTF8 = "file/not-utf8", Error,
+        "files are UTF-8 (a UTF-8 byte order mark is allowed)",
+        "save the file as UTF-8 (PowerShell 5: `Out-File -Encoding utf8`)";
+    /// A file is larger than hangar accepts.
+    FILE_TOO_LARGE = "file/too-large", Error,
+        "YAML files are at most 8 MiB and devices CSVs at most 256 MiB",
+        "split the file: several `AutopilotDevices` documents can each name a CSV";
+    /// YAML syntax error.
+    YAML_SYNTAX = "yaml/syntax", Error,
+        "the file is well-formed YAML",
+        "fix the YAML at the position shown (indentation, quotes, a missing `:`)";
+    /// A key appears twice in one mapping.
+    YAML_DUPLICATE_KEY = "yaml/duplicate-key", Error,
+        "no mapping repeats a key (YAML forbids it; other tools silently keep one of them)",
+        "remove one of the two entries";
+    /// A field hangar does not know.
+    YAML_UNKNOWN_FIELD = "yaml/unknown-field", Error,
+        "every field is one the kind defines, so a typo never leaves a setting unmanaged",
+        "fix the spelling (see the suggestion), or remove the field";
+    /// A value of the wrong type or outside its set of values.
+    YAML_INVALID_VALUE = "yaml/invalid-value", Error,
+        "every value has the type and one of the values the field takes",
+        "use a value of the expected type (see `docs/configuration.md`)";
+    /// A required field is missing.
+    YAML_MISSING_FIELD = "yaml/missing-field", Error,
+        "every required field is present",
+        "add the field";
+    /// A resource limit was hit (alias expansion, nesting, node count, documents per file).
+    YAML_LIMIT = "yaml/limit", Error,
+        "a file stays within hangar's parsing budget (bounded alias expansion, nesting depth 64, at most 1,024 documents)",
+        "do not use aliases to build large structures; split the file";
+    /// A document without `kind:`.
+    DOCUMENT_MISSING_KIND = "document/missing-kind", Error,
+        "every YAML document has `kind:` and `name:`",
+        "add `kind:` (one of the kinds in `docs/configuration.md`)";
+    /// A `kind:` hangar does not know.
+    DOCUMENT_UNKNOWN_KIND = "document/unknown-kind", Error,
+        "`kind:` is one of Tenant, DeviceGroup, DeploymentProfile, EnrollmentStatusPage, DevicePreparationPolicy, DomainJoinProfile, EnrollmentRestriction, AutopilotDevices",
+        "fix the kind (see the suggestion)";
+    /// No `Tenant` document.
+    TENANT_MISSING = "tenant/missing", Error,
+        "the directory has exactly one `Tenant` document",
+        "add a `kind: Tenant` document with `cloud:` and `tenantId:`";
+    /// Two `Tenant` documents.
+    TENANT_DUPLICATE = "tenant/duplicate", Error,
+        "the directory has exactly one `Tenant` document",
+        "keep one `Tenant` document per directory (one directory per tenant)";
+    /// `tenantId` is not a GUID or a domain.
+    TENANT_ID = "tenant/tenant-id", Error,
+        "`tenantId` is a GUID or a verified domain such as `contoso.onmicrosoft.com`",
+        "copy the tenant id from Entra > Overview";
+    /// A `prune.only` pattern is not a valid glob.
+    TENANT_PRUNE_PATTERN = "tenant/prune-pattern", Error,
+        "every `prune.only` entry is `Kind/glob` with a known kind and a valid glob",
+        "write patterns like `DeviceGroup/Autopilot-*`";
+    /// Two documents of one kind share a name.
+    NAME_DUPLICATE = "name/duplicate", Error,
+        "names are unique per kind (hangar matches tenant objects by kind and name)",
+        "rename one of them";
+    /// A name is empty or too long.
+    NAME_INVALID = "name/invalid", Error,
+        "names are non-empty and within Graph's length limit (groups 256, profiles 200 characters)",
+        "shorten the name";
+    /// A reference to a document that does not exist.
+    REFERENCE_UNRESOLVED = "reference/unresolved", Error,
+        "every group named in `assign`, `deviceGroup` or `userGroups` is a `DeviceGroup` document",
+        "add the `DeviceGroup` document, or fix the name (see the suggestion)";
+    /// An assignment target this kind does not take.
+    ASSIGN_TARGET = "assign/unsupported-target", Error,
+        "assignment targets are ones the kind supports: profiles take groups and `all-devices`; restrictions take groups; ESPs and domain join profiles also take `all-users`",
+        "assign to a group instead";
+    /// The same group is included and excluded.
+    ASSIGN_INCLUDE_EXCLUDE = "assign/include-and-exclude", Warning,
+        "no group is both included and excluded (exclusion wins, so the include does nothing)",
+        "remove the group from one of the two lists";
+    /// A built-in object with an assignment or a priority.
+    BUILTIN_NOT_ASSIGNABLE = "builtin/not-assignable", Error,
+        "the built-in (`name: default`) ESP and restriction have no `assign` and no `priority`: they apply to everyone at the lowest priority",
+        "remove `assign`/`priority`, or give the document another name to create a new object";
+    /// Owner is neither the provisioning client nor an object id.
+    GROUP_OWNER = "group/owner", Error,
+        "every owner is `intune-provisioning-client` or an Entra object id (GUID)",
+        "use `intune-provisioning-client` or the owner's object id";
+    /// A dynamic membership rule does not parse.
+    GROUP_RULE_SYNTAX = "group/rule-syntax", Error,
+        "every `membership.rule` is a valid Entra dynamic membership rule for devices",
+        "fix the rule at the column shown; `membership: {groupTag: X}` writes the usual rule for you";
+    /// A dynamic group that no known device is in.
+    GROUP_NO_DEVICES = "group/no-devices", Warning,
+        "every dynamic group matches at least one device listed in the devices CSVs (when there are any)",
+        "check the group tag's spelling, or add the devices";
+    /// Classic Autopilot in a cloud that lacks it.
+    CLOUD_CLASSIC_AUTOPILOT = "cloud/classic-autopilot-unavailable", Error,
+        "GCC High and DoD have no classic Autopilot: no `DeploymentProfile` (so no self-deploying or pre-provisioning)",
+        "use a `DevicePreparationPolicy` (user-driven, Entra join) instead";
+    /// Device Preparation automatic mode in a cloud that supports user-driven only.
+    CLOUD_DEVICE_PREPARATION_MODE = "cloud/device-preparation-user-driven", Error,
+        "in GCC High and DoD, Device Preparation policies are user-driven",
+        "set `mode: user-driven`";
+    /// The name template expands to more than 15 characters.
+    PROFILE_NAME_TEMPLATE_LENGTH = "profile/name-template-length", Error,
+        "`deviceName` expands to at most 15 characters, with `%SERIAL%` replaced by the real serial of every device the profile reaches",
+        "shorten the prefix, or use `%RAND:N%` instead of `%SERIAL%`";
+    /// The name template has characters Windows does not allow.
+    PROFILE_NAME_TEMPLATE_CHARS = "profile/name-template-chars", Error,
+        "`deviceName` uses only letters, digits and hyphens besides `%SERIAL%` and `%RAND:N%`",
+        "remove spaces, underscores and other characters";
+    /// The name template would produce an all-digit name.
+    PROFILE_NAME_TEMPLATE_DIGITS = "profile/name-template-all-digits", Error,
+        "`deviceName` can never produce a name of digits only",
+        "add a letter, e.g. a department prefix";
+    /// A malformed macro in the name template.
+    PROFILE_NAME_TEMPLATE_MACRO = "profile/name-template-macro", Error,
+        "macros in `deviceName` are `%SERIAL%` or `%RAND:N%` with N from 1 to 14",
+        "write `%SERIAL%` or `%RAND:5%`";
+    /// Hybrid profile with a name template.
+    PROFILE_HYBRID_NAME_TEMPLATE = "profile/hybrid-name-template", Error,
+        "hybrid-join profiles have no `deviceName` (the domain join profile names the device)",
+        "remove `deviceName` and set `computerNamePrefix` on the `DomainJoinProfile`";
+    /// Hybrid profile that is not user-driven.
+    PROFILE_HYBRID_USER_DRIVEN = "profile/hybrid-user-driven", Error,
+        "hybrid-join profiles are user-driven",
+        "set `mode: user-driven`, or `join: entra` for self-deploying devices";
+    /// Hybrid profile without a domain join profile on the same devices.
+    PROFILE_HYBRID_DOMAIN_JOIN = "profile/hybrid-needs-domain-join", Error,
+        "every group a hybrid profile is assigned to also gets a `DomainJoinProfile`",
+        "assign a `DomainJoinProfile` to the same groups";
+    /// Self-deploying profile with hybrid join.
+    PROFILE_SELF_DEPLOYING_JOIN = "profile/self-deploying-join", Error,
+        "self-deploying profiles use Entra join",
+        "set `join: entra`";
+    /// Self-deploying profile with a user account type.
+    PROFILE_SELF_DEPLOYING_USER_TYPE = "profile/self-deploying-user-type", Error,
+        "self-deploying profiles set no `oobe.userType` (there is no user; Graph rejects it with a 400)",
+        "remove `oobe.userType`";
+    /// Two profiles target all devices.
+    PROFILE_ALL_DEVICES = "profile/all-devices-once", Error,
+        "at most one deployment profile targets `all-devices` (Intune refuses a second)",
+        "assign the other profile to a group";
+    /// A device reached by an Entra and a hybrid profile.
+    ROUTING_JOIN_CONFLICT = "routing/join-conflict", Error,
+        "no device (or group) is reached by both an Entra-join and a hybrid-join profile",
+        "keep Entra and hybrid devices in separate groups, routed by group tag";
+    /// A device reached by two profiles.
+    ROUTING_MULTIPLE_PROFILES = "routing/multiple-profiles", Warning,
+        "each device is reached by at most one deployment profile (with several, Intune picks one and does not say which)",
+        "exclude the device's group from one of the profiles";
+    /// A group tag used by devices but routed to nothing.
+    ROUTING_UNROUTED_TAG = "routing/unrouted-tag", Warning,
+        "every group tag in the devices CSVs reaches a deployment profile or a Device Preparation policy through a group",
+        "add a `DeviceGroup` with `membership: {groupTag: …}` and assign a profile to it";
+    /// Device Preparation device group is not static.
+    DPP_DEVICE_GROUP_STATIC = "device-preparation/device-group-static", Error,
+        "a Device Preparation policy's `deviceGroup` is `membership: assigned` (Graph: `notStaticSecurityGroup`)",
+        "set `membership: assigned` on that group";
+    /// Device Preparation device group not owned by the provisioning client.
+    DPP_DEVICE_GROUP_OWNER = "device-preparation/device-group-owner", Error,
+        "a Device Preparation policy's `deviceGroup` has `intune-provisioning-client` among its owners (Graph: `firstPartyAppNotAnOwner`; devices are silently not added)",
+        "add `owners: [intune-provisioning-client]` to the group";
+    /// Device Preparation user group is dynamic.
+    DPP_USER_GROUP = "device-preparation/user-group", Error,
+        "`userGroups` name `membership: assigned` groups (user groups whose members hangar does not manage)",
+        "point `userGroups` at an assigned group of users";
+    /// User-driven policy with no user group.
+    DPP_NO_USERS = "device-preparation/no-user-groups", Warning,
+        "a user-driven Device Preparation policy has at least one user group (it triggers when a member signs in)",
+        "add `userGroups`";
+    /// Automatic policy with user groups.
+    DPP_AUTOMATIC_USERS = "device-preparation/automatic-user-groups", Error,
+        "automatic (Windows 365) policies take no `userGroups`",
+        "remove `userGroups`";
+    /// Hybrid join asked of Device Preparation.
+    DPP_ENTRA_ONLY = "device-preparation/entra-join-only", Error,
+        "Device Preparation policies use Entra join (hybrid join is not supported)",
+        "set `join: entra`, or use a classic hybrid profile (Commercial only)";
+    /// Too many apps.
+    DPP_APPS_LIMIT = "device-preparation/apps-limit", Error,
+        "`allowedApps` lists at most 10 apps",
+        "keep the 10 apps needed before the desktop; deliver the rest after setup";
+    /// Too many scripts.
+    DPP_SCRIPTS_LIMIT = "device-preparation/scripts-limit", Error,
+        "`allowedScripts` lists at most 10 scripts",
+        "keep at most 10 scripts";
+    /// Timeout out of range.
+    DPP_TIMEOUT = "device-preparation/timeout-range", Error,
+        "`timeoutMinutes` is from 15 to 720",
+        "use a value from 15 to 720";
+    /// Two ESPs with the same priority.
+    ESP_PRIORITY_UNIQUE = "esp/priority-unique", Error,
+        "ESP priorities are unique (Intune's `setPriority` cannot hold two at one priority)",
+        "give each ESP its own priority";
+    /// A custom ESP without priority.
+    ESP_PRIORITY_REQUIRED = "esp/priority-required", Error,
+        "every ESP except `default` has a `priority` (1 is the highest), so which ESP wins is written down",
+        "add `priority:`";
+    /// Timeout out of range.
+    ESP_TIMEOUT = "esp/timeout-range", Error,
+        "`timeoutMinutes` is from 1 to 1440",
+        "use a value from 1 to 1440 (60 is recommended)";
+    /// Against the guide's recommended values.
+    ESP_RECOMMENDED = "esp/recommended", Warning,
+        "the ESP follows the guide: show progress, block device use until installed, no reset and no use on error, timeout of at least 60 minutes",
+        "use the recommended value, or accept the warning";
+    /// Domain join name too long.
+    DOMAIN_JOIN_NAME_LENGTH = "domain-join/name-length", Error,
+        "`computerNamePrefix` plus `randomChars` is at most 15 characters",
+        "shorten the prefix or use fewer random characters";
+    /// Random character count out of range.
+    DOMAIN_JOIN_RANDOM_CHARS = "domain-join/random-chars-range", Error,
+        "`randomChars` is from 3 to 14",
+        "use a value from 3 to 14";
+    /// Prefix characters.
+    DOMAIN_JOIN_PREFIX_CHARS = "domain-join/prefix-chars", Error,
+        "`computerNamePrefix` uses only letters, digits and hyphens",
+        "remove other characters";
+    /// Two custom restrictions with one priority.
+    RESTRICTION_PRIORITY_UNIQUE = "restriction/priority-unique", Error,
+        "enrollment restriction priorities are unique",
+        "give each restriction its own priority";
+    /// OS version format.
+    RESTRICTION_OS_VERSION = "restriction/os-version", Error,
+        "`osMinimum`/`osMaximum` are Windows versions `major.minor.build[.revision]`, minimum not above maximum",
+        "write e.g. `10.0.19045`";
+    /// CSV is malformed.
+    DEVICES_CSV = "devices/csv", Error,
+        "the devices CSV is well-formed (every row has as many fields as the header, quotes are closed)",
+        "re-export the CSV with Get-WindowsAutopilotInfo, or fix the row shown";
+    /// A required column is missing.
+    DEVICES_MISSING_COLUMN = "devices/missing-column", Error,
+        "the header has `Device Serial Number` and `Hardware Hash` (case and spacing do not matter)",
+        "use the CSV that Get-WindowsAutopilotInfo writes";
+    /// The CSV named by `source` does not exist.
+    DEVICES_SOURCE = "devices/source", Error,
+        "`source` names a CSV file that exists, relative to the YAML file",
+        "fix the path";
+    /// A row without a serial.
+    DEVICES_MISSING_SERIAL = "devices/missing-serial", Error,
+        "every row has a serial number",
+        "fill in the serial or remove the row";
+    /// Invalid hardware hash.
+    DEVICES_INVALID_HASH = "devices/invalid-hash", Error,
+        "every row has a non-empty, valid base64 hardware hash",
+        "collect the hash again with Get-WindowsAutopilotInfo";
+    /// A serial listed twice.
+    DEVICES_DUPLICATE_SERIAL = "devices/duplicate-serial", Error,
+        "each serial number appears once across all devices CSVs",
+        "remove one of the two rows";
+    /// An empty CSV.
+    DEVICES_EMPTY = "devices/empty", Warning,
+        "a devices CSV lists at least one device",
+        "add devices or remove the `AutopilotDevices` document";
+}
+
+/// Looks a rule up by id.
+pub fn rule(id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|rule| rule.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_well_formed() {
+        for (index, rule) in RULES.iter().enumerate() {
+            assert!(
+                rule.id.contains('/') && rule.id == rule.id.to_ascii_lowercase(),
+                "{}",
+                rule.id
+            );
+            assert!(
+                RULES[index + 1..].iter().all(|other| other.id != rule.id),
+                "{}",
+                rule.id
+            );
+            assert_eq!(super::rule(rule.id), Some(rule));
+        }
+    }
+}
