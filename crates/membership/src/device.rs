@@ -15,7 +15,7 @@ use crate::eval::DeviceAttributes;
 ///   Entra `OrderID`);
 /// - `[PurchaseOrderId]:<purchase order>` when the device has a purchase order id.
 ///
-/// The prefixes are written the way Graph returns them on device objects (`[ZTDID]`,
+/// The prefixes are written as device objects seen in the field carry them (`[ZTDID]`,
 /// `[OrderId]`), which differs in case from Microsoft's rule examples (`[ZTDId]`, `[OrderID]`);
 /// rule comparisons are case-insensitive, so both match. The ZTD id is assigned by the
 /// Autopilot service and is unknown offline: unless [`with_ztd_id`](Self::with_ztd_id) sets it,

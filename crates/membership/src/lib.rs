@@ -63,14 +63,14 @@
 //!
 //! - **String comparisons and `-match` are case-insensitive** ("Regex and string operations
 //!   aren't case sensitive"). Literals are folded to lower case once, at parse time. Field
-//!   evidence agrees for `-eq`: Microsoft's group-tag rule tests `[OrderID]:` while Graph returns
-//!   the value as `[OrderId]:`, and that rule is what every Autopilot tenant uses.
-//! - **`[ZTDID]` casing.** memdocs PR #2416 (merged 2022) changed the Autopilot docs to
+//!   evidence agrees for `-eq`: Microsoft's documented group-tag rule tests `[OrderID]:`, while
+//!   device objects seen in the field carry `[OrderId]:`, and tenants route by that rule.
+//! - **`[ZTDID]` casing.** memdocs PR #2416 (2022) changed the Autopilot docs to
 //!   `-contains "[ZTDID]"`, saying the value is case-sensitive; the Entra docs still show
-//!   `[ZTDId]`, and Graph returns `[ZTDID]:…` on device objects. hangar evaluates as Entra
-//!   documents (case-insensitively), which routes as the docs say, and
-//!   [`Rule::warnings`] flags (`ztdid-casing`) any `[ZTDID]` literal not written exactly
-//!   `[ZTDID]`: that spelling matches under both readings, so it is the safe one to write.
+//!   `[ZTDId]`, and device objects seen in the field carry `[ZTDID]:…`. The sources conflict, so hangar evaluates as the Entra rule docs say
+//!   (case-insensitively, which routes as Microsoft's examples expect) and [`Rule::warnings`]
+//!   flags (`ztdid-casing`) every `[ZTDID]` literal not written exactly `[ZTDID]`: that spelling
+//!   matches under either reading, so it is the safe one to write.
 //! - **Property names are case-sensitive** ("Ensure that property names are correctly
 //!   formatted as shown, because they're case sensitive"). hangar accepts exactly the documented
 //!   spellings, plus `devicePhysicalIDs`, which Microsoft's own examples use alongside
@@ -89,9 +89,14 @@
 //!   typographic quotes or dashes (from copying web pages) are refused with the fix.
 //! - **Null.** `-eq null` holds when the property is null; every negated operator is the exact
 //!   negation of its positive form, so a null property satisfies `-ne "x"` and `-notIn [...]`.
-//!   Entra does not document this case; it is the reading that agrees with `-ne null`.
+//!   Entra does not document how other operators treat null; hangar lets null pass no positive
+//!   test.
 //! - **Collections.** `-any` is false and `-all` true on a device without physical ids.
 //! - **Length.** Rule bodies over 3,072 characters are refused, as Entra refuses them.
+//! - **Non-ASCII text** folds with Unicode lower-case mapping; Entra does not document its
+//!   folding beyond "not case sensitive".
+//! - **`systemLabels`** is treated as a single string, as the Entra rule docs use it
+//!   (`device.systemLabels -startsWith "M365Managed"`), although Graph models it as a list.
 //!
 //! # Canonical text and equality
 //!
