@@ -15,12 +15,12 @@ use serde_json::{Map, Value, json};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+use crate::Error;
 use crate::endpoint::{ApiVersion, display_url};
 use crate::error::{ApiError, parse_error_body};
 use crate::http::GraphClient;
 use crate::request::{GraphRequest, Repeat};
 use crate::retry::{RetryDecision, Transient, is_transient_status, parse_retry_after};
-use crate::Error;
 
 /// Most requests Graph accepts in one batch.
 pub const MAX_BATCH: usize = 20;
@@ -53,11 +53,17 @@ struct Item {
 /// Sends independent `requests` in batches of at most 20, the batches concurrently, and returns
 /// one result per request in the same order: the inner body for a 2xx, an [`Error::Api`] for
 /// anything else. The outer `Err` is for a batch that failed as a whole.
-pub async fn send_all(client: &GraphClient, requests: Vec<GraphRequest>) -> Result<Vec<Result<Value, Error>>, Error> {
+pub async fn send_all(
+    client: &GraphClient,
+    requests: Vec<GraphRequest>,
+) -> Result<Vec<Result<Value, Error>>, Error> {
     let total = requests.len();
     let mut by_version: BTreeMap<ApiVersion, Vec<(usize, GraphRequest)>> = BTreeMap::new();
     for (index, request) in requests.into_iter().enumerate() {
-        by_version.entry(request.version).or_default().push((index, request));
+        by_version
+            .entry(request.version)
+            .or_default()
+            .push((index, request));
     }
     let mut tasks = JoinSet::new();
     for (version, items) in by_version {
@@ -74,18 +80,29 @@ pub async fn send_all(client: &GraphClient, requests: Vec<GraphRequest>) -> Resu
     }
     let mut out: Vec<Option<Result<Value, Error>>> = (0..total).map(|_| None).collect();
     while let Some(joined) = tasks.join_next().await {
-        let (indices, results) = joined.map_err(|e| Error::Paging { url: "$batch".into(), reason: e.to_string() })?;
+        let (indices, results) = joined.map_err(|e| Error::Paging {
+            url: "$batch".into(),
+            reason: e.to_string(),
+        })?;
         for (index, result) in indices.into_iter().zip(results?) {
             out[index] = Some(result);
         }
     }
-    Ok(out.into_iter().map(|r| r.unwrap_or_else(|| Err(missing("$batch")))).collect())
+    Ok(out
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(missing("$batch"))))
+        .collect())
 }
 
 /// Sends up to 20 requests as one batch in which each depends on the one before it
 /// (`dependsOn`), so they run in order. A failed request makes the rest fail with 424.
-pub async fn send_chain(client: &GraphClient, requests: Vec<GraphRequest>) -> Result<Vec<Result<Value, Error>>, Error> {
-    let Some(first) = requests.first() else { return Ok(Vec::new()) };
+pub async fn send_chain(
+    client: &GraphClient,
+    requests: Vec<GraphRequest>,
+) -> Result<Vec<Result<Value, Error>>, Error> {
+    let Some(first) = requests.first() else {
+        return Ok(Vec::new());
+    };
     let version = first.version;
     if requests.len() > MAX_BATCH || requests.iter().any(|r| r.version != version) {
         return Err(Error::InvalidBody {
@@ -122,7 +139,10 @@ async fn send_one_batch(
         for &i in &pending {
             let request = &requests[i];
             client.endpoint().check(request.method.as_str(), &request.url)?;
-            client.limiter().acquire(request.service, request.is_write()).await;
+            client
+                .limiter()
+                .acquire(request.service, request.is_write())
+                .await;
         }
         let pending_ids: HashSet<usize> = pending.iter().copied().collect();
         let body_items: Vec<Value> = pending
@@ -158,7 +178,11 @@ async fn send_one_batch(
         };
         let response = client.send_prelimited(&outer).await?;
         let envelope: Envelope = response.json()?;
-        let mut by_id: BTreeMap<String, Item> = envelope.responses.into_iter().map(|item| (item.id.clone(), item)).collect();
+        let mut by_id: BTreeMap<String, Item> = envelope
+            .responses
+            .into_iter()
+            .map(|item| (item.id.clone(), item))
+            .collect();
         let mut again = Vec::new();
         let mut largest_wait: Option<Duration> = None;
         for &i in &pending {
@@ -167,7 +191,8 @@ async fn send_one_batch(
                 finals[i] = Some(Err(missing(&display_url(&request.url))));
                 continue;
             };
-            let transient = is_transient_status(item.status) && (item.status != 504 || request.repeat == Repeat::Safe);
+            let transient =
+                is_transient_status(item.status) && (item.status != 504 || request.repeat == Repeat::Safe);
             let blocked_by_retry = item.status == 424 && chained && i > 0 && again.contains(&(i - 1));
             if transient || blocked_by_retry {
                 let after = header_ci(&item.headers, "retry-after").and_then(parse_retry_after);
@@ -175,7 +200,12 @@ async fn send_one_batch(
                     largest_wait = Some(largest_wait.map_or(after, |w| w.max(after)));
                 }
                 again.push(i);
-                finals[i] = Some(Err(inner_error(request, &item, &response.client_request_id, retries)));
+                finals[i] = Some(Err(inner_error(
+                    request,
+                    &item,
+                    &response.client_request_id,
+                    retries,
+                )));
                 continue;
             }
             finals[i] = Some(if (200..300).contains(&item.status) {
@@ -187,8 +217,14 @@ async fn send_one_batch(
         if again.is_empty() {
             break;
         }
-        let transient = Transient::Status { status: 429, retry_after: largest_wait };
-        match client.retry_policy().decide(transient, retries, started.elapsed(), rand::random()) {
+        let transient = Transient::Status {
+            status: 429,
+            retry_after: largest_wait,
+        };
+        match client
+            .retry_policy()
+            .decide(transient, retries, started.elapsed(), rand::random())
+        {
             RetryDecision::RetryAfter(wait) => {
                 tracing::info!(
                     url = %display_url(&batch_url),
@@ -204,11 +240,17 @@ async fn send_one_batch(
             RetryDecision::GiveUp => break,
         }
     }
-    Ok(finals.into_iter().map(|r| r.unwrap_or_else(|| Err(missing("$batch")))).collect())
+    Ok(finals
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(missing("$batch"))))
+        .collect())
 }
 
 fn header_ci<'a>(headers: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
-    headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).and_then(|(_, v)| v.as_str())
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .and_then(|(_, v)| v.as_str())
 }
 
 fn inner_error(request: &GraphRequest, item: &Item, client_request_id: &str, retries: u32) -> Error {
@@ -220,7 +262,10 @@ fn inner_error(request: &GraphRequest, item: &Item, client_request_id: &str, ret
         status: item.status,
         code,
         message,
-        request_id: header_ci(&item.headers, "request-id").map(str::to_owned).or(inner_request_id).unwrap_or_default(),
+        request_id: header_ci(&item.headers, "request-id")
+            .map(str::to_owned)
+            .or(inner_request_id)
+            .unwrap_or_default(),
         client_request_id: client_request_id.to_owned(),
         retries,
     }))

@@ -42,14 +42,20 @@ pub struct Endpoint {
 impl Endpoint {
     /// The real hosts of `cloud`.
     pub fn new(cloud: Cloud) -> Endpoint {
-        Endpoint { cloud, base_override: None }
+        Endpoint {
+            cloud,
+            base_override: None,
+        }
     }
 
     /// `cloud`'s scope, but every request (sign-in and Graph) goes to `base` instead, e.g. a
     /// simulator at `http://127.0.0.1:8080`: sign-in at `{base}/{tenant}/oauth2/v2.0/token`,
     /// Graph at `{base}/v1.0` and `{base}/beta`.
     pub fn with_override(cloud: Cloud, base: &str) -> Result<Endpoint, Error> {
-        let invalid = |reason: &str| Error::InvalidEndpoint { url: base.to_owned(), reason: reason.to_owned() };
+        let invalid = |reason: &str| Error::InvalidEndpoint {
+            url: base.to_owned(),
+            reason: reason.to_owned(),
+        };
         let url = Url::parse(base.trim_end_matches('/')).map_err(|e| invalid(&e.to_string()))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(invalid("the scheme must be `http` or `https`"));
@@ -63,7 +69,10 @@ impl Endpoint {
         if !url.username().is_empty() || url.password().is_some() {
             return Err(invalid("the URL must not carry credentials"));
         }
-        Ok(Endpoint { cloud, base_override: Some(url) })
+        Ok(Endpoint {
+            cloud,
+            base_override: Some(url),
+        })
     }
 
     /// The tenant's cloud.
@@ -96,13 +105,23 @@ impl Endpoint {
     /// A Graph URL from a path relative to the service root (`/groups`, with a leading slash).
     pub fn graph_url(&self, version: ApiVersion, path_and_query: &str) -> Result<Url, Error> {
         let text = format!("{}{}", self.graph_root(version), path_and_query);
-        Url::parse(&text).map_err(|e| Error::InvalidEndpoint { url: text.clone(), reason: e.to_string() })
+        Url::parse(&text).map_err(|e| Error::InvalidEndpoint {
+            url: text.clone(),
+            reason: e.to_string(),
+        })
     }
 
     /// Token endpoint of `tenant`.
     pub fn token_url(&self, tenant: &str) -> Result<Url, Error> {
-        let text = format!("{}/{}/oauth2/v2.0/token", self.base(self.cloud.login_host()), tenant);
-        Url::parse(&text).map_err(|e| Error::InvalidEndpoint { url: text.clone(), reason: e.to_string() })
+        let text = format!(
+            "{}/{}/oauth2/v2.0/token",
+            self.base(self.cloud.login_host()),
+            tenant
+        );
+        Url::parse(&text).map_err(|e| Error::InvalidEndpoint {
+            url: text.clone(),
+            reason: e.to_string(),
+        })
     }
 
     /// `aud` of a client-assertion JWT: the cloud's real token URL, even with an override (the
@@ -113,7 +132,11 @@ impl Endpoint {
 
     /// `@odata.id` of a directory object, as `…/owners/$ref` takes it.
     pub fn directory_object_ref(&self, object_id: &str) -> String {
-        format!("{}/directoryObjects/{}", self.graph_root(ApiVersion::V1), object_id)
+        format!(
+            "{}/directoryObjects/{}",
+            self.graph_root(ApiVersion::V1),
+            object_id
+        )
     }
 
     /// The hosts requests may go to, for messages.
@@ -134,7 +157,9 @@ impl Endpoint {
         let allowed = match &self.base_override {
             Some(base) => {
                 url.scheme() == base.scheme()
-                    && url.host_str().is_some_and(|h| base.host_str().is_some_and(|b| h.eq_ignore_ascii_case(b)))
+                    && url
+                        .host_str()
+                        .is_some_and(|h| base.host_str().is_some_and(|b| h.eq_ignore_ascii_case(b)))
                     && url.port_or_known_default() == base.port_or_known_default()
             }
             None => {
@@ -175,7 +200,11 @@ pub fn display_url(url: &Url) -> String {
         let pairs: Vec<(String, String)> = url
             .query_pairs()
             .map(|(k, v)| {
-                let value = if k.starts_with('$') { v.into_owned() } else { "…".to_owned() };
+                let value = if k.starts_with('$') {
+                    v.into_owned()
+                } else {
+                    "…".to_owned()
+                };
                 (k.into_owned(), value)
             })
             .collect();
@@ -194,8 +223,14 @@ mod tests {
     #[test]
     fn roots_follow_the_cloud_table() {
         let dod = Endpoint::new(Cloud::Dod);
-        assert_eq!(dod.graph_root(ApiVersion::Beta), "https://dod-graph.microsoft.us/beta");
-        assert_eq!(dod.token_url("t").unwrap().as_str(), "https://login.microsoftonline.us/t/oauth2/v2.0/token");
+        assert_eq!(
+            dod.graph_root(ApiVersion::Beta),
+            "https://dod-graph.microsoft.us/beta"
+        );
+        assert_eq!(
+            dod.token_url("t").unwrap().as_str(),
+            "https://login.microsoftonline.us/t/oauth2/v2.0/token"
+        );
         assert_eq!(dod.scope(), "https://dod-graph.microsoft.us/.default");
         let gcc = Endpoint::new(Cloud::Gcc);
         assert_eq!(gcc.graph_root(ApiVersion::V1), "https://graph.microsoft.com/v1.0");
@@ -205,12 +240,22 @@ mod tests {
     fn override_changes_hosts_not_scope() {
         let sim = Endpoint::with_override(Cloud::GccHigh, "http://127.0.0.1:8080/").unwrap();
         assert_eq!(sim.graph_root(ApiVersion::V1), "http://127.0.0.1:8080/v1.0");
-        assert_eq!(sim.token_url("t").unwrap().as_str(), "http://127.0.0.1:8080/t/oauth2/v2.0/token");
+        assert_eq!(
+            sim.token_url("t").unwrap().as_str(),
+            "http://127.0.0.1:8080/t/oauth2/v2.0/token"
+        );
         assert_eq!(sim.scope(), "https://graph.microsoft.us/.default");
-        assert_eq!(sim.assertion_audience("t"), "https://login.microsoftonline.us/t/oauth2/v2.0/token");
+        assert_eq!(
+            sim.assertion_audience("t"),
+            "https://login.microsoftonline.us/t/oauth2/v2.0/token"
+        );
         let ok = Url::parse("http://127.0.0.1:8080/beta/x?$skiptoken=1").unwrap();
         assert!(sim.check("GET", &ok).is_ok());
-        for bad in ["http://127.0.0.1:8081/v1.0/x", "https://127.0.0.1:8080/v1.0", "https://graph.microsoft.us/v1.0/groups"] {
+        for bad in [
+            "http://127.0.0.1:8081/v1.0/x",
+            "https://127.0.0.1:8080/v1.0",
+            "https://graph.microsoft.us/v1.0/groups",
+        ] {
             assert!(sim.check("GET", &Url::parse(bad).unwrap()).is_err(), "{bad}");
         }
     }
@@ -225,7 +270,10 @@ mod tests {
     #[test]
     fn check_refuses_other_clouds_and_tricks() {
         let high = Endpoint::new(Cloud::GccHigh);
-        let good = ["https://graph.microsoft.us/v1.0/groups", "https://login.microsoftonline.us/t/oauth2/v2.0/token"];
+        let good = [
+            "https://graph.microsoft.us/v1.0/groups",
+            "https://login.microsoftonline.us/t/oauth2/v2.0/token",
+        ];
         for url in good {
             assert!(high.check("GET", &Url::parse(url).unwrap()).is_ok(), "{url}");
         }
@@ -245,7 +293,10 @@ mod tests {
 
     #[test]
     fn display_url_hides_non_odata_query_values() {
-        let url = Url::parse("https://x.example/a?audience=api%3A%2F%2Fx&$filter=displayName%20eq%20'a'&code=s3cret").unwrap();
+        let url = Url::parse(
+            "https://x.example/a?audience=api%3A%2F%2Fx&$filter=displayName%20eq%20'a'&code=s3cret",
+        )
+        .unwrap();
         let shown = display_url(&url);
         assert!(!shown.contains("s3cret"));
         assert!(shown.contains("displayName"));

@@ -63,7 +63,9 @@ pub enum Error {
 
     /// The request could not be sent or its response not received (connection refused, reset,
     /// timeout) on a request that is safe to repeat, after the retries the policy allows.
-    #[error("{method} {url} failed after {retries} retries: {message} (client-request-id {client_request_id})")]
+    #[error(
+        "{method} {url} failed after {retries} retries: {message} (client-request-id {client_request_id})"
+    )]
     Transport {
         /// HTTP method.
         method: String,
@@ -97,7 +99,9 @@ pub enum Error {
     },
 
     /// A response arrived but its body could not be decoded as expected.
-    #[error("{method} {url} returned {status} with a body that could not be decoded: {reason} (starts with `{snippet}`, request-id {request_id})")]
+    #[error(
+        "{method} {url} returned {status} with a body that could not be decoded: {reason} (starts with `{snippet}`, request-id {request_id})"
+    )]
     Decode {
         /// HTTP method.
         method: String,
@@ -207,7 +211,11 @@ impl fmt::Display for ApiError {
         if !self.message.is_empty() {
             write!(f, ": {}", self.message)?;
         }
-        write!(f, " (request-id {}, client-request-id {}", self.request_id, self.client_request_id)?;
+        write!(
+            f,
+            " (request-id {}, client-request-id {}",
+            self.request_id, self.client_request_id
+        )?;
         if self.retries > 0 {
             write!(f, ", after {} retries", self.retries)?;
         }
@@ -226,8 +234,13 @@ pub fn parse_error_body(body: &[u8]) -> (String, String, Option<String>) {
         return (String::new(), truncate(text.trim(), 300), None);
     };
     let error = get_ci(&value, "error").unwrap_or(&value);
-    let code = get_ci(error, "code").and_then(Value::as_str).unwrap_or_default().to_owned();
-    let raw_message = get_ci(error, "message").and_then(Value::as_str).unwrap_or_default();
+    let code = get_ci(error, "code")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let raw_message = get_ci(error, "message")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let message = unpack_intune_message(raw_message).unwrap_or_else(|| raw_message.to_owned());
     let request_id = get_ci(error, "innerError")
         .and_then(|inner| get_ci(inner, "request-id"))
@@ -242,12 +255,19 @@ fn unpack_intune_message(message: &str) -> Option<String> {
         return None;
     }
     let nested: Value = serde_json::from_str(trimmed).ok()?;
-    get_ci(&nested, "Message").and_then(Value::as_str).map(str::to_owned)
+    get_ci(&nested, "Message")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
 }
 
 fn get_ci<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
     let object = value.as_object()?;
-    object.get(key).or_else(|| object.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
+    object.get(key).or_else(|| {
+        object
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    })
 }
 
 pub(crate) fn truncate(text: &str, max: usize) -> String {
@@ -286,7 +306,13 @@ mod tests {
 
     #[test]
     fn garbage_bodies_do_not_panic() {
-        for body in [&b""[..], b"<html>oops</html>", b"{\"error\":3}", b"[1,2]", b"{\"error\":{\"message\":\"{not json\"}}"] {
+        for body in [
+            &b""[..],
+            b"<html>oops</html>",
+            b"{\"error\":3}",
+            b"[1,2]",
+            b"{\"error\":{\"message\":\"{not json\"}}",
+        ] {
             let _ = parse_error_body(body);
         }
         let (_, message, _) = parse_error_body(b"<html>oops</html>");

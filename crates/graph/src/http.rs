@@ -144,7 +144,10 @@ impl GraphClient {
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("hangar/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| Error::InvalidEndpoint { url: "(client)".into(), reason: e.to_string() })?;
+            .map_err(|e| Error::InvalidEndpoint {
+                url: "(client)".into(),
+                reason: e.to_string(),
+            })?;
         let tokens = TokenProvider::new(credential, endpoint.clone(), http.clone());
         Ok(GraphClient {
             inner: Arc::new(Inner {
@@ -212,9 +215,16 @@ impl GraphClient {
         loop {
             // The boundary check comes first, on every attempt: a violation is never a request.
             inner.endpoint.check(&method, &request.url)?;
-            let waited = if limit { inner.limiter.acquire(request.service, request.is_write()).await } else { Duration::ZERO };
+            let waited = if limit {
+                inner.limiter.acquire(request.service, request.is_write()).await
+            } else {
+                Duration::ZERO
+            };
             if !waited.is_zero() {
-                inner.stats.limiter_wait_ms.fetch_add(waited.as_millis() as u64, Ordering::Relaxed);
+                inner
+                    .stats
+                    .limiter_wait_ms
+                    .fetch_add(waited.as_millis() as u64, Ordering::Relaxed);
                 tracing::debug!(method = %method, url = %shown_url, wait_ms = waited.as_millis() as u64, "rate limiter wait");
             }
             let token = inner.tokens.token().await?;
@@ -229,12 +239,22 @@ impl GraphClient {
                     message: "client shut down".into(),
                 })?;
                 inner.stats.attempts.fetch_add(1, Ordering::Relaxed);
-                self.attempt(request, &token, &client_request_id, &method, &shown_url, retries).await
+                self.attempt(request, &token, &client_request_id, &method, &shown_url, retries)
+                    .await
             };
             let ms = attempt_start.elapsed().as_millis() as u64;
             match outcome {
                 Outcome::Done(response) => {
-                    log_request(request, &method, &shown_url, response.status, ms, &response.request_id, &client_request_id, retries);
+                    log_request(
+                        request,
+                        &method,
+                        &shown_url,
+                        response.status,
+                        ms,
+                        &response.request_id,
+                        &client_request_id,
+                        retries,
+                    );
                     return Ok(response);
                 }
                 Outcome::Fail(Error::Api(api)) if api.status == 401 && !reauthenticated => {
@@ -276,7 +296,11 @@ impl GraphClient {
     }
 
     fn unauthorized(&self, api: Box<ApiError>) -> Error {
-        Error::Unauthorized { cloud: self.cloud(), scope: self.inner.endpoint.scope().to_owned(), source: api }
+        Error::Unauthorized {
+            cloud: self.cloud(),
+            scope: self.inner.endpoint.scope().to_owned(),
+            source: api,
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -329,22 +353,47 @@ impl GraphClient {
             Ok(response) => response,
             // Not connected: nothing was sent, any request may be retried.
             Err(e) if e.is_connect() => {
-                return Outcome::Retry(Transient::Connection, transport(crate::credential::transport_reason_pub(&e), false));
+                return Outcome::Retry(
+                    Transient::Connection,
+                    transport(crate::credential::transport_reason_pub(&e), false),
+                );
             }
-            Err(e) if unsafe_write => return Outcome::Fail(transport(crate::credential::transport_reason_pub(&e), true)),
-            Err(e) => return Outcome::Retry(Transient::Connection, transport(crate::credential::transport_reason_pub(&e), false)),
+            Err(e) if unsafe_write => {
+                return Outcome::Fail(transport(crate::credential::transport_reason_pub(&e), true));
+            }
+            Err(e) => {
+                return Outcome::Retry(
+                    Transient::Connection,
+                    transport(crate::credential::transport_reason_pub(&e), false),
+                );
+            }
         };
         let status = response.status().as_u16();
-        let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
         let request_id = header("request-id").unwrap_or_default();
         let retry_after = header("retry-after").as_deref().and_then(parse_retry_after);
         let body = match response.bytes().await {
             Ok(body) => body.to_vec(),
             Err(e) if unsafe_write && (200..300).contains(&status) => {
-                return Outcome::Fail(transport(format!("the answer was lost: {}", crate::credential::transport_reason_pub(&e)), true));
+                return Outcome::Fail(transport(
+                    format!(
+                        "the answer was lost: {}",
+                        crate::credential::transport_reason_pub(&e)
+                    ),
+                    true,
+                ));
             }
             Err(e) => {
-                return Outcome::Retry(Transient::Connection, transport(crate::credential::transport_reason_pub(&e), false));
+                return Outcome::Retry(
+                    Transient::Connection,
+                    transport(crate::credential::transport_reason_pub(&e), false),
+                );
             }
         };
         if (200..300).contains(&status) {
@@ -365,7 +414,11 @@ impl GraphClient {
             status,
             code,
             message,
-            request_id: if request_id.is_empty() { inner_request_id.unwrap_or_default() } else { request_id },
+            request_id: if request_id.is_empty() {
+                inner_request_id.unwrap_or_default()
+            } else {
+                request_id
+            },
             client_request_id: client_request_id.to_owned(),
             retries,
         });
@@ -399,8 +452,26 @@ fn log_request(
     retries: u32,
 ) {
     if request.is_write() {
-        tracing::info!(method, url, status, ms, request_id, client_request_id, retries, "graph request");
+        tracing::info!(
+            method,
+            url,
+            status,
+            ms,
+            request_id,
+            client_request_id,
+            retries,
+            "graph request"
+        );
     } else {
-        tracing::debug!(method, url, status, ms, request_id, client_request_id, retries, "graph request");
+        tracing::debug!(
+            method,
+            url,
+            status,
+            ms,
+            request_id,
+            client_request_id,
+            retries,
+            "graph request"
+        );
     }
 }

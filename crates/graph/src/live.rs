@@ -1,0 +1,463 @@
+//! Reading the tenant into a [`LiveState`].
+//!
+//! Independent collections are read concurrently; per-object reads (assignments, owners,
+//! Device Preparation settings and device groups) go in `$batch`es of 20, all batches of a kind
+//! at once. Only what the scope asks for is read, and only the properties the planner needs
+//! where Graph lets us choose (`$select` on groups and devices; Intune objects are read whole,
+//! because the planner compares every field and keeps unknown ones).
+//!
+//! Any failed request fails the whole read: nothing is ever turned into "absent".
+//! [`LiveState::complete`] lists every kind that was read (all of them, when this returns
+//! `Ok`), with one refinement for groups, see [`GroupScope::Named`].
+//!
+//! **Groups, by name or whole.** With [`GroupScope::Named`] (pruning off), each name is one
+//! `$filter=displayName eq '…'` request, 20 to a `$batch`, all batches concurrently: one round
+//! trip for up to 20 names, and no cost that grows with the size of the tenant. With
+//! [`GroupScope::All`] (pruning on, which needs to see groups the config does not name) the
+//! collection is paged at 999 per page. Names are cheaper whenever the tenant holds more groups
+//! than about 50 × the names asked (a 999-group page costs one sequential round trip, a batch
+//! of 20 names a parallel one), which is the usual case; pruning is what forces the whole list.
+
+use std::collections::BTreeSet;
+
+use hangar_model::well_known::{self, odata};
+use hangar_model::{Kind, LiveDevice, LiveObject, LiveState};
+use serde_json::{Map, Value};
+
+use crate::Error;
+use crate::batch;
+use crate::http::GraphClient;
+use crate::paging;
+use crate::request::GraphRequest;
+use crate::resources::{
+    self, Body, devices, domain_join, enrollment_configurations, groups, profiles, service_principals,
+};
+
+/// Which groups to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GroupScope {
+    /// Only groups with these exact display names (those the configuration references).
+    /// [`Kind::DeviceGroup`] is then marked complete in the sense that every group bearing one
+    /// of these names was read: enough to plan creates of named groups, never enough to prune.
+    Named(BTreeSet<String>),
+    /// Every group in the tenant (pruning).
+    All,
+}
+
+/// What [`read_live_state`] reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadScope {
+    /// Kinds to read. [`Kind::AutopilotDevice`] reads every registered device.
+    pub kinds: BTreeSet<Kind>,
+    /// Which groups, when [`Kind::DeviceGroup`] is in `kinds`.
+    pub groups: GroupScope,
+    /// Read the owners of every group read (Device Preparation device groups need the Intune
+    /// Provisioning Client as owner).
+    pub group_owners: bool,
+    /// Look up the Intune Provisioning Client service principal by app id.
+    pub provisioning_client: bool,
+}
+
+impl ReadScope {
+    /// Everything: every kind, every group with owners, the provisioning client.
+    pub fn everything() -> ReadScope {
+        ReadScope {
+            kinds: Kind::ALL.into_iter().collect(),
+            groups: GroupScope::All,
+            group_owners: true,
+            provisioning_client: true,
+        }
+    }
+
+    /// `kinds`, with groups read by `group_names` only.
+    pub fn named(
+        kinds: impl IntoIterator<Item = Kind>,
+        group_names: impl IntoIterator<Item = String>,
+    ) -> ReadScope {
+        ReadScope {
+            kinds: kinds.into_iter().collect(),
+            groups: GroupScope::Named(group_names.into_iter().collect()),
+            group_owners: false,
+            provisioning_client: false,
+        }
+    }
+
+    fn wants(&self, kind: Kind) -> bool {
+        self.kinds.contains(&kind)
+    }
+}
+
+type Read = (Vec<LiveObject>, BTreeSet<Kind>);
+
+/// Reads the tenant objects `scope` asks for. Fails on any failed request or broken page chain.
+pub async fn read_live_state(client: &GraphClient, scope: &ReadScope) -> Result<LiveState, Error> {
+    let started = tokio::time::Instant::now();
+    let (groups, profiles, enrollment, domain_join, preparation, devices, provisioning_client) = tokio::try_join!(
+        read_groups(client, scope),
+        read_profiles(client, scope),
+        read_enrollment_configurations(client, scope),
+        read_domain_join(client, scope),
+        read_device_preparation(client, scope),
+        read_devices(client, scope),
+        read_provisioning_client(client, scope),
+    )?;
+    let mut state = LiveState {
+        provisioning_client_id: provisioning_client,
+        ..LiveState::default()
+    };
+    for (objects, complete) in [groups, profiles, enrollment, domain_join, preparation] {
+        state.objects.extend(objects);
+        state.complete.extend(complete);
+    }
+    if let Some(devices) = devices {
+        state.devices = devices;
+        state.complete.insert(Kind::AutopilotDevice);
+    }
+    tracing::info!(
+        objects = state.objects.len(),
+        devices = state.devices.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "read live state"
+    );
+    Ok(state)
+}
+
+fn live_object(kind: Kind, properties: Body) -> LiveObject {
+    let id = resources::id_of(&properties).unwrap_or_default().to_owned();
+    let name = properties
+        .get("displayName")
+        .or_else(|| properties.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let mut object = LiveObject::new(kind, id, name);
+    object.odata_type = properties
+        .get("@odata.type")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    object.properties = properties;
+    object
+}
+
+fn values(body: &Value) -> Vec<Value> {
+    body.get("value")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Sends list requests in batches and returns each one's complete item list, following any
+/// `@odata.nextLink` an inner answer carries.
+async fn batch_lists(client: &GraphClient, requests: Vec<GraphRequest>) -> Result<Vec<Vec<Value>>, Error> {
+    let versions: Vec<_> = requests.iter().map(|r| (r.version, r.headers.clone())).collect();
+    let answers = batch::send_all(client, requests).await?;
+    let mut out = Vec::with_capacity(answers.len());
+    for (answer, (version, headers)) in answers.into_iter().zip(versions) {
+        let body = answer?;
+        let mut items = values(&body);
+        if let Some(link) = body.get("@odata.nextLink").and_then(Value::as_str) {
+            let url = url::Url::parse(link).map_err(|e| Error::Paging {
+                url: "$batch".into(),
+                reason: format!("`@odata.nextLink` is not a URL: {e}"),
+            })?;
+            let rest: Vec<Value> = paging::collect(
+                client,
+                GraphRequest::follow(client.endpoint(), version, url, headers),
+            )
+            .await?;
+            items.extend(rest);
+        }
+        out.push(items);
+    }
+    Ok(out)
+}
+
+/// One answer per request (for actions such as `retrieve…`, whose answer is not a list).
+async fn batch_objects(client: &GraphClient, requests: Vec<GraphRequest>) -> Result<Vec<Value>, Error> {
+    batch::send_all(client, requests).await?.into_iter().collect()
+}
+
+fn ids(items: &[Value]) -> Vec<String> {
+    items
+        .iter()
+        .filter_map(|v| v.get("id").and_then(Value::as_str).map(str::to_owned))
+        .collect()
+}
+
+async fn read_groups(client: &GraphClient, scope: &ReadScope) -> Result<Read, Error> {
+    if !scope.wants(Kind::DeviceGroup) {
+        return Ok(Read::default());
+    }
+    let ep = client.endpoint();
+    let found: Vec<Body> = match &scope.groups {
+        GroupScope::All => paging::collect(client, groups::list(ep, groups::SELECT)?).await?,
+        GroupScope::Named(names) => {
+            let names: Vec<&String> = names.iter().collect();
+            let requests = names
+                .iter()
+                .map(|n| groups::find_by_name(ep, n, groups::SELECT))
+                .collect::<Result<Vec<_>, _>>()?;
+            let answers = batch_lists(client, requests).await?;
+            let mut seen = BTreeSet::new();
+            answers
+                .into_iter()
+                .zip(names)
+                .flat_map(|(items, name)| {
+                    items
+                        .into_iter()
+                        .filter_map(|v| v.as_object().cloned())
+                        .filter(move |g| g.get("displayName").and_then(Value::as_str) == Some(name.as_str()))
+                })
+                .filter(|g| seen.insert(resources::id_of(g).unwrap_or_default().to_ascii_lowercase()))
+                .collect()
+        }
+    };
+    let mut objects: Vec<LiveObject> = found
+        .into_iter()
+        .map(|g| live_object(Kind::DeviceGroup, g))
+        .collect();
+    if scope.group_owners && !objects.is_empty() {
+        let requests = objects
+            .iter()
+            .map(|o| groups::list_owners(ep, &o.id))
+            .collect::<Result<Vec<_>, _>>()?;
+        for (object, owners) in objects.iter_mut().zip(batch_lists(client, requests).await?) {
+            object.owners = Some(ids(&owners));
+        }
+    }
+    Ok((objects, BTreeSet::from([Kind::DeviceGroup])))
+}
+
+async fn attach_assignments(
+    client: &GraphClient,
+    objects: &mut [LiveObject],
+    request: impl Fn(&str) -> Result<GraphRequest, Error>,
+) -> Result<(), Error> {
+    let targets: Vec<usize> = (0..objects.len()).filter(|&i| !objects[i].builtin).collect();
+    let requests = targets
+        .iter()
+        .map(|&i| request(&objects[i].id))
+        .collect::<Result<Vec<_>, _>>()?;
+    for (i, assignments) in targets.into_iter().zip(batch_lists(client, requests).await?) {
+        objects[i].assignments = Some(assignments);
+    }
+    Ok(())
+}
+
+async fn read_profiles(client: &GraphClient, scope: &ReadScope) -> Result<Read, Error> {
+    if !scope.wants(Kind::DeploymentProfile) {
+        return Ok(Read::default());
+    }
+    // GCC High and DoD have no classic profiles: there is nothing to read, and the kind is
+    // complete (empty) by definition of the cloud.
+    if !client.cloud().has_classic_autopilot() {
+        return Ok((Vec::new(), BTreeSet::from([Kind::DeploymentProfile])));
+    }
+    let ep = client.endpoint();
+    let found: Vec<Body> = paging::collect(client, profiles::list(ep)?).await?;
+    let mut objects: Vec<LiveObject> = found
+        .into_iter()
+        .map(|p| live_object(Kind::DeploymentProfile, p))
+        .collect();
+    attach_assignments(client, &mut objects, |id| profiles::list_assignments(ep, id)).await?;
+    Ok((objects, BTreeSet::from([Kind::DeploymentProfile])))
+}
+
+/// The kind of an enrollment configuration hangar manages, and whether it is built in.
+pub fn classify_enrollment_configuration(body: &Body) -> Option<(Kind, bool)> {
+    let odata_type = body
+        .get("@odata.type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let id = resources::id_of(body).unwrap_or_default();
+    let is = |t: &str| odata_type.eq_ignore_ascii_case(t);
+    let ends = |suffix: &str| id.to_ascii_lowercase().ends_with(&suffix.to_ascii_lowercase());
+    if is(odata::ESP) {
+        return Some((
+            Kind::EnrollmentStatusPage,
+            ends(well_known::DEFAULT_ESP_ID_SUFFIX),
+        ));
+    }
+    if is(odata::DEFAULT_PLATFORM_RESTRICTIONS) {
+        return Some((Kind::EnrollmentRestriction, true));
+    }
+    if is(odata::PLATFORM_RESTRICTION) {
+        let platform = body
+            .get("platformType")
+            .and_then(Value::as_str)
+            .unwrap_or("windows");
+        if platform.eq_ignore_ascii_case("windows") {
+            return Some((
+                Kind::EnrollmentRestriction,
+                ends(well_known::DEFAULT_PLATFORM_RESTRICTION_ID_SUFFIX),
+            ));
+        }
+    }
+    None
+}
+
+async fn read_enrollment_configurations(client: &GraphClient, scope: &ReadScope) -> Result<Read, Error> {
+    let wanted: BTreeSet<Kind> = [Kind::EnrollmentStatusPage, Kind::EnrollmentRestriction]
+        .into_iter()
+        .filter(|k| scope.wants(*k))
+        .collect();
+    if wanted.is_empty() {
+        return Ok(Read::default());
+    }
+    let ep = client.endpoint();
+    let found: Vec<Body> = paging::collect(client, enrollment_configurations::list(ep)?).await?;
+    let mut objects: Vec<LiveObject> = found
+        .into_iter()
+        .filter_map(|body| {
+            let (kind, builtin) = classify_enrollment_configuration(&body)?;
+            wanted.contains(&kind).then(|| {
+                let mut object = live_object(kind, body);
+                object.builtin = builtin;
+                object
+            })
+        })
+        .collect();
+    attach_assignments(client, &mut objects, |id| {
+        enrollment_configurations::list_assignments(ep, id)
+    })
+    .await?;
+    Ok((objects, wanted))
+}
+
+async fn read_domain_join(client: &GraphClient, scope: &ReadScope) -> Result<Read, Error> {
+    if !scope.wants(Kind::DomainJoinProfile) {
+        return Ok(Read::default());
+    }
+    let ep = client.endpoint();
+    let found: Vec<Body> = paging::collect(client, domain_join::list(ep)?).await?;
+    let mut objects: Vec<LiveObject> = found
+        .into_iter()
+        .filter(domain_join::is_domain_join)
+        .map(|d| live_object(Kind::DomainJoinProfile, d))
+        .collect();
+    attach_assignments(client, &mut objects, |id| domain_join::list_assignments(ep, id)).await?;
+    Ok((objects, BTreeSet::from([Kind::DomainJoinProfile])))
+}
+
+async fn read_device_preparation(client: &GraphClient, scope: &ReadScope) -> Result<Read, Error> {
+    use crate::resources::device_preparation as dpp;
+    if !scope.wants(Kind::DevicePreparationPolicy) {
+        return Ok(Read::default());
+    }
+    let ep = client.endpoint();
+    let found: Vec<Body> = paging::collect(client, dpp::list(ep)?).await?;
+    let mut objects: Vec<LiveObject> = found
+        .into_iter()
+        .filter(dpp::is_device_preparation)
+        .map(|p| live_object(Kind::DevicePreparationPolicy, p))
+        .collect();
+    let settings = objects
+        .iter()
+        .map(|o| dpp::list_settings(ep, &o.id))
+        .collect::<Result<Vec<_>, _>>()?;
+    let assignments = objects
+        .iter()
+        .map(|o| dpp::list_assignments(ep, &o.id))
+        .collect::<Result<Vec<_>, _>>()?;
+    let targets = objects
+        .iter()
+        .map(|o| dpp::retrieve_membership_target(ep, &o.id))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (settings, assignments, targets) = tokio::try_join!(
+        batch_lists(client, settings),
+        batch_lists(client, assignments),
+        batch_objects(client, targets),
+    )?;
+    for (((object, settings), assignments), target) in
+        objects.iter_mut().zip(settings).zip(assignments).zip(targets)
+    {
+        object.settings = Some(settings);
+        object.assignments = Some(assignments);
+        object.device_membership_targets = Some(dpp::membership_target_ids(&target));
+    }
+    Ok((objects, BTreeSet::from([Kind::DevicePreparationPolicy])))
+}
+
+async fn read_devices(client: &GraphClient, scope: &ReadScope) -> Result<Option<Vec<LiveDevice>>, Error> {
+    if !scope.wants(Kind::AutopilotDevice) {
+        return Ok(None);
+    }
+    let mut out: Vec<LiveDevice> = Vec::new();
+    paging::for_each_page(
+        client,
+        devices::list(client.endpoint())?,
+        |rows: Vec<devices::DeviceRow>| {
+            out.extend(rows.into_iter().map(LiveDevice::from));
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(Some(out))
+}
+
+async fn read_provisioning_client(client: &GraphClient, scope: &ReadScope) -> Result<Option<String>, Error> {
+    if !scope.provisioning_client {
+        return Ok(None);
+    }
+    let request =
+        service_principals::find_by_app_id(client.endpoint(), well_known::INTUNE_PROVISIONING_CLIENT_APP_ID)?;
+    let found: Vec<Map<String, Value>> = paging::collect(client, request).await?;
+    Ok(found
+        .iter()
+        .find_map(|sp| resources::id_of(sp).map(str::to_owned)))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn body(value: Value) -> Body {
+        value.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn enrollment_configurations_are_classified_by_type() {
+        let esp = body(
+            json!({"@odata.type": odata::ESP, "id": "x_DefaultWindows10EnrollmentCompletionPageConfiguration"}),
+        );
+        assert_eq!(
+            classify_enrollment_configuration(&esp),
+            Some((Kind::EnrollmentStatusPage, true))
+        );
+        let custom = body(json!({"@odata.type": odata::ESP, "id": "abc"}));
+        assert_eq!(
+            classify_enrollment_configuration(&custom),
+            Some((Kind::EnrollmentStatusPage, false))
+        );
+        let default = body(
+            json!({"@odata.type": odata::DEFAULT_PLATFORM_RESTRICTIONS, "id": "x_DefaultPlatformRestrictions"}),
+        );
+        assert_eq!(
+            classify_enrollment_configuration(&default),
+            Some((Kind::EnrollmentRestriction, true))
+        );
+        let windows =
+            body(json!({"@odata.type": odata::PLATFORM_RESTRICTION, "id": "r", "platformType": "windows"}));
+        assert_eq!(
+            classify_enrollment_configuration(&windows),
+            Some((Kind::EnrollmentRestriction, false))
+        );
+        let ios = body(json!({"@odata.type": odata::PLATFORM_RESTRICTION, "id": "r", "platformType": "ios"}));
+        assert_eq!(classify_enrollment_configuration(&ios), None);
+        let limit =
+            body(json!({"@odata.type": "#microsoft.graph.deviceEnrollmentLimitConfiguration", "id": "l"}));
+        assert_eq!(classify_enrollment_configuration(&limit), None);
+    }
+
+    #[test]
+    fn live_objects_take_name_or_display_name() {
+        let policy = live_object(
+            Kind::DevicePreparationPolicy,
+            body(json!({"id": "p", "name": "DPP", "x": 1})),
+        );
+        assert_eq!(policy.display_name, "DPP");
+        assert_eq!(policy.property("x"), Some(&json!(1)));
+    }
+}

@@ -12,10 +12,10 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
+use crate::Error;
 use crate::endpoint::display_url;
 use crate::http::GraphClient;
 use crate::request::GraphRequest;
-use crate::Error;
 
 #[derive(Deserialize)]
 struct Page<T> {
@@ -27,7 +27,10 @@ struct Page<T> {
 
 /// Every item of the collection `first` lists, following `@odata.nextLink` to the last page.
 /// Items are decoded as `T` (use `serde_json::Map` to keep every property).
-pub async fn collect<T: DeserializeOwned>(client: &GraphClient, first: GraphRequest) -> Result<Vec<T>, Error> {
+pub async fn collect<T: DeserializeOwned>(
+    client: &GraphClient,
+    first: GraphRequest,
+) -> Result<Vec<T>, Error> {
     let mut items = Vec::new();
     for_each_page(client, first, |page: Vec<T>| {
         items.extend(page);
@@ -54,7 +57,9 @@ pub async fn for_each_page<T: DeserializeOwned>(
         let page: Page<T> = response.json()?;
         pages += 1;
         sink(page.value)?;
-        let Some(link) = page.next_link else { return Ok(pages) };
+        let Some(link) = page.next_link else {
+            return Ok(pages);
+        };
         let url = Url::parse(&link).map_err(|e| Error::Paging {
             url: first_url.clone(),
             reason: format!("`@odata.nextLink` is not a URL: {e}"),
@@ -62,7 +67,10 @@ pub async fn for_each_page<T: DeserializeOwned>(
         if !seen.insert(url.as_str().to_owned()) {
             return Err(Error::Paging {
                 url: first_url,
-                reason: format!("`@odata.nextLink` repeated after {pages} pages: {}", display_url(&url)),
+                reason: format!(
+                    "`@odata.nextLink` repeated after {pages} pages: {}",
+                    display_url(&url)
+                ),
             });
         }
         request = GraphRequest::follow(client.endpoint(), request.version, url, request.headers.clone());

@@ -2,7 +2,7 @@
 //! long run of writes goes at the ceiling instead of bouncing off 429s.
 //!
 //! Each budget is a sliding window: at most `limit` requests in any `window`. Sliding windows
-//! never exceed a fixed-window counter on the server either. Windows are scaled by
+//! never exceed a fixed-window counter on the server either. Windows are divided by
 //! [`RateLimitConfig::clock_scale`] (to match a simulator whose clock runs faster) and widened by
 //! [`RateLimitConfig::safety_margin`], because arrival times at the server shift with latency.
 
@@ -28,8 +28,8 @@ pub struct Budget {
 pub struct RateLimitConfig {
     /// Whether to limit at all.
     pub enabled: bool,
-    /// Multiplies every window: `1.0` for Microsoft, the simulator's clock scale for tests and
-    /// benchmarks (`0.01` makes a 20 s window 200 ms).
+    /// Simulated seconds per real second, as the simulator counts them: `1.0` for Microsoft;
+    /// `100.0` makes a 20 s window last 200 ms.
     pub clock_scale: f64,
     /// Fraction added to every window (default 5 %).
     pub safety_margin: f64,
@@ -50,10 +50,22 @@ impl Default for RateLimitConfig {
             enabled: true,
             clock_scale: 1.0,
             safety_margin: 0.05,
-            intune_writes: Budget { limit: 100, window: Duration::from_secs(20) },
-            intune_all: Budget { limit: 1000, window: Duration::from_secs(20) },
-            directory_all: Budget { limit: 3500, window: Duration::from_secs(10) },
-            directory_writes: Budget { limit: 3000, window: Duration::from_secs(150) },
+            intune_writes: Budget {
+                limit: 100,
+                window: Duration::from_secs(20),
+            },
+            intune_all: Budget {
+                limit: 1000,
+                window: Duration::from_secs(20),
+            },
+            directory_all: Budget {
+                limit: 3500,
+                window: Duration::from_secs(10),
+            },
+            directory_writes: Budget {
+                limit: 3000,
+                window: Duration::from_secs(150),
+            },
         }
     }
 }
@@ -61,12 +73,18 @@ impl Default for RateLimitConfig {
 impl RateLimitConfig {
     /// No limiting at all.
     pub fn disabled() -> RateLimitConfig {
-        RateLimitConfig { enabled: false, ..RateLimitConfig::default() }
+        RateLimitConfig {
+            enabled: false,
+            ..RateLimitConfig::default()
+        }
     }
 
-    /// The documented budgets on a clock `scale` times real time.
+    /// The documented budgets on a clock running `scale` times faster than real time.
     pub fn scaled(scale: f64) -> RateLimitConfig {
-        RateLimitConfig { clock_scale: scale, ..RateLimitConfig::default() }
+        RateLimitConfig {
+            clock_scale: scale,
+            ..RateLimitConfig::default()
+        }
     }
 }
 
@@ -79,24 +97,34 @@ struct Window {
 
 impl Window {
     fn new(budget: Budget, config: &RateLimitConfig) -> Window {
-        let scale = if config.clock_scale.is_finite() && config.clock_scale > 0.0 { config.clock_scale } else { 1.0 };
+        let scale = if config.clock_scale.is_finite() && config.clock_scale > 0.0 {
+            config.clock_scale
+        } else {
+            1.0
+        };
         let margin = 1.0 + config.safety_margin.clamp(0.0, 1.0);
         Window {
             limit: budget.limit.max(1) as usize,
-            length: budget.window.mul_f64(scale * margin),
+            length: budget.window.mul_f64(margin / scale),
             sent: VecDeque::new(),
         }
     }
 
     /// How long until one more request fits (zero if it fits now).
     fn wait(&mut self, now: Instant) -> Duration {
-        while self.sent.front().is_some_and(|&t| now.duration_since(t) >= self.length) {
+        while self
+            .sent
+            .front()
+            .is_some_and(|&t| now.duration_since(t) >= self.length)
+        {
             self.sent.pop_front();
         }
         if self.sent.len() < self.limit {
             return Duration::ZERO;
         }
-        self.sent.front().map_or(Duration::ZERO, |&oldest| (oldest + self.length).saturating_duration_since(now))
+        self.sent.front().map_or(Duration::ZERO, |&oldest| {
+            (oldest + self.length).saturating_duration_since(now)
+        })
     }
 }
 
@@ -147,7 +175,12 @@ impl RateLimiter {
         }
         let now = Instant::now();
         let mut windows = self.windows.lock().await;
-        windows.for_request(service, write).into_iter().map(|w| w.wait(now)).max().unwrap_or_default()
+        windows
+            .for_request(service, write)
+            .into_iter()
+            .map(|w| w.wait(now))
+            .max()
+            .unwrap_or_default()
     }
 
     /// Waits until one request on `service` fits every budget it draws on, takes its slot, and
@@ -183,8 +216,14 @@ mod tests {
     fn tiny() -> RateLimitConfig {
         RateLimitConfig {
             safety_margin: 0.0,
-            intune_writes: Budget { limit: 2, window: Duration::from_secs(20) },
-            intune_all: Budget { limit: 3, window: Duration::from_secs(20) },
+            intune_writes: Budget {
+                limit: 2,
+                window: Duration::from_secs(20),
+            },
+            intune_all: Budget {
+                limit: 3,
+                window: Duration::from_secs(20),
+            },
             ..RateLimitConfig::default()
         }
     }
@@ -198,7 +237,10 @@ mod tests {
         // A read still fits the "any request" budget.
         assert_eq!(limiter.acquire(Service::Intune, false).await, Duration::ZERO);
         // Now the "any" budget is full as well; the directory is a separate budget.
-        assert_eq!(limiter.peek(Service::Intune, false).await, Duration::from_secs(20));
+        assert_eq!(
+            limiter.peek(Service::Intune, false).await,
+            Duration::from_secs(20)
+        );
         assert_eq!(limiter.acquire(Service::Directory, true).await, Duration::ZERO);
         let waited = limiter.acquire(Service::Intune, true).await;
         assert_eq!(waited, Duration::from_secs(20));
@@ -206,16 +248,26 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn clock_scale_and_margin_shape_the_window() {
-        let config = RateLimitConfig { clock_scale: 0.01, safety_margin: 0.5, ..tiny() };
+        let config = RateLimitConfig {
+            clock_scale: 100.0,
+            safety_margin: 0.5,
+            ..tiny()
+        };
         let limiter = RateLimiter::new(&config);
         limiter.acquire(Service::Intune, true).await;
         limiter.acquire(Service::Intune, true).await;
-        assert_eq!(limiter.peek(Service::Intune, true).await, Duration::from_millis(300));
+        assert_eq!(
+            limiter.peek(Service::Intune, true).await,
+            Duration::from_millis(300)
+        );
     }
 
     #[tokio::test(start_paused = true)]
     async fn never_more_than_the_limit_in_any_window() {
-        let config = RateLimitConfig { safety_margin: 0.0, ..RateLimitConfig::default() };
+        let config = RateLimitConfig {
+            safety_margin: 0.0,
+            ..RateLimitConfig::default()
+        };
         let limiter = RateLimiter::new(&config);
         let mut times = Vec::new();
         for _ in 0..250 {
@@ -223,11 +275,18 @@ mod tests {
             times.push(Instant::now());
         }
         for (i, t) in times.iter().enumerate() {
-            let in_window = times[i..].iter().take_while(|u| u.duration_since(*t) < Duration::from_secs(20)).count();
+            let in_window = times[i..]
+                .iter()
+                .take_while(|u| u.duration_since(*t) < Duration::from_secs(20))
+                .count();
             assert!(in_window <= 100, "{in_window} writes within 20 s");
         }
         let total = times.last().unwrap().duration_since(times[0]);
-        assert_eq!(total, Duration::from_secs(40), "250 writes take two full windows, no more");
+        assert_eq!(
+            total,
+            Duration::from_secs(40),
+            "250 writes take two full windows, no more"
+        );
     }
 
     #[tokio::test]

@@ -4,8 +4,8 @@ use reqwest::Method;
 use serde_json::Value;
 use url::Url;
 
-use crate::endpoint::{ApiVersion, Endpoint};
 use crate::Error;
+use crate::endpoint::{ApiVersion, Endpoint};
 
 /// Whether repeating a request after an unknown outcome is harmless.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +32,8 @@ impl Service {
     pub fn of_path(path: &str) -> Service {
         let trimmed = path.trim_start_matches('/');
         let first = trimmed.split(['/', '?', '(']).next().unwrap_or("");
-        if first.eq_ignore_ascii_case("deviceManagement") || first.eq_ignore_ascii_case("deviceAppManagement") {
+        if first.eq_ignore_ascii_case("deviceManagement") || first.eq_ignore_ascii_case("deviceAppManagement")
+        {
             Service::Intune
         } else {
             Service::Directory
@@ -77,21 +78,56 @@ impl GraphRequest {
         let relative = relative.into();
         let url = endpoint.graph_url(version, &relative)?;
         let service = Service::of_path(&relative);
-        Ok(GraphRequest { method, version, relative, url, headers: Vec::new(), body, repeat, service })
+        Ok(GraphRequest {
+            method,
+            version,
+            relative,
+            url,
+            headers: Vec::new(),
+            body,
+            repeat,
+            service,
+        })
     }
 
     /// A GET.
-    pub fn get(endpoint: &Endpoint, version: ApiVersion, relative: impl Into<String>) -> Result<GraphRequest, Error> {
+    pub fn get(
+        endpoint: &Endpoint,
+        version: ApiVersion,
+        relative: impl Into<String>,
+    ) -> Result<GraphRequest, Error> {
         GraphRequest::new(endpoint, Method::GET, version, relative, None, Repeat::Safe)
     }
 
     /// A request to an absolute URL returned by Graph (a `@odata.nextLink`), followed verbatim.
     /// Its relative form is derived from the endpoint root when it has one.
-    pub fn follow(endpoint: &Endpoint, version: ApiVersion, url: Url, headers: Vec<(String, String)>) -> GraphRequest {
+    pub fn follow(
+        endpoint: &Endpoint,
+        version: ApiVersion,
+        url: Url,
+        headers: Vec<(String, String)>,
+    ) -> GraphRequest {
         let root = endpoint.graph_root(version);
-        let relative = url.as_str().strip_prefix(&root).unwrap_or(url.as_str()).to_owned();
-        let service = Service::of_path(url.path().strip_prefix(&format!("/{}", version.segment())).unwrap_or(url.path()));
-        GraphRequest { method: Method::GET, version, relative, url, headers, body: None, repeat: Repeat::Safe, service }
+        let relative = url
+            .as_str()
+            .strip_prefix(&root)
+            .unwrap_or(url.as_str())
+            .to_owned();
+        let service = Service::of_path(
+            url.path()
+                .strip_prefix(&format!("/{}", version.segment()))
+                .unwrap_or(url.path()),
+        );
+        GraphRequest {
+            method: Method::GET,
+            version,
+            relative,
+            url,
+            headers,
+            body: None,
+            repeat: Repeat::Safe,
+            service,
+        }
     }
 
     /// Adds a header.
@@ -115,12 +151,16 @@ impl GraphRequest {
 /// (`displayName eq '…'`): quotes are doubled, then the whole is URL-encoded.
 pub fn odata_string(value: &str) -> String {
     let quoted = value.replace('\'', "''");
-    url::form_urlencoded::byte_serialize(quoted.as_bytes()).collect::<String>().replace('+', "%20")
+    url::form_urlencoded::byte_serialize(quoted.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
 }
 
 /// Percent-encodes a path segment (an id).
 pub fn segment(id: &str) -> String {
-    url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>().replace('+', "%20")
+    url::form_urlencoded::byte_serialize(id.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
 }
 
 #[cfg(test)]
@@ -131,9 +171,15 @@ mod tests {
 
     #[test]
     fn services_by_path() {
-        assert_eq!(Service::of_path("/deviceManagement/windowsAutopilotDeploymentProfiles"), Service::Intune);
+        assert_eq!(
+            Service::of_path("/deviceManagement/windowsAutopilotDeploymentProfiles"),
+            Service::Intune
+        );
         assert_eq!(Service::of_path("/groups?$filter=x"), Service::Directory);
-        assert_eq!(Service::of_path("/servicePrincipals(appId='x')"), Service::Directory);
+        assert_eq!(
+            Service::of_path("/servicePrincipals(appId='x')"),
+            Service::Directory
+        );
     }
 
     #[test]
@@ -144,7 +190,8 @@ mod tests {
     #[test]
     fn follow_keeps_the_link_verbatim() {
         let ep = Endpoint::new(Cloud::Commercial);
-        let link = Url::parse("https://graph.microsoft.com/beta/deviceManagement/x?$skiptoken=abc%3D%3D").unwrap();
+        let link =
+            Url::parse("https://graph.microsoft.com/beta/deviceManagement/x?$skiptoken=abc%3D%3D").unwrap();
         let req = GraphRequest::follow(&ep, ApiVersion::Beta, link.clone(), vec![]);
         assert_eq!(req.url, link);
         assert_eq!(req.service, Service::Intune);

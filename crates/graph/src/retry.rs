@@ -71,12 +71,21 @@ impl RetryPolicy {
 
     /// Decides what to do after `failure`, the `retries_so_far`-th retry having been made,
     /// `elapsed` after the first attempt began. `jitter` is a sample in `[0, 1)`.
-    pub fn decide(&self, failure: Transient, retries_so_far: u32, elapsed: Duration, jitter: f64) -> RetryDecision {
+    pub fn decide(
+        &self,
+        failure: Transient,
+        retries_so_far: u32,
+        elapsed: Duration,
+        jitter: f64,
+    ) -> RetryDecision {
         if retries_so_far >= self.max_retries {
             return RetryDecision::GiveUp;
         }
         let wait = match failure {
-            Transient::Status { retry_after: Some(after), .. } => after,
+            Transient::Status {
+                retry_after: Some(after),
+                ..
+            } => after,
             _ => {
                 let factor = 2u32.saturating_pow(retries_so_far.min(16));
                 let step = self.base.saturating_mul(factor).min(self.max_backoff);
@@ -107,14 +116,23 @@ mod tests {
     #[test]
     fn retry_after_is_honoured_exactly() {
         let policy = RetryPolicy::default();
-        let failure = Transient::Status { status: 429, retry_after: Some(Duration::from_millis(2128)) };
-        assert_eq!(policy.decide(failure, 0, Duration::ZERO, 0.3), RetryDecision::RetryAfter(Duration::from_millis(2128)));
+        let failure = Transient::Status {
+            status: 429,
+            retry_after: Some(Duration::from_millis(2128)),
+        };
+        assert_eq!(
+            policy.decide(failure, 0, Duration::ZERO, 0.3),
+            RetryDecision::RetryAfter(Duration::from_millis(2128))
+        );
     }
 
     #[test]
     fn backoff_grows_with_jitter_and_caps() {
         let policy = RetryPolicy::default();
-        let failure = Transient::Status { status: 503, retry_after: None };
+        let failure = Transient::Status {
+            status: 503,
+            retry_after: None,
+        };
         let wait = |n, jitter| match policy.decide(failure, n, Duration::ZERO, jitter) {
             RetryDecision::RetryAfter(d) => d,
             RetryDecision::GiveUp => panic!("gave up"),
@@ -130,9 +148,18 @@ mod tests {
     fn bounded_by_attempts_and_total_time() {
         let policy = RetryPolicy::default();
         let failure = Transient::Connection;
-        assert_eq!(policy.decide(failure, 12, Duration::ZERO, 0.0), RetryDecision::GiveUp);
-        let late = Transient::Status { status: 429, retry_after: Some(Duration::from_secs(10)) };
-        assert_eq!(policy.decide(late, 1, Duration::from_secs(295), 0.0), RetryDecision::GiveUp);
+        assert_eq!(
+            policy.decide(failure, 12, Duration::ZERO, 0.0),
+            RetryDecision::GiveUp
+        );
+        let late = Transient::Status {
+            status: 429,
+            retry_after: Some(Duration::from_secs(10)),
+        };
+        assert_eq!(
+            policy.decide(late, 1, Duration::from_secs(295), 0.0),
+            RetryDecision::GiveUp
+        );
     }
 
     #[test]

@@ -28,7 +28,9 @@ pub struct ClientCertificate {
 
 impl fmt::Debug for ClientCertificate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientCertificate").field("x5t", &self.x5t).finish_non_exhaustive()
+        f.debug_struct("ClientCertificate")
+            .field("x5t", &self.x5t)
+            .finish_non_exhaustive()
     }
 }
 
@@ -36,8 +38,15 @@ impl ClientCertificate {
     /// Loads a certificate file: PEM (a `CERTIFICATE` block and a `PRIVATE KEY`,
     /// `RSA PRIVATE KEY` or `ENCRYPTED PRIVATE KEY` block, in any order) or PKCS#12 (`.pfx`).
     /// `path` is only used in messages.
-    pub fn from_bytes(bytes: &[u8], password: Option<&Secret>, path: &str) -> Result<ClientCertificate, CredentialError> {
-        let invalid = |reason: String| CredentialError::Certificate { path: path.to_owned(), reason };
+    pub fn from_bytes(
+        bytes: &[u8],
+        password: Option<&Secret>,
+        path: &str,
+    ) -> Result<ClientCertificate, CredentialError> {
+        let invalid = |reason: String| CredentialError::Certificate {
+            path: path.to_owned(),
+            reason,
+        };
         let looks_like_pem = bytes.windows(11).take(4096).any(|w| w == b"-----BEGIN ");
         if looks_like_pem {
             let blocks = pem::parse_many(bytes).map_err(|e| invalid(format!("not a valid PEM file: {e}")))?;
@@ -48,12 +57,25 @@ impl ClientCertificate {
             let key = blocks
                 .iter()
                 .find_map(|b| match b.tag() {
-                    "PRIVATE KEY" => Some(PrivateKey::from_pkcs8_der(b.contents()).map_err(|e| e.to_string())),
-                    "RSA PRIVATE KEY" => Some(PrivateKey::from_pkcs1_der(b.contents()).map_err(|e| e.to_string())),
+                    "PRIVATE KEY" => {
+                        Some(PrivateKey::from_pkcs8_der(b.contents()).map_err(|e| e.to_string()))
+                    }
+                    "RSA PRIVATE KEY" => {
+                        Some(PrivateKey::from_pkcs1_der(b.contents()).map_err(|e| e.to_string()))
+                    }
                     "ENCRYPTED PRIVATE KEY" => Some(match password {
-                        Some(pw) => PrivateKey::from_pkcs8_encrypted_der(b.contents(), pw.expose().as_bytes())
-                            .map_err(|_| "cannot decrypt the private key: wrong `AZURE_CLIENT_CERTIFICATE_PASSWORD`?".to_owned()),
-                        None => Err("the private key is encrypted: set `AZURE_CLIENT_CERTIFICATE_PASSWORD`".to_owned()),
+                        Some(pw) => PrivateKey::from_pkcs8_encrypted_der(
+                            b.contents(),
+                            pw.expose().as_bytes(),
+                        )
+                        .map_err(|_| {
+                            "cannot decrypt the private key: wrong `AZURE_CLIENT_CERTIFICATE_PASSWORD`?"
+                                .to_owned()
+                        }),
+                        None => Err(
+                            "the private key is encrypted: set `AZURE_CLIENT_CERTIFICATE_PASSWORD`"
+                                .to_owned(),
+                        ),
                     }),
                     _ => None,
                 })
@@ -62,10 +84,16 @@ impl ClientCertificate {
             return Ok(ClientCertificate::new(key, cert.contents()));
         }
         let password = password.map(Secret::expose).unwrap_or("");
-        let store = p12_keystore::KeyStore::from_pkcs12(bytes, password, p12_keystore::Pkcs12ImportPolicy::Relaxed)
-            .map_err(|_| invalid("not a readable PEM or PFX file (wrong password?)".into()))?;
-        let (_, chain) = store.private_key_chain().ok_or_else(|| invalid("the PFX file has no private key".into()))?;
-        let cert = chain.certs().first().ok_or_else(|| invalid("the PFX file has no certificate for its key".into()))?;
+        let store =
+            p12_keystore::KeyStore::from_pkcs12(bytes, password, p12_keystore::Pkcs12ImportPolicy::Relaxed)
+                .map_err(|_| invalid("not a readable PEM or PFX file (wrong password?)".into()))?;
+        let (_, chain) = store
+            .private_key_chain()
+            .ok_or_else(|| invalid("the PFX file has no private key".into()))?;
+        let cert = chain
+            .certs()
+            .first()
+            .ok_or_else(|| invalid("the PFX file has no certificate for its key".into()))?;
         let key = PrivateKey::from_pkcs8_der(chain.key().as_der())
             .map_err(|e| invalid(format!("the PFX private key is not an RSA key: {e}")))?;
         Ok(ClientCertificate::new(key, cert.as_der()))
@@ -84,7 +112,10 @@ impl ClientCertificate {
     /// A signed client assertion for `client_id`, valid ten minutes, for audience `aud` (the
     /// cloud's token URL).
     pub fn assertion(&self, client_id: &str, aud: &str) -> Result<Secret, CredentialError> {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
         let header = serde_json::json!({"alg": "RS256", "typ": "JWT", "x5t": self.x5t});
         let claims = serde_json::json!({
             "aud": aud,
@@ -101,10 +132,17 @@ impl ClientCertificate {
             URL_SAFE_NO_PAD.encode(claims.to_string())
         );
         let signer = SigningKey::<Sha256>::new(self.key.clone());
-        let signature = signer
-            .try_sign(signing_input.as_bytes())
-            .map_err(|e| CredentialError::Certificate { path: String::new(), reason: format!("signing failed: {e}") })?;
-        Ok(Secret::new(format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))))
+        let signature =
+            signer
+                .try_sign(signing_input.as_bytes())
+                .map_err(|e| CredentialError::Certificate {
+                    path: String::new(),
+                    reason: format!("signing failed: {e}"),
+                })?;
+        Ok(Secret::new(format!(
+            "{signing_input}.{}",
+            URL_SAFE_NO_PAD.encode(signature.to_bytes())
+        )))
     }
 }
 
@@ -122,7 +160,10 @@ mod tests {
     }
 
     fn expected_x5t() -> String {
-        String::from_utf8(fixture("test-cert.x5t")).unwrap().trim().to_owned()
+        String::from_utf8(fixture("test-cert.x5t"))
+            .unwrap()
+            .trim()
+            .to_owned()
     }
 
     #[test]
@@ -134,13 +175,18 @@ mod tests {
             let cert = ClientCertificate::from_bytes(&fixture(pfx), Some(&pw), pfx).unwrap();
             assert_eq!(cert.x5t(), expected_x5t(), "{pfx}");
         }
-        let wrong = ClientCertificate::from_bytes(&fixture("test-aes.pfx"), Some(&Secret::new("nope")), "x.pfx");
+        let wrong =
+            ClientCertificate::from_bytes(&fixture("test-aes.pfx"), Some(&Secret::new("nope")), "x.pfx");
         assert!(wrong.is_err());
     }
 
     #[test]
     fn unusable_files_are_errors_not_panics() {
-        for bytes in [&b""[..], b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", b"\x30\x82garbage"] {
+        for bytes in [
+            &b""[..],
+            b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+            b"\x30\x82garbage",
+        ] {
             assert!(ClientCertificate::from_bytes(bytes, None, "x").is_err());
         }
         let key_only = fixture("test-key.pem");
@@ -155,17 +201,21 @@ mod tests {
         let jwt = cert.assertion("client-1", aud).unwrap();
         let parts: Vec<&str> = jwt.expose().split('.').collect();
         assert_eq!(parts.len(), 3);
-        let header: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
+        let header: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
         assert_eq!(header["alg"], "RS256");
         assert_eq!(header["x5t"], expected_x5t());
-        let claims: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+        let claims: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
         assert_eq!(claims["aud"], aud);
         assert_eq!(claims["iss"], "client-1");
         assert_eq!(claims["sub"], "client-1");
         assert!(claims["exp"].as_u64().unwrap() > claims["nbf"].as_u64().unwrap());
         let verifier = VerifyingKey::<Sha256>::new(cert.key.to_public_key());
         let signature = Signature::try_from(URL_SAFE_NO_PAD.decode(parts[2]).unwrap().as_slice()).unwrap();
-        verifier.verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &signature).unwrap();
+        verifier
+            .verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &signature)
+            .unwrap();
         assert!(!format!("{cert:?}").contains("PRIVATE"));
     }
 }

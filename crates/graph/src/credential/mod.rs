@@ -17,8 +17,8 @@ mod certificate;
 mod token;
 
 pub use certificate::ClientCertificate;
-pub use token::{AccessToken, TokenProvider};
 pub(crate) use token::transport_reason as transport_reason_pub;
+pub use token::{AccessToken, TokenProvider};
 
 use std::path::PathBuf;
 
@@ -125,9 +125,7 @@ pub enum CredentialError {
         description: String,
     },
     /// A pre-acquired token was issued for another cloud's Graph.
-    #[error(
-        "the access token is for `{audience}`, but cloud `{cloud}` needs a token for scope `{scope}`"
-    )]
+    #[error("the access token is for `{audience}`, but cloud `{cloud}` needs a token for scope `{scope}`")]
     WrongCloud {
         /// The tenant's cloud.
         cloud: Cloud,
@@ -159,24 +157,45 @@ impl Credential {
             return Ok(Credential::AccessToken(Secret::new(token.trim())));
         }
         let ids = |selected_by: &'static str| -> Result<(String, String), CredentialError> {
-            let tenant = get("AZURE_TENANT_ID").ok_or(CredentialError::Missing { variable: "AZURE_TENANT_ID", selected_by })?;
-            let client = get("AZURE_CLIENT_ID").ok_or(CredentialError::Missing { variable: "AZURE_CLIENT_ID", selected_by })?;
+            let tenant = get("AZURE_TENANT_ID").ok_or(CredentialError::Missing {
+                variable: "AZURE_TENANT_ID",
+                selected_by,
+            })?;
+            let client = get("AZURE_CLIENT_ID").ok_or(CredentialError::Missing {
+                variable: "AZURE_CLIENT_ID",
+                selected_by,
+            })?;
             Ok((tenant, client))
         };
         if let Some(secret) = get("AZURE_CLIENT_SECRET") {
             let (tenant_id, client_id) = ids("AZURE_CLIENT_SECRET")?;
-            return Ok(Credential::ClientSecret { tenant_id, client_id, secret: Secret::new(secret) });
+            return Ok(Credential::ClientSecret {
+                tenant_id,
+                client_id,
+                secret: Secret::new(secret),
+            });
         }
         if let Some(path) = get("AZURE_CLIENT_CERTIFICATE_PATH") {
             let (tenant_id, client_id) = ids("AZURE_CLIENT_CERTIFICATE_PATH")?;
             let password = get("AZURE_CLIENT_CERTIFICATE_PASSWORD").map(Secret::new);
-            let bytes = std::fs::read(&path).map_err(|e| CredentialError::File { path: path.clone(), reason: e.to_string() })?;
+            let bytes = std::fs::read(&path).map_err(|e| CredentialError::File {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
             let certificate = ClientCertificate::from_bytes(&bytes, password.as_ref(), &path)?;
-            return Ok(Credential::ClientCertificate { tenant_id, client_id, certificate: Box::new(certificate) });
+            return Ok(Credential::ClientCertificate {
+                tenant_id,
+                client_id,
+                certificate: Box::new(certificate),
+            });
         }
         if let Some(path) = get("AZURE_FEDERATED_TOKEN_FILE") {
             let (tenant_id, client_id) = ids("AZURE_FEDERATED_TOKEN_FILE")?;
-            return Ok(Credential::FederatedTokenFile { tenant_id, client_id, path: PathBuf::from(path) });
+            return Ok(Credential::FederatedTokenFile {
+                tenant_id,
+                client_id,
+                path: PathBuf::from(path),
+            });
         }
         if let Some(request_url) = get("ACTIONS_ID_TOKEN_REQUEST_URL") {
             let request_token = get("ACTIONS_ID_TOKEN_REQUEST_TOKEN").ok_or(CredentialError::Missing {
@@ -184,7 +203,12 @@ impl Credential {
                 selected_by: "ACTIONS_ID_TOKEN_REQUEST_URL",
             })?;
             let (tenant_id, client_id) = ids("ACTIONS_ID_TOKEN_REQUEST_URL")?;
-            return Ok(Credential::GitHubActions { tenant_id, client_id, request_url, request_token: Secret::new(request_token) });
+            return Ok(Credential::GitHubActions {
+                tenant_id,
+                client_id,
+                request_url,
+                request_token: Secret::new(request_token),
+            });
         }
         Err(CredentialError::NotConfigured)
     }
@@ -220,7 +244,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         move |name| map.get(name).cloned()
     }
 
@@ -238,34 +265,67 @@ mod tests {
             ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "r"),
         ];
         assert_eq!(Credential::from_lookup(env(&all)).unwrap().kind(), "access-token");
-        assert_eq!(Credential::from_lookup(env(&[IDS[0], IDS[1], all[3], all[4]])).unwrap().kind(), "client-secret");
+        assert_eq!(
+            Credential::from_lookup(env(&[IDS[0], IDS[1], all[3], all[4]]))
+                .unwrap()
+                .kind(),
+            "client-secret"
+        );
         let fed = [IDS[0], IDS[1], all[4], all[5], all[6]];
-        assert_eq!(Credential::from_lookup(env(&fed)).unwrap().kind(), "federated-token-file");
-        assert_eq!(Credential::from_lookup(env(&[IDS[0], IDS[1], all[5], all[6]])).unwrap().kind(), "github-actions");
-        assert!(matches!(Credential::from_lookup(env(&IDS)), Err(CredentialError::NotConfigured)));
+        assert_eq!(
+            Credential::from_lookup(env(&fed)).unwrap().kind(),
+            "federated-token-file"
+        );
+        assert_eq!(
+            Credential::from_lookup(env(&[IDS[0], IDS[1], all[5], all[6]]))
+                .unwrap()
+                .kind(),
+            "github-actions"
+        );
+        assert!(matches!(
+            Credential::from_lookup(env(&IDS)),
+            Err(CredentialError::NotConfigured)
+        ));
     }
 
     #[test]
     fn missing_ids_are_named() {
         let err = Credential::from_lookup(env(&[("AZURE_CLIENT_SECRET", "s"), IDS[1]])).unwrap_err();
-        assert_eq!(err.to_string(), "`AZURE_TENANT_ID` is required with `AZURE_CLIENT_SECRET`");
-        let err = Credential::from_lookup(env(&[IDS[0], IDS[1], ("ACTIONS_ID_TOKEN_REQUEST_URL", "u")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`AZURE_TENANT_ID` is required with `AZURE_CLIENT_SECRET`"
+        );
+        let err = Credential::from_lookup(env(&[IDS[0], IDS[1], ("ACTIONS_ID_TOKEN_REQUEST_URL", "u")]))
+            .unwrap_err();
         assert!(err.to_string().contains("ACTIONS_ID_TOKEN_REQUEST_TOKEN"));
     }
 
     #[test]
     fn certificate_from_env() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/test-aes.pfx");
-        let vars = [IDS[0], IDS[1], ("AZURE_CLIENT_CERTIFICATE_PATH", path), ("AZURE_CLIENT_CERTIFICATE_PASSWORD", "hangar-test")];
+        let vars = [
+            IDS[0],
+            IDS[1],
+            ("AZURE_CLIENT_CERTIFICATE_PATH", path),
+            ("AZURE_CLIENT_CERTIFICATE_PASSWORD", "hangar-test"),
+        ];
         let credential = Credential::from_lookup(env(&vars)).unwrap();
         assert_eq!(credential.kind(), "client-certificate");
-        let missing = [IDS[0], IDS[1], ("AZURE_CLIENT_CERTIFICATE_PATH", "/nonexistent/cert.pem")];
-        assert!(matches!(Credential::from_lookup(env(&missing)), Err(CredentialError::File { .. })));
+        let missing = [
+            IDS[0],
+            IDS[1],
+            ("AZURE_CLIENT_CERTIFICATE_PATH", "/nonexistent/cert.pem"),
+        ];
+        assert!(matches!(
+            Credential::from_lookup(env(&missing)),
+            Err(CredentialError::File { .. })
+        ));
     }
 
     #[test]
     fn debug_never_shows_secrets() {
-        let credential = Credential::from_lookup(env(&[IDS[0], IDS[1], ("AZURE_CLIENT_SECRET", "s3cr3t-value")])).unwrap();
+        let credential =
+            Credential::from_lookup(env(&[IDS[0], IDS[1], ("AZURE_CLIENT_SECRET", "s3cr3t-value")])).unwrap();
         assert!(!format!("{credential:?}").contains("s3cr3t-value"));
         let token = Credential::from_lookup(env(&[("HANGAR_ACCESS_TOKEN", "eyJtoken-value")])).unwrap();
         assert!(!format!("{token:?}").contains("eyJtoken-value"));

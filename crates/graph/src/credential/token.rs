@@ -61,7 +61,13 @@ struct OidcResponse {
 impl TokenProvider {
     /// A provider for `credential` against `endpoint`, sending with `http`.
     pub fn new(credential: Credential, endpoint: Endpoint, http: reqwest::Client) -> TokenProvider {
-        TokenProvider { credential, endpoint, http, cache: Mutex::new(None), acquisitions: AtomicU32::new(0) }
+        TokenProvider {
+            credential,
+            endpoint,
+            http,
+            cache: Mutex::new(None),
+            acquisitions: AtomicU32::new(0),
+        }
     }
 
     /// The credential.
@@ -81,7 +87,10 @@ impl TokenProvider {
             if cached.refresh_at.is_none_or(|at| Instant::now() < at) {
                 return Ok(cached.token.clone());
             }
-            tracing::debug!(credential = self.credential.kind(), "access token due for refresh");
+            tracing::debug!(
+                credential = self.credential.kind(),
+                "access token due for refresh"
+            );
         }
         let fresh = self.acquire().await?;
         self.acquisitions.fetch_add(1, Ordering::Relaxed);
@@ -108,23 +117,48 @@ impl TokenProvider {
         let (tenant_id, client_id, secret_field, secret_value) = match &self.credential {
             Credential::AccessToken(token) => {
                 check_token_audience(token, cloud)?;
-                return Ok(AccessToken { token: token.clone(), refresh_at: None });
+                return Ok(AccessToken {
+                    token: token.clone(),
+                    refresh_at: None,
+                });
             }
-            Credential::ClientSecret { tenant_id, client_id, secret } => {
-                (tenant_id, client_id, "client_secret", secret.clone())
-            }
-            Credential::ClientCertificate { tenant_id, client_id, certificate } => {
+            Credential::ClientSecret {
+                tenant_id,
+                client_id,
+                secret,
+            } => (tenant_id, client_id, "client_secret", secret.clone()),
+            Credential::ClientCertificate {
+                tenant_id,
+                client_id,
+                certificate,
+            } => {
                 let aud = self.endpoint.assertion_audience(tenant_id);
-                (tenant_id, client_id, "client_assertion", certificate.assertion(client_id, &aud)?)
+                (
+                    tenant_id,
+                    client_id,
+                    "client_assertion",
+                    certificate.assertion(client_id, &aud)?,
+                )
             }
-            Credential::FederatedTokenFile { tenant_id, client_id, path } => {
-                let text = tokio::fs::read_to_string(path).await.map_err(|e| CredentialError::File {
-                    path: path.display().to_string(),
-                    reason: e.to_string(),
-                })?;
+            Credential::FederatedTokenFile {
+                tenant_id,
+                client_id,
+                path,
+            } => {
+                let text = tokio::fs::read_to_string(path)
+                    .await
+                    .map_err(|e| CredentialError::File {
+                        path: path.display().to_string(),
+                        reason: e.to_string(),
+                    })?;
                 (tenant_id, client_id, "client_assertion", Secret::new(text.trim()))
             }
-            Credential::GitHubActions { tenant_id, client_id, request_url, request_token } => {
+            Credential::GitHubActions {
+                tenant_id,
+                client_id,
+                request_url,
+                request_token,
+            } => {
                 let assertion = self.github_oidc_token(request_url, request_token).await?;
                 (tenant_id, client_id, "client_assertion", assertion)
             }
@@ -132,8 +166,11 @@ impl TokenProvider {
         let url = self.endpoint.token_url(tenant_id)?;
         self.endpoint.check("POST", &url)?;
         let scope = self.endpoint.scope();
-        let mut form: Vec<(&str, &str)> =
-            vec![("client_id", client_id), ("scope", scope), ("grant_type", "client_credentials")];
+        let mut form: Vec<(&str, &str)> = vec![
+            ("client_id", client_id),
+            ("scope", scope),
+            ("grant_type", "client_credentials"),
+        ];
         if secret_field == "client_assertion" {
             form.push(("client_assertion_type", ASSERTION_TYPE));
         }
@@ -146,7 +183,11 @@ impl TokenProvider {
                 Ok(response) if response.status().as_u16() >= 500 && attempt < 3 => {}
                 Ok(response) => break response,
                 Err(e) if attempt >= 3 => {
-                    return Err(CredentialError::Transport { url: display_url(&url), reason: transport_reason(&e) }.into());
+                    return Err(CredentialError::Transport {
+                        url: display_url(&url),
+                        reason: transport_reason(&e),
+                    }
+                    .into());
                 }
                 Err(_) => {}
             }
@@ -154,10 +195,10 @@ impl TokenProvider {
             tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
         };
         let status = response.status().as_u16();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| CredentialError::Transport { url: display_url(&url), reason: transport_reason(&e) })?;
+        let body = response.bytes().await.map_err(|e| CredentialError::Transport {
+            url: display_url(&url),
+            reason: transport_reason(&e),
+        })?;
         if !(200..300).contains(&status) {
             let parsed: TokenErrorResponse = serde_json::from_slice(&body).unwrap_or_default();
             return Err(CredentialError::Refused {
@@ -166,14 +207,20 @@ impl TokenProvider {
                 host: url.host_str().unwrap_or_default().to_owned(),
                 status,
                 code: parsed.error,
-                description: parsed.error_description.lines().next().unwrap_or_default().to_owned(),
+                description: parsed
+                    .error_description
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
             }
             .into());
         }
-        let parsed: TokenResponse = serde_json::from_slice(&body).map_err(|e| CredentialError::Transport {
-            url: display_url(&url),
-            reason: format!("the token response is not the expected JSON: {e}"),
-        })?;
+        let parsed: TokenResponse =
+            serde_json::from_slice(&body).map_err(|e| CredentialError::Transport {
+                url: display_url(&url),
+                reason: format!("the token response is not the expected JSON: {e}"),
+            })?;
         let lifetime = parsed
             .expires_in
             .as_ref()
@@ -187,7 +234,10 @@ impl TokenProvider {
             ms = started.elapsed().as_millis() as u64,
             "acquired access token"
         );
-        Ok(AccessToken { token: Secret::new(parsed.access_token), refresh_at: Some(Instant::now() + lifetime - margin) })
+        Ok(AccessToken {
+            token: Secret::new(parsed.access_token),
+            refresh_at: Some(Instant::now() + lifetime - margin),
+        })
     }
 
     /// Asks GitHub Actions for an OIDC token with the cloud's federated audience. The request
@@ -198,7 +248,9 @@ impl TokenProvider {
             url: "ACTIONS_ID_TOKEN_REQUEST_URL".into(),
             reason: e.to_string(),
         })?;
-        let loopback = url.host_str().is_some_and(|h| h == "127.0.0.1" || h == "localhost" || h == "[::1]");
+        let loopback = url
+            .host_str()
+            .is_some_and(|h| h == "127.0.0.1" || h == "localhost" || h == "[::1]");
         if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
             return Err(CredentialError::Transport {
                 url: display_url(&url),
@@ -206,15 +258,27 @@ impl TokenProvider {
             }
             .into());
         }
-        url.query_pairs_mut().append_pair("audience", self.endpoint.cloud().federated_audience());
-        let transport = |e: reqwest::Error| CredentialError::Transport { url: display_url(&url), reason: transport_reason(&e) };
-        let response = self.http.get(url.clone()).bearer_auth(request_token.expose()).send().await.map_err(transport)?;
+        url.query_pairs_mut()
+            .append_pair("audience", self.endpoint.cloud().federated_audience());
+        let transport = |e: reqwest::Error| CredentialError::Transport {
+            url: display_url(&url),
+            reason: transport_reason(&e),
+        };
+        let response = self
+            .http
+            .get(url.clone())
+            .bearer_auth(request_token.expose())
+            .send()
+            .await
+            .map_err(transport)?;
         let status = response.status().as_u16();
         let body = response.bytes().await.map_err(transport)?;
         if status != 200 {
             return Err(CredentialError::Transport {
                 url: display_url(&url),
-                reason: format!("GitHub answered {status}; does the job have `permissions: id-token: write`?"),
+                reason: format!(
+                    "GitHub answered {status}; does the job have `permissions: id-token: write`?"
+                ),
             }
             .into());
         }
@@ -247,15 +311,29 @@ pub(crate) fn transport_reason(error: &reqwest::Error) -> String {
 
 /// Refuses a pre-acquired JWT whose `aud` is another cloud's Graph. Opaque tokens pass.
 fn check_token_audience(token: &Secret, cloud: Cloud) -> Result<(), CredentialError> {
-    let Some(payload) = token.expose().split('.').nth(1) else { return Ok(()) };
-    let Ok(bytes) = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')) else { return Ok(()) };
-    let Ok(claims) = serde_json::from_slice::<serde_json::Value>(&bytes) else { return Ok(()) };
-    let Some(aud) = claims.get("aud").and_then(|a| a.as_str()) else { return Ok(()) };
+    let Some(payload) = token.expose().split('.').nth(1) else {
+        return Ok(());
+    };
+    let Ok(bytes) = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')) else {
+        return Ok(());
+    };
+    let Ok(claims) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Ok(());
+    };
+    let Some(aud) = claims.get("aud").and_then(|a| a.as_str()) else {
+        return Ok(());
+    };
     let host = Url::parse(aud).ok().and_then(|u| u.host_str().map(str::to_owned));
     let Some(host) = host else { return Ok(()) };
-    let is_a_graph_host = Cloud::ALL.iter().any(|c| c.graph_host().eq_ignore_ascii_case(&host));
+    let is_a_graph_host = Cloud::ALL
+        .iter()
+        .any(|c| c.graph_host().eq_ignore_ascii_case(&host));
     if is_a_graph_host && !host.eq_ignore_ascii_case(cloud.graph_host()) {
-        return Err(CredentialError::WrongCloud { cloud, scope: cloud.scope().to_owned(), audience: aud.to_owned() });
+        return Err(CredentialError::WrongCloud {
+            cloud,
+            scope: cloud.scope().to_owned(),
+            audience: aud.to_owned(),
+        });
     }
     Ok(())
 }
@@ -266,7 +344,11 @@ mod tests {
 
     fn jwt(claims: serde_json::Value) -> Secret {
         let part = |v: serde_json::Value| URL_SAFE_NO_PAD.encode(v.to_string());
-        Secret::new(format!("{}.{}.sig", part(serde_json::json!({"alg": "none"})), part(claims)))
+        Secret::new(format!(
+            "{}.{}.sig",
+            part(serde_json::json!({"alg": "none"})),
+            part(claims)
+        ))
     }
 
     #[test]
@@ -274,7 +356,10 @@ mod tests {
         let commercial = jwt(serde_json::json!({"aud": "https://graph.microsoft.com"}));
         let err = check_token_audience(&commercial, Cloud::GccHigh).unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("gcc-high") && text.contains("https://graph.microsoft.us/.default"), "{text}");
+        assert!(
+            text.contains("gcc-high") && text.contains("https://graph.microsoft.us/.default"),
+            "{text}"
+        );
         assert!(check_token_audience(&commercial, Cloud::Gcc).is_ok());
         let dod = jwt(serde_json::json!({"aud": "https://dod-graph.microsoft.us/"}));
         assert!(check_token_audience(&dod, Cloud::Dod).is_ok());

@@ -1,0 +1,303 @@
+//! Autopilot Device Preparation policies (beta Settings Catalog `configurationPolicies`): PUT
+//! for updates (settings cannot be PATCHed), `assign` with the complete list of user groups, and
+//! the enrollment-time device group set with `setEnrollmentTimeDeviceMembershipTarget`, whose
+//! HTTP 200 must be checked for `validationSucceeded` (graph-api-notes §5).
+
+use serde_json::{Value, json};
+
+use super::fields::DEVICE_PREPARATION;
+use super::{Body, req_delete, req_get, req_post, req_put, send_list, send_object, send_unit, value_array};
+use crate::Error;
+use crate::endpoint::{ApiVersion, Endpoint};
+use crate::http::GraphClient;
+use crate::request::{GraphRequest, Repeat, segment};
+
+const V: ApiVersion = ApiVersion::Beta;
+const PATH: &str = "/deviceManagement/configurationPolicies";
+
+/// Whether a configuration policy is a Device Preparation policy (by template).
+pub fn is_device_preparation(body: &Body) -> bool {
+    use hangar_model::well_known::device_preparation::{AUTOMATIC_TEMPLATE_ID, USER_DRIVEN_TEMPLATE_ID};
+    let template = body.get("templateReference");
+    let id = template
+        .and_then(|t| t.get("templateId"))
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    id.eq_ignore_ascii_case(USER_DRIVEN_TEMPLATE_ID) || id.eq_ignore_ascii_case(AUTOMATIC_TEMPLATE_ID)
+}
+
+/// `GET …/configurationPolicies` (every Settings Catalog policy; filter with
+/// [`is_device_preparation`]).
+pub fn list(ep: &Endpoint) -> Result<GraphRequest, Error> {
+    req_get(ep, V, PATH.into())
+}
+
+/// `GET …/{id}`.
+pub fn get(ep: &Endpoint, id: &str) -> Result<GraphRequest, Error> {
+    req_get(ep, V, format!("{PATH}/{}", segment(id)))
+}
+
+/// `POST …` with `settings` inline.
+pub fn create(ep: &Endpoint, body: &Body) -> Result<GraphRequest, Error> {
+    req_post(
+        ep,
+        V,
+        PATH.into(),
+        Some(Value::Object(DEVICE_PREPARATION.for_create(body)?)),
+        Repeat::Unsafe,
+    )
+}
+
+/// `PUT …/{id}` with the whole policy, settings included.
+pub fn update(ep: &Endpoint, id: &str, body: &Body) -> Result<GraphRequest, Error> {
+    req_put(
+        ep,
+        V,
+        format!("{PATH}/{}", segment(id)),
+        DEVICE_PREPARATION.for_update(body)?,
+    )
+}
+
+/// `DELETE …/{id}`.
+pub fn delete(ep: &Endpoint, id: &str) -> Result<GraphRequest, Error> {
+    req_delete(ep, V, format!("{PATH}/{}", segment(id)))
+}
+
+/// `GET …/{id}/settings`.
+pub fn list_settings(ep: &Endpoint, id: &str) -> Result<GraphRequest, Error> {
+    req_get(ep, V, format!("{PATH}/{}/settings", segment(id)))
+}
+
+/// `GET …/{id}/assignments`.
+pub fn list_assignments(ep: &Endpoint, id: &str) -> Result<GraphRequest, Error> {
+    req_get(ep, V, format!("{PATH}/{}/assignments", segment(id)))
+}
+
+/// `POST …/{id}/assign {"assignments": […]}`: the complete list (user groups).
+pub fn assign(ep: &Endpoint, id: &str, targets: Vec<Value>) -> Result<GraphRequest, Error> {
+    let assignments: Vec<Value> = targets
+        .into_iter()
+        .map(|target| json!({"target": target}))
+        .collect();
+    req_post(
+        ep,
+        V,
+        format!("{PATH}/{}/assign", segment(id)),
+        Some(json!({"assignments": assignments})),
+        Repeat::Safe,
+    )
+}
+
+/// `POST …/{id}/setEnrollmentTimeDeviceMembershipTarget` with static security groups.
+pub fn set_membership_target(ep: &Endpoint, id: &str, group_ids: &[String]) -> Result<GraphRequest, Error> {
+    let targets: Vec<Value> = group_ids
+        .iter()
+        .map(|g| json!({"targetType": "staticSecurityGroup", "targetId": g}))
+        .collect();
+    let body = json!({"enrollmentTimeDeviceMembershipTargets": targets});
+    req_post(
+        ep,
+        V,
+        format!("{PATH}/{}/setEnrollmentTimeDeviceMembershipTarget", segment(id)),
+        Some(body),
+        Repeat::Safe,
+    )
+}
+
+/// `POST …/{id}/retrieveEnrollmentTimeDeviceMembershipTarget` (a read).
+pub fn retrieve_membership_target(ep: &Endpoint, id: &str) -> Result<GraphRequest, Error> {
+    req_post(
+        ep,
+        V,
+        format!(
+            "{PATH}/{}/retrieveEnrollmentTimeDeviceMembershipTarget",
+            segment(id)
+        ),
+        None,
+        Repeat::Safe,
+    )
+}
+
+/// `POST …/{id}/clearEnrollmentTimeDeviceMembershipTarget`.
+pub fn clear_membership_target(ep: &Endpoint, id: &str) -> Result<GraphRequest, Error> {
+    req_post(
+        ep,
+        V,
+        format!("{PATH}/{}/clearEnrollmentTimeDeviceMembershipTarget", segment(id)),
+        None,
+        Repeat::Safe,
+    )
+}
+
+/// Group ids in a `retrieveEnrollmentTimeDeviceMembershipTarget` answer (under
+/// `enrollmentTimeDeviceMembershipTargets` or `value`).
+pub fn membership_target_ids(answer: &Value) -> Vec<String> {
+    let list = answer
+        .get("enrollmentTimeDeviceMembershipTargets")
+        .or_else(|| answer.get("value"))
+        .and_then(Value::as_array);
+    list.map(|items| {
+        items
+            .iter()
+            .filter_map(|t| t.get("targetId").and_then(Value::as_str).map(str::to_owned))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// Checks a `setEnrollmentTimeDeviceMembershipTarget` answer: HTTP 200 even when validation
+/// failed, so `validationSucceeded` decides.
+pub fn check_membership_result(policy_id: &str, answer: &Body) -> Result<(), Error> {
+    if answer.get("validationSucceeded").and_then(Value::as_bool) == Some(true) {
+        return Ok(());
+    }
+    let statuses = answer
+        .get("enrollmentTimeDeviceMembershipTargetValidationStatuses")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let pairs: Vec<(String, String)> = statuses
+        .iter()
+        .map(|s| {
+            let target = s
+                .get("targetId")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_owned();
+            let code = s
+                .get("targetValidationErrorCode")
+                .and_then(Value::as_str)
+                .unwrap_or("unknown")
+                .to_owned();
+            (target, code)
+        })
+        .collect();
+    let text = if pairs.is_empty() {
+        "`validationSucceeded` is not true".to_owned()
+    } else {
+        pairs
+            .iter()
+            .map(|(t, c)| format!("{t}: {c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Err(Error::MembershipTargetRejected {
+        policy_id: policy_id.to_owned(),
+        statuses: text,
+        codes: pairs.into_iter().map(|(_, c)| c).collect(),
+    })
+}
+
+/// Device Preparation policies, on a client.
+#[derive(Debug, Clone, Copy)]
+pub struct DevicePreparation<'c> {
+    pub(crate) client: &'c GraphClient,
+}
+
+impl DevicePreparation<'_> {
+    /// Every Device Preparation policy (other Settings Catalog policies are skipped).
+    pub async fn list(&self) -> Result<Vec<Body>, Error> {
+        let all = send_list(self.client, list(self.client.endpoint())).await?;
+        Ok(all.into_iter().filter(is_device_preparation).collect())
+    }
+
+    /// One policy; `None` if it does not exist.
+    pub async fn get(&self, id: &str) -> Result<Option<Body>, Error> {
+        match send_object(self.client, get(self.client.endpoint(), id)).await {
+            Ok(body) => Ok(Some(body)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Creates a policy (with its settings) and returns it.
+    pub async fn create(&self, body: &Body) -> Result<Body, Error> {
+        send_object(self.client, create(self.client.endpoint(), body)).await
+    }
+
+    /// Replaces a policy (PUT, settings included).
+    pub async fn update(&self, id: &str, body: &Body) -> Result<(), Error> {
+        send_unit(self.client, update(self.client.endpoint(), id, body)).await
+    }
+
+    /// Deletes a policy.
+    pub async fn delete(&self, id: &str) -> Result<(), Error> {
+        send_unit(self.client, delete(self.client.endpoint(), id)).await
+    }
+
+    /// The policy's settings as Graph returns them.
+    pub async fn settings(&self, id: &str) -> Result<Vec<Body>, Error> {
+        send_list(self.client, list_settings(self.client.endpoint(), id)).await
+    }
+
+    /// The policy's assignments.
+    pub async fn assignments(&self, id: &str) -> Result<Vec<Body>, Error> {
+        send_list(self.client, list_assignments(self.client.endpoint(), id)).await
+    }
+
+    /// Replaces the policy's assignments with `targets` and returns them as Graph reports them.
+    pub async fn assign(&self, id: &str, targets: Vec<Value>) -> Result<Vec<Value>, Error> {
+        Ok(value_array(
+            send_object(self.client, assign(self.client.endpoint(), id, targets)).await?,
+        ))
+    }
+
+    /// Binds the enrollment-time device group(s). A validation failure (HTTP 200 with
+    /// `validationSucceeded: false`) is [`Error::MembershipTargetRejected`]; callers retry
+    /// `securityGroupNotFound` after a group was just created.
+    pub async fn set_membership_target(&self, id: &str, group_ids: &[String]) -> Result<(), Error> {
+        let answer = send_object(
+            self.client,
+            set_membership_target(self.client.endpoint(), id, group_ids),
+        )
+        .await?;
+        check_membership_result(id, &answer)
+    }
+
+    /// Group ids of the enrollment-time device group.
+    pub async fn membership_target(&self, id: &str) -> Result<Vec<String>, Error> {
+        let answer = send_object(
+            self.client,
+            retrieve_membership_target(self.client.endpoint(), id),
+        )
+        .await?;
+        Ok(membership_target_ids(&Value::Object(answer)))
+    }
+
+    /// Removes the enrollment-time device group.
+    pub async fn clear_membership_target(&self, id: &str) -> Result<(), Error> {
+        send_unit(self.client, clear_membership_target(self.client.endpoint(), id)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_failure_behind_http_200_is_an_error() {
+        let answer = json!({"validationSucceeded": false, "enrollmentTimeDeviceMembershipTargetValidationStatuses": [
+            {"targetId": "g1", "targetValidationErrorCode": "securityGroupNotFound"}]});
+        let err = check_membership_result("p1", answer.as_object().unwrap()).unwrap_err();
+        assert!(err.to_string().contains("g1: securityGroupNotFound"), "{err}");
+        match err {
+            Error::MembershipTargetRejected { codes, .. } => assert_eq!(codes, vec!["securityGroupNotFound"]),
+            other => panic!("{other:?}"),
+        }
+        let ok = json!({"validationSucceeded": true});
+        assert!(check_membership_result("p1", ok.as_object().unwrap()).is_ok());
+        assert!(
+            check_membership_result("p1", &Body::new()).is_err(),
+            "no verdict is no success"
+        );
+    }
+
+    #[test]
+    fn retrieve_answer_shapes() {
+        let a = json!({"enrollmentTimeDeviceMembershipTargets": [{"targetType": "staticSecurityGroup", "targetId": "g1"}]});
+        assert_eq!(membership_target_ids(&a), vec!["g1"]);
+        let b = json!({"value": [{"targetId": "g2"}]});
+        assert_eq!(membership_target_ids(&b), vec!["g2"]);
+        assert!(membership_target_ids(&json!({})).is_empty());
+    }
+}
