@@ -1,4 +1,6 @@
 //! Integration tests of hangar-graph: one test binary, topic modules.
+// Test helpers outside `#[test]` functions may unwrap too: a panic there is a failed test.
+#![allow(clippy::unwrap_used)]
 
 mod boundary;
 mod credentials;
