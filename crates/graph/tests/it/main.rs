@@ -2,6 +2,7 @@
 // Test helpers outside `#[test]` functions may unwrap too: a panic there is a failed test.
 #![allow(clippy::unwrap_used)]
 
+mod batching;
 mod boundary;
 mod credentials;
 mod faults;
