@@ -141,11 +141,15 @@ fn read_one(
         );
         return;
     }
-    let mut reader = CsvStream::new(file.take(limits.max_csv_bytes + 1), file_id, list_id, list);
+    let input = LineIndex {
+        inner: file.take(limits.max_csv_bytes + 1),
+        offset: 0,
+        starts: vec![0],
+    };
+    let mut reader = CsvStream::new(input, file_id, list_id, list);
     reader.run(devices, diagnostics);
-    if reader.line_starts.len() > 1 {
-        sources.set_line_starts(file_id, std::mem::take(&mut reader.line_starts));
-    }
+    let starts = reader.reader.into_inner().starts;
+    sources.set_line_starts(file_id, starts);
     if reader.rows == 0 && reader.fatal.is_none() {
         diagnostics.push(
             Diagnostic::new(
@@ -161,19 +165,50 @@ fn read_one(
     refine_spans(path, diagnostics, file_id);
 }
 
+/// Records where every line starts while the CSV streams through (csv's own positions are
+/// off by one line after a CRLF).
+struct LineIndex<R> {
+    inner: R,
+    offset: u64,
+    starts: Vec<u32>,
+}
+
+impl<R: Read> Read for LineIndex<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        let base = self.offset;
+        self.starts
+            .extend(memchr::memchr_iter(b'\n', &buf[..read]).map(|at| (base + at as u64 + 1) as u32));
+        self.offset += read as u64;
+        Ok(read)
+    }
+}
+
+impl<R> LineIndex<R> {
+    /// The real start of a record csv says starts at `byte`: after a CRLF, csv points at the
+    /// `\n`.
+    fn record_start(&self, byte: u64) -> u64 {
+        let next = byte + 1;
+        if self.starts.binary_search(&(next as u32)).is_ok() {
+            next
+        } else {
+            byte
+        }
+    }
+}
+
 struct CsvStream<'a, R: Read> {
-    reader: csv::Reader<R>,
+    reader: csv::Reader<LineIndex<R>>,
     file: FileId,
     list_id: DeviceListId,
     list: &'a AutopilotDevices,
-    line_starts: Vec<u32>,
     rows: u32,
     reported: usize,
     fatal: Option<()>,
 }
 
 impl<'a, R: Read> CsvStream<'a, R> {
-    fn new(input: R, file: FileId, list_id: DeviceListId, list: &'a AutopilotDevices) -> Self {
+    fn new(input: LineIndex<R>, file: FileId, list_id: DeviceListId, list: &'a AutopilotDevices) -> Self {
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -183,19 +218,9 @@ impl<'a, R: Read> CsvStream<'a, R> {
             file,
             list_id,
             list,
-            line_starts: vec![0],
             rows: 0,
             reported: 0,
             fatal: None,
-        }
-    }
-
-    fn note_line(&mut self, line: u64, byte: u64) {
-        // Keep `line_starts[line - 1]` = start of that line; lines inside a multi-line quoted
-        // field repeat the record's start (close enough for a snippet).
-        let line = line as usize;
-        while self.line_starts.len() < line {
-            self.line_starts.push(byte as u32);
         }
     }
 
@@ -283,7 +308,7 @@ impl<'a, R: Read> CsvStream<'a, R> {
             let Some(position) = record.position().cloned() else {
                 continue;
             };
-            self.note_line(position.line(), position.byte());
+            let record_start = self.reader.get_ref().record_start(position.byte());
             if record.len() == 1
                 && record
                     .get(0)
@@ -293,7 +318,7 @@ impl<'a, R: Read> CsvStream<'a, R> {
             }
             self.rows += 1;
             let row = self.rows;
-            let start = position.byte() as u32;
+            let start = record_start as u32;
             let record_span = Span::new(self.file, start, start + 1);
             if record.len() != width {
                 self.report(
@@ -348,7 +373,7 @@ impl<'a, R: Read> CsvStream<'a, R> {
                 product_id: text(product_at),
                 hash: HashLocation {
                     file: self.file,
-                    record_offset: position.byte(),
+                    record_offset: record_start,
                     column: hash_at as u32,
                 },
                 row,
@@ -373,6 +398,7 @@ impl<'a, R: Read> CsvStream<'a, R> {
                 format!("malformed CSV: {error}"),
             ),
         };
+        let offset = self.reader.get_ref().record_start(offset);
         Diagnostic::new(
             &rules::DEVICES_CSV,
             Span::new(self.file, offset as u32, offset as u32 + 1),

@@ -337,7 +337,7 @@ fn parse_document(
     let probe: wire::Probe = match serde_saphyr::from_str_with_options(piece, options(limits)) {
         Ok(probe) => probe,
         Err(error) => {
-            diagnostics.push(yaml_diagnostic(&error, at, None));
+            diagnostics.push(yaml_diagnostic(&error, piece, at, None));
             return;
         }
     };
@@ -399,16 +399,46 @@ fn typed<T: DeserializeOwned>(
 ) {
     match serde_saphyr::from_str_with_options::<T>(piece, options(limits)) {
         Ok(body) => out.push(Doc { body, at }),
-        Err(error) => diagnostics.push(yaml_diagnostic(&error, at, Some(kind))),
+        Err(error) => diagnostics.push(yaml_diagnostic(&error, piece, at, Some(kind))),
     }
 }
 
 /// Turns a serde-saphyr error into a diagnostic with the right rule and a suggestion.
-fn yaml_diagnostic(error: &YamlError, at: DocAt, kind: Option<&str>) -> Diagnostic {
-    let error = error.without_snippet();
-    let span = error
-        .location()
-        .map_or_else(|| Span::point(at.file, at.base), |location| at.span(&location));
+fn yaml_diagnostic(error: &YamlError, piece: &str, at: DocAt, kind: Option<&str>) -> Diagnostic {
+    let mut error = error;
+    let mut use_site = None;
+    loop {
+        match error {
+            YamlError::AliasError {
+                error: inner,
+                locations,
+                ..
+            } => {
+                // Point at the alias that was expanded, not at the anchor.
+                use_site = use_site
+                    .or(Some(locations.reference_location))
+                    .filter(|l| l.line() > 0);
+                error = inner;
+            }
+            YamlError::WithSnippet { error: inner, .. } => error = inner,
+            _ => break,
+        }
+    }
+    let span = match use_site.or_else(|| error.location()) {
+        Some(location) if location.span().byte_offset().is_some() => at.span(&location),
+        // Syntax errors carry a line and column but no byte offset.
+        Some(location) => Span::point(
+            at.file,
+            at.base + offset_of(piece, location.line(), location.column()),
+        ),
+        None => Span::point(at.file, at.base),
+    };
+    // serde reports a missing field at the end of the mapping; the document's first line is
+    // a better place to say "this document lacks `x`".
+    let span = match error {
+        YamlError::SerdeMissingField { .. } => Span::point(at.file, first_content(piece, at)),
+        _ => span,
+    };
     let in_kind = kind.map(|kind| format!(" in `{kind}`")).unwrap_or_default();
     match error {
         YamlError::SerdeUnknownField { field, expected, .. } => {
@@ -471,6 +501,23 @@ fn yaml_diagnostic(error: &YamlError, at: DocAt, kind: Option<&str>) -> Diagnost
         .with_help("see docs/configuration.md for the field's type and values"),
         _ => Diagnostic::new(&rules::YAML_SYNTAX, span, message(error)).with_help(rules::YAML_SYNTAX.fix),
     }
+}
+
+/// Byte offset in `text` of a 1-based line and (character) column.
+fn offset_of(text: &str, line: u64, column: u64) -> u32 {
+    let mut offset = 0;
+    for (index, content) in text.split_inclusive('\n').enumerate() {
+        if index as u64 + 1 == line {
+            let within: usize = content
+                .chars()
+                .take(column.saturating_sub(1) as usize)
+                .map(char::len_utf8)
+                .sum();
+            return (offset + within) as u32;
+        }
+        offset += content.len();
+    }
+    offset as u32
 }
 
 /// serde-saphyr's message without its own "at line L, column C" (we print our own location).
