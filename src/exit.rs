@@ -39,7 +39,9 @@ pub fn finish(result: miette::Result<Exit>) -> ExitCode {
 }
 
 fn is_broken_pipe(report: &miette::Report) -> bool {
-    report
-        .chain()
-        .any(|cause| cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == ErrorKind::BrokenPipe))
+    report.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == ErrorKind::BrokenPipe)
+    })
 }

@@ -157,7 +157,11 @@ pub struct UnknownCloud(pub String);
 
 impl fmt::Display for UnknownCloud {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown cloud `{}`: expected one of commercial, gcc, gcc-high, dod", self.0)
+        write!(
+            f,
+            "unknown cloud `{}`: expected one of commercial, gcc, gcc-high, dod",
+            self.0
+        )
     }
 }
 

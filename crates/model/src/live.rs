@@ -47,7 +47,9 @@ impl LiveState {
 
     /// The object with this id, of any kind (ids compare case-insensitively, as Graph GUIDs do).
     pub fn object_by_id(&self, id: &str) -> Option<&LiveObject> {
-        self.objects.iter().find(|object| object.id.eq_ignore_ascii_case(id))
+        self.objects
+            .iter()
+            .find(|object| object.id.eq_ignore_ascii_case(id))
     }
 }
 
@@ -114,7 +116,9 @@ impl LiveObject {
         let parts = [
             Some(Value::Object(self.properties.clone())),
             self.assignments.clone().map(Value::Array),
-            self.owners.clone().map(|ids| Value::Array(ids.into_iter().map(Value::String).collect())),
+            self.owners
+                .clone()
+                .map(|ids| Value::Array(ids.into_iter().map(Value::String).collect())),
             self.device_membership_targets
                 .clone()
                 .map(|ids| Value::Array(ids.into_iter().map(Value::String).collect())),
@@ -251,7 +255,11 @@ mod tests {
 
         let mut assigned = base.clone();
         assigned.assignments = Some(vec![]);
-        assert_ne!(base.fingerprint(), assigned.fingerprint(), "read-but-empty differs from unread");
+        assert_ne!(
+            base.fingerprint(),
+            assigned.fingerprint(),
+            "read-but-empty differs from unread"
+        );
 
         let mut owned = base.clone();
         owned.owners = Some(vec!["owner".into()]);
@@ -282,11 +290,16 @@ mod tests {
     fn state_lookups() {
         let mut state = LiveState::default();
         state.objects.push(LiveObject::new(Kind::DeviceGroup, "AAA", "g"));
-        state.objects.push(LiveObject::new(Kind::DeploymentProfile, "bbb", "p"));
+        state
+            .objects
+            .push(LiveObject::new(Kind::DeploymentProfile, "bbb", "p"));
         state.complete.insert(Kind::DeviceGroup);
         assert_eq!(state.objects_of(Kind::DeviceGroup).count(), 1);
         assert!(state.is_complete(Kind::DeviceGroup));
         assert!(!state.is_complete(Kind::DeploymentProfile));
-        assert_eq!(state.object_by_id("aaa").map(|o| o.display_name.as_str()), Some("g"));
+        assert_eq!(
+            state.object_by_id("aaa").map(|o| o.display_name.as_str()),
+            Some("g")
+        );
     }
 }

@@ -30,7 +30,8 @@ pub mod odata {
     pub const DEFAULT_PLATFORM_RESTRICTIONS: &str =
         "#microsoft.graph.deviceEnrollmentPlatformRestrictionsConfiguration";
     /// A custom single-platform restriction (singular).
-    pub const PLATFORM_RESTRICTION: &str = "#microsoft.graph.deviceEnrollmentPlatformRestrictionConfiguration";
+    pub const PLATFORM_RESTRICTION: &str =
+        "#microsoft.graph.deviceEnrollmentPlatformRestrictionConfiguration";
     /// Hybrid join domain join profile.
     pub const DOMAIN_JOIN: &str = "#microsoft.graph.windowsDomainJoinConfiguration";
     /// Imported (staging) Autopilot device identity.
@@ -61,7 +62,8 @@ pub mod odata {
     /// Settings Catalog string value.
     pub const STRING_SETTING_VALUE: &str = "#microsoft.graph.deviceManagementConfigurationStringSettingValue";
     /// Settings Catalog integer value.
-    pub const INTEGER_SETTING_VALUE: &str = "#microsoft.graph.deviceManagementConfigurationIntegerSettingValue";
+    pub const INTEGER_SETTING_VALUE: &str =
+        "#microsoft.graph.deviceManagementConfigurationIntegerSettingValue";
 }
 
 /// Autopilot Device Preparation (v2) identifiers (§5).
@@ -118,34 +120,106 @@ pub mod device_preparation {
         };
     }
 
-    setting!(DEPLOYMENT_MODE, "Deployment mode.", "enrollment_autopilot_dpp_deploymentmode", Choice,
-        "5180aeab-886e-4589-97d4-40855c646315", None, Some("5874c2f6-bcf1-463b-a9eb-bee64e2f2d82"));
-    setting!(DEPLOYMENT_TYPE, "Deployment type.", "enrollment_autopilot_dpp_deploymenttype", Choice,
-        "f4184296-fa9f-4b67-8b12-1723b3f8456b", None, Some("e0af022f-37f3-4a40-916d-1ab7281c88d9"));
-    setting!(JOIN_TYPE, "Join type (`_0` = Microsoft Entra joined; hybrid is not supported).",
-        "enrollment_autopilot_dpp_jointype", Choice,
-        "6310e95d-6cfa-4d2f-aae0-1e7af12e2182", None, Some("1fa84eb3-fcfa-4ed6-9687-0f3d486402c4"));
-    setting!(ACCOUNT_TYPE, "User account type (definition id spelled `accountype` by Microsoft).",
-        "enrollment_autopilot_dpp_accountype", Choice,
-        "d4f2a840-86d5-4162-9a08-fa8cc608b94e", None, Some("bf13bb47-69ef-4e06-97c1-50c2859a49c2"));
-    setting!(TIMEOUT, "Minutes before an installation error is shown (15–720).",
-        "enrollment_autopilot_dpp_timeout", Integer,
-        "6dec0657-dfb8-4906-a7ee-3ac6ee1edecb", None, Some("0bbcce5b-a55a-4e05-821a-94bf576d6cc8"));
-    setting!(CUSTOM_ERROR_MESSAGE, "Custom error message.", "enrollment_autopilot_dpp_customerrormessage",
-        String, "2ddf0619-2b7a-46de-b29b-c6191e9dda6e", None, Some("fe5002d5-fbe9-4920-9e2d-26bfc4b4cc97"));
-    setting!(ALLOW_SKIP, "Allow users to skip setup after multiple attempts.",
-        "enrollment_autopilot_dpp_allowskip", Choice,
-        "2a71dc89-0f17-4ba9-bb27-af2521d34710", None, Some("a2323e5e-ac56-4517-8847-b0a6fdb467e7"));
-    setting!(ALLOW_DIAGNOSTICS, "Show a link to diagnostics.", "enrollment_autopilot_dpp_allowdiagnostics",
-        Choice, "e2b7a81b-f243-4abd-bce3-c1856345f405", None, Some("c59d26fd-3460-4b26-b47a-f7e202e7d5a3"));
-    setting!(DEVICE_SECURITY_GROUP, "Device group as displayed by the portal (the binding itself is \
-        `setEnrollmentTimeDeviceMembershipTarget`).", "enrollment_autopilot_dpp_devicesecuritygroupids",
-        String, "a46a50ab-3076-4968-9366-75a40dde950e", None, Some("5f7d09e1-1a90-44ad-9c9f-ad90ba509e60"));
-    setting!(ALLOWED_APPS, "Apps installed during setup (at most 10).", "enrollment_autopilot_dpp_allowedappids",
-        StringCollection, "70d22a8a-a03c-4f62-b8df-dded3e327639", Some("a9dedfd6-c3b2-46d9-ae39-91fd0dcb7a20"), None);
-    setting!(ALLOWED_SCRIPTS, "Scripts run during setup (at most 10).",
-        "enrollment_autopilot_dpp_allowedscriptids", StringCollection,
-        "1bc67702-800c-4271-8fd9-609351cc19cf", Some("ff20a4a9-a2f4-4a2e-84e0-4cd1dc9bed31"), None);
+    setting!(
+        DEPLOYMENT_MODE,
+        "Deployment mode.",
+        "enrollment_autopilot_dpp_deploymentmode",
+        Choice,
+        "5180aeab-886e-4589-97d4-40855c646315",
+        None,
+        Some("5874c2f6-bcf1-463b-a9eb-bee64e2f2d82")
+    );
+    setting!(
+        DEPLOYMENT_TYPE,
+        "Deployment type.",
+        "enrollment_autopilot_dpp_deploymenttype",
+        Choice,
+        "f4184296-fa9f-4b67-8b12-1723b3f8456b",
+        None,
+        Some("e0af022f-37f3-4a40-916d-1ab7281c88d9")
+    );
+    setting!(
+        JOIN_TYPE,
+        "Join type (`_0` = Microsoft Entra joined; hybrid is not supported).",
+        "enrollment_autopilot_dpp_jointype",
+        Choice,
+        "6310e95d-6cfa-4d2f-aae0-1e7af12e2182",
+        None,
+        Some("1fa84eb3-fcfa-4ed6-9687-0f3d486402c4")
+    );
+    setting!(
+        ACCOUNT_TYPE,
+        "User account type (definition id spelled `accountype` by Microsoft).",
+        "enrollment_autopilot_dpp_accountype",
+        Choice,
+        "d4f2a840-86d5-4162-9a08-fa8cc608b94e",
+        None,
+        Some("bf13bb47-69ef-4e06-97c1-50c2859a49c2")
+    );
+    setting!(
+        TIMEOUT,
+        "Minutes before an installation error is shown (15–720).",
+        "enrollment_autopilot_dpp_timeout",
+        Integer,
+        "6dec0657-dfb8-4906-a7ee-3ac6ee1edecb",
+        None,
+        Some("0bbcce5b-a55a-4e05-821a-94bf576d6cc8")
+    );
+    setting!(
+        CUSTOM_ERROR_MESSAGE,
+        "Custom error message.",
+        "enrollment_autopilot_dpp_customerrormessage",
+        String,
+        "2ddf0619-2b7a-46de-b29b-c6191e9dda6e",
+        None,
+        Some("fe5002d5-fbe9-4920-9e2d-26bfc4b4cc97")
+    );
+    setting!(
+        ALLOW_SKIP,
+        "Allow users to skip setup after multiple attempts.",
+        "enrollment_autopilot_dpp_allowskip",
+        Choice,
+        "2a71dc89-0f17-4ba9-bb27-af2521d34710",
+        None,
+        Some("a2323e5e-ac56-4517-8847-b0a6fdb467e7")
+    );
+    setting!(
+        ALLOW_DIAGNOSTICS,
+        "Show a link to diagnostics.",
+        "enrollment_autopilot_dpp_allowdiagnostics",
+        Choice,
+        "e2b7a81b-f243-4abd-bce3-c1856345f405",
+        None,
+        Some("c59d26fd-3460-4b26-b47a-f7e202e7d5a3")
+    );
+    setting!(
+        DEVICE_SECURITY_GROUP,
+        "Device group as displayed by the portal (the binding itself is \
+        `setEnrollmentTimeDeviceMembershipTarget`).",
+        "enrollment_autopilot_dpp_devicesecuritygroupids",
+        String,
+        "a46a50ab-3076-4968-9366-75a40dde950e",
+        None,
+        Some("5f7d09e1-1a90-44ad-9c9f-ad90ba509e60")
+    );
+    setting!(
+        ALLOWED_APPS,
+        "Apps installed during setup (at most 10).",
+        "enrollment_autopilot_dpp_allowedappids",
+        StringCollection,
+        "70d22a8a-a03c-4f62-b8df-dded3e327639",
+        Some("a9dedfd6-c3b2-46d9-ae39-91fd0dcb7a20"),
+        None
+    );
+    setting!(
+        ALLOWED_SCRIPTS,
+        "Scripts run during setup (at most 10).",
+        "enrollment_autopilot_dpp_allowedscriptids",
+        StringCollection,
+        "1bc67702-800c-4271-8fd9-609351cc19cf",
+        Some("ff20a4a9-a2f4-4a2e-84e0-4cd1dc9bed31"),
+        None
+    );
 
     /// Every Device Preparation setting hangar manages.
     pub const SETTINGS: [Setting; 11] = [
@@ -164,7 +238,9 @@ pub mod device_preparation {
 
     /// Looks a setting up by its definition id.
     pub fn setting(definition_id: &str) -> Option<&'static Setting> {
-        SETTINGS.iter().find(|setting| setting.definition_id == definition_id)
+        SETTINGS
+            .iter()
+            .find(|setting| setting.definition_id == definition_id)
     }
 }
 
