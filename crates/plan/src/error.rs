@@ -1,0 +1,139 @@
+//! Why a plan could not be made.
+
+use hangar_config::Span;
+use hangar_model::Kind;
+
+/// A reason the planner refuses to plan. Several can be found at once; see [`Errors`].
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Two or more live objects share the desired object's name.
+    #[error(
+        "{} `{name}` matches {} objects in the tenant ({}); add `id:` to the document to pin one, or rename or delete the others",
+        kind, ids.len(), ids.iter().map(|id| format!("`{id}`")).collect::<Vec<_>>().join(", ")
+    )]
+    DuplicateName {
+        /// Kind.
+        kind: Kind,
+        /// The shared name.
+        name: String,
+        /// Ids of every live object with that name.
+        ids: Vec<String>,
+        /// The document's `name:`.
+        span: Span,
+    },
+    /// `id:` names no live object of the kind.
+    #[error(
+        "{kind} `{name}` pins `id: {id}`, but the tenant has no {kind} with that id; remove `id:` or fix it"
+    )]
+    PinnedIdNotFound {
+        /// Kind.
+        kind: Kind,
+        /// Name.
+        name: String,
+        /// The pinned id.
+        id: String,
+        /// The `id:` value.
+        span: Span,
+    },
+    /// A built-in object (`name: default`) is not in the tenant.
+    #[error("the tenant has no built-in {kind} (id ending `{suffix}`); hangar edits it but never creates it")]
+    BuiltinMissing {
+        /// Kind.
+        kind: Kind,
+        /// Expected id suffix.
+        suffix: &'static str,
+        /// The document.
+        span: Span,
+    },
+    /// The object is not in the tenant, but its kind was not read completely: it may exist.
+    #[error(
+        "cannot plan {kind} `{name}`: the tenant's {kind} objects were not all read, so hangar cannot tell whether it exists (unknown is not absent)"
+    )]
+    IncompleteRead {
+        /// Kind.
+        kind: Kind,
+        /// Name.
+        name: String,
+        /// The document.
+        span: Span,
+    },
+    /// Part of a matched object that the plan must compare was not read.
+    #[error("cannot plan {kind} `{name}`: its {what} were not read (unknown is not absent)")]
+    PartNotRead {
+        /// Kind.
+        kind: Kind,
+        /// Name.
+        name: String,
+        /// `assignments`, `owners`, `device group` or `settings`.
+        what: &'static str,
+    },
+    /// A built-in object would need a replace, which hangar never does.
+    #[error(
+        "built-in {kind} `{name}` would need a replace (create-only field `{field}` differs); change it in the portal or in Git"
+    )]
+    BuiltinReplace {
+        /// Kind.
+        kind: Kind,
+        /// Name.
+        name: String,
+        /// The create-only field.
+        field: String,
+    },
+    /// Pruning would delete more than `prune.maxDeletes`.
+    #[error(
+        "pruning would delete {count} objects, more than `prune.maxDeletes: {max}` allows; nothing is planned. Raise `maxDeletes`, narrow `prune.only`, or add the objects to Git: {}",
+        listed.join(", ")
+    )]
+    TooManyDeletes {
+        /// Deletes found.
+        count: usize,
+        /// The limit.
+        max: u32,
+        /// Addresses (at most 20).
+        listed: Vec<String>,
+        /// `maxDeletes:`.
+        span: Span,
+    },
+    /// The action graph has a cycle (a planner bug).
+    #[error("internal error: the actions depend on each other in a cycle ({0})")]
+    Cycle(String),
+    /// A saved plan is not valid JSON of the plan format.
+    #[error("the plan file is not a valid hangar plan")]
+    PlanFile(#[source] serde_json::Error),
+    /// A saved plan has another format version.
+    #[error(
+        "the plan file has format version {}, this hangar reads version {supported}; plan again with this version",
+        found.map_or_else(|| "(none)".to_owned(), |v| v.to_string())
+    )]
+    PlanVersion {
+        /// The version in the file.
+        found: Option<u32>,
+        /// The version this build reads.
+        supported: u32,
+    },
+}
+
+impl Error {
+    /// The place in the configuration the error is about, when there is one.
+    pub fn span(&self) -> Option<Span> {
+        match self {
+            Error::DuplicateName { span, .. }
+            | Error::PinnedIdNotFound { span, .. }
+            | Error::BuiltinMissing { span, .. }
+            | Error::IncompleteRead { span, .. }
+            | Error::TooManyDeletes { span, .. } => Some(*span),
+            _ => None,
+        }
+    }
+}
+
+/// Every reason a plan was refused, in the order found. Never empty.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", self.0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+pub struct Errors(pub Vec<Error>);
+
+impl From<Error> for Errors {
+    fn from(error: Error) -> Errors {
+        Errors(vec![error])
+    }
+}

@@ -1,0 +1,707 @@
+//! The [`Plan`] value: what `hangar plan` shows, what `plan --out` saves and what `apply` runs.
+//!
+//! A plan is self-contained: every action carries the full Graph body hangar would send, group
+//! references are symbolic ([`GroupRef`]) because groups created by the same plan have no id
+//! yet, and [`ReadRecord`] holds the fingerprint of every live object the plan was computed from
+//! so that `apply plan.json` can refuse a stale plan without the YAML. The JSON form is
+//! documented in `docs/plan-format.md`; [`FORMAT_VERSION`] changes when it changes
+//! incompatibly.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use hangar_model::{Cloud, Kind};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Version of the JSON plan format. Readers must refuse any other version.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The result of planning: ordered actions, device impact and what was read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Always [`FORMAT_VERSION`] for plans this build writes.
+    pub format_version: u32,
+    /// The version of hangar that made the plan.
+    pub hangar_version: String,
+    /// The cloud of the tenant.
+    pub cloud: Cloud,
+    /// `Tenant.tenantId`.
+    pub tenant_id: String,
+    /// `Tenant.name`: a label for people.
+    pub tenant: String,
+    /// Counts per resource.
+    pub summary: Summary,
+    /// Every action, in a valid execution order (a topological order of `depends_on`).
+    pub actions: Vec<Action>,
+    /// Where known devices land before and after.
+    pub impact: crate::impact::Impact,
+    /// What the plan was computed from.
+    pub read: ReadRecord,
+    /// Things a reviewer should know that do not stop the plan.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+impl Plan {
+    /// Whether applying the plan would change anything.
+    pub fn has_changes(&self) -> bool {
+        !self.actions.is_empty()
+    }
+
+    /// Reads a plan saved with `--out`, refusing other format versions.
+    pub fn from_json(text: &str) -> Result<Plan, crate::Error> {
+        #[derive(Deserialize)]
+        struct Probe {
+            format_version: Option<u32>,
+        }
+        let probe: Probe = serde_json::from_str(text).map_err(crate::Error::PlanFile)?;
+        match probe.format_version {
+            Some(FORMAT_VERSION) => serde_json::from_str(text).map_err(crate::Error::PlanFile),
+            found => Err(crate::Error::PlanVersion {
+                found,
+                supported: FORMAT_VERSION,
+            }),
+        }
+    }
+
+    /// The action with this id.
+    pub fn action(&self, id: ActionId) -> Option<&Action> {
+        self.actions.iter().find(|action| action.id == id)
+    }
+}
+
+/// Counts per resource (an object or a device), not per action: an object created together
+/// with its assignments counts once, as a create.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Objects to create.
+    pub create: usize,
+    /// Objects to change in place (fields, assignments, owners, priority, device group).
+    pub update: usize,
+    /// Objects to delete and create again because a create-only field changed.
+    pub replace: usize,
+    /// Objects to delete (pruning).
+    pub delete: usize,
+    /// Desired objects that already match the tenant.
+    pub unchanged: usize,
+    /// Device registrations.
+    pub devices: DeviceSummary,
+}
+
+impl Summary {
+    /// Total number of resources that change.
+    pub fn changed(&self) -> usize {
+        self.create + self.update + self.replace + self.delete + self.devices.changed()
+    }
+}
+
+/// Device registration counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceSummary {
+    /// Serials to import.
+    pub import: usize,
+    /// Registered devices whose group tag or assigned user changes.
+    pub update: usize,
+    /// Registered devices to delete (pruning).
+    pub delete: usize,
+    /// Devices in CSVs that already match the tenant.
+    pub unchanged: usize,
+}
+
+impl DeviceSummary {
+    /// Devices that change.
+    pub fn changed(&self) -> usize {
+        self.import + self.update + self.delete
+    }
+}
+
+/// Identifies an action within its plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ActionId(pub u32);
+
+impl fmt::Display for ActionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// What a resource is: its kind and its name (a serial number for devices).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Address {
+    /// The kind.
+    pub kind: Kind,
+    /// The display name (`name` of Device Preparation policies; the serial of devices).
+    pub name: String,
+}
+
+impl Address {
+    /// An address.
+    pub fn new(kind: Kind, name: impl Into<String>) -> Address {
+        Address {
+            kind,
+            name: name.into(),
+        }
+    }
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.kind, self.name)
+    }
+}
+
+/// One step of a plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Action {
+    /// Position in [`Plan::actions`]; dependencies refer to it.
+    pub id: ActionId,
+    /// The resource acted on.
+    pub address: Address,
+    /// Graph id of the live object, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live_id: Option<String>,
+    /// Whether the action deletes something (delete, replace, device delete).
+    pub destructive: bool,
+    /// Why the action is planned.
+    pub reason: Reason,
+    /// Actions that must finish first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<ActionId>,
+    /// What to do.
+    #[serde(flatten)]
+    pub op: Op,
+}
+
+impl Action {
+    /// Every group this action references (in its body, targets or binding), for ordering and
+    /// for apply's "wait until the group is visible".
+    pub fn referenced_groups(&self) -> Vec<&GroupRef> {
+        let mut groups: Vec<&GroupRef> = Vec::new();
+        match &self.op {
+            Op::Create { body } | Op::Update { body, .. } | Op::Replace { body, .. } => {
+                groups.extend(body.group_slots.iter().map(|slot| &slot.group));
+            }
+            Op::Assign(change) => {
+                groups.extend(change.after.iter().filter_map(AssignmentTarget::group));
+            }
+            Op::SetDeviceGroup { after, .. } => groups.extend(after.iter()),
+            _ => {}
+        }
+        groups
+    }
+
+    /// The terraform-like symbol of the action: `+`, `~`, `-/+`, `-`.
+    pub fn symbol(&self) -> &'static str {
+        self.op.symbol()
+    }
+}
+
+/// What an action does. The set is closed: `apply` handles every variant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Op {
+    /// POST a new object with `body`.
+    Create {
+        /// The full create body.
+        body: Body,
+    },
+    /// Change fields of an existing object. `body` is the complete write body (create-only
+    /// fields removed): PATCH for most kinds, PUT (with `settings`) for Device Preparation.
+    Update {
+        /// The fields that differ.
+        changes: Vec<Change>,
+        /// The complete write body.
+        body: Body,
+    },
+    /// A create-only field changed: the object must be deleted and created again (new id,
+    /// assignments re-created by the assignment actions that depend on this one).
+    Replace {
+        /// The fields that differ; those with `create_only` force the replace.
+        changes: Vec<Change>,
+        /// The full create body of the new object.
+        body: Body,
+        /// The old object's direct assignments, which must be removed before it is deleted.
+        live_assignments: Vec<Assignment>,
+    },
+    /// Delete the object (its assignments are removed by an earlier action).
+    Delete,
+    /// Change an object's assignments.
+    Assign(AssignmentChange),
+    /// Add owners to a group. Owners not listed in Git are left alone.
+    AddOwners {
+        /// Owners to add.
+        add: Vec<OwnerRef>,
+    },
+    /// Set an ESP's or restriction's priority with `POST …/setPriority`.
+    SetPriority {
+        /// Live priority (`None` for an object this plan creates or replaces).
+        before: Option<u32>,
+        /// Priority to set.
+        after: u32,
+    },
+    /// Bind a Device Preparation policy's device group with
+    /// `setEnrollmentTimeDeviceMembershipTarget` (or clear it when `after` is `None`).
+    SetDeviceGroup {
+        /// Group ids bound now.
+        before: Vec<String>,
+        /// The group to bind.
+        after: Option<GroupRef>,
+    },
+    /// Import a device registration (`importedWindowsAutopilotDeviceIdentities/import`).
+    ImportDevice(DeviceImport),
+    /// Change a registered device with `updateDeviceProperties`.
+    UpdateDevice(DeviceUpdate),
+    /// Delete a registered device (pruning).
+    DeleteDevice {
+        /// Serial number as Graph returned it.
+        serial_number: String,
+    },
+}
+
+impl Op {
+    /// The terraform-like symbol: `+` create, `~` change, `-/+` replace, `-` delete.
+    pub fn symbol(&self) -> &'static str {
+        match self {
+            Op::Create { .. } | Op::ImportDevice(_) => "+",
+            Op::Replace { .. } => "-/+",
+            Op::Delete | Op::DeleteDevice { .. } => "-",
+            _ => "~",
+        }
+    }
+
+    /// The `action` tag as it appears in JSON.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Create { .. } => "create",
+            Op::Update { .. } => "update",
+            Op::Replace { .. } => "replace",
+            Op::Delete => "delete",
+            Op::Assign(_) => "assign",
+            Op::AddOwners { .. } => "add_owners",
+            Op::SetPriority { .. } => "set_priority",
+            Op::SetDeviceGroup { .. } => "set_device_group",
+            Op::ImportDevice(_) => "import_device",
+            Op::UpdateDevice(_) => "update_device",
+            Op::DeleteDevice { .. } => "delete_device",
+        }
+    }
+}
+
+/// Why an action is planned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// The object is in Git and not in the tenant.
+    NotInTenant,
+    /// The tenant differs from Git.
+    Drift,
+    /// A field Graph takes only on create differs.
+    CreateOnlyField,
+    /// The object is in the tenant, not in Git, and inside `prune.only`.
+    Pruned,
+    /// The object is about to be deleted: its assignments go first.
+    UnassignBeforeDelete,
+    /// The object is new (or replaced): its assignments, owners, priority or device group are
+    /// set after it exists.
+    NewObject,
+    /// Priorities are rewritten in order so that no two objects ever share one.
+    PriorityOrder,
+    /// A device serial in a CSV is not registered.
+    NotRegistered,
+    /// A registered device is in no CSV and inside `prune.only`.
+    NotInCsv,
+}
+
+impl Reason {
+    /// The reason in words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Reason::NotInTenant => "in Git, not in the tenant",
+            Reason::Drift => "the tenant differs from Git",
+            Reason::CreateOnlyField => "a field Graph sets only on create changed",
+            Reason::Pruned => "in the tenant, not in Git, and pruning is on for it",
+            Reason::UnassignBeforeDelete => "assignments are removed before the object is deleted",
+            Reason::NewObject => "set once the new object exists",
+            Reason::PriorityOrder => "priorities are set in order so that no two objects share one",
+            Reason::NotRegistered => "in a devices CSV, not registered",
+            Reason::NotInCsv => "registered, in no devices CSV, and pruning is on for it",
+        }
+    }
+}
+
+/// One field that differs. Values are shown normalised (what was compared).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// Dotted path of the Graph property, e.g. `outOfBoxExperienceSetting.userType`.
+    pub path: String,
+    /// Live value; `None` when absent.
+    pub before: Option<Value>,
+    /// Desired value; `None` when absent.
+    pub after: Option<Value>,
+    /// Graph takes this field only on create: changing it replaces the object.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub create_only: bool,
+}
+
+/// A reference to a group by name, with its live id when the group already exists. A group the
+/// same plan creates has no id until apply creates it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct GroupRef {
+    /// Display name.
+    pub name: String,
+    /// Live id, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+impl fmt::Display for GroupRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+/// A Graph request body with symbolic group references.
+///
+/// `value` is the body as hangar would send it; at each [`GroupSlot::pointer`] (a JSON pointer
+/// into `value`) it holds the group's live id when known and `null` otherwise. Apply fills every
+/// slot with the resolved id ([`Body::resolve`]) before sending.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Body {
+    /// The body.
+    pub value: Map<String, Value>,
+    /// Where group ids go.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub group_slots: Vec<GroupSlot>,
+}
+
+impl Body {
+    /// A body without group references.
+    pub fn new(value: Map<String, Value>) -> Body {
+        Body {
+            value,
+            group_slots: Vec::new(),
+        }
+    }
+
+    /// The body with every group slot filled by `resolve`; `Err` names the first group it
+    /// could not resolve.
+    pub fn resolve(&self, resolve: impl Fn(&GroupRef) -> Option<String>) -> Result<Value, GroupRef> {
+        let mut value = Value::Object(self.value.clone());
+        for slot in &self.group_slots {
+            let id = resolve(&slot.group).ok_or_else(|| slot.group.clone())?;
+            if let Some(target) = value.pointer_mut(&slot.pointer) {
+                *target = Value::String(id);
+            }
+        }
+        Ok(value)
+    }
+}
+
+/// A place in a [`Body`] that holds a group id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupSlot {
+    /// JSON pointer into [`Body::value`], e.g. `/settings/8/settingInstance/simpleSettingValue/value`.
+    pub pointer: String,
+    /// The group.
+    pub group: GroupRef,
+}
+
+/// How a kind's assignments are written (graph-api-notes §11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssignmentApi {
+    /// Autopilot profiles: `POST …/assignments` one at a time, `DELETE …/assignments/{id}`.
+    /// Apply uses [`AssignmentChange::add`] and [`AssignmentChange::remove`].
+    OneByOne,
+    /// ESPs and restrictions: `POST …/assign` with `enrollmentConfigurationAssignments`, the
+    /// whole list ([`AssignmentChange::after`]; empty clears).
+    EnrollmentConfigurationAssign,
+    /// Domain join profiles and Device Preparation policies: `POST …/assign` with
+    /// `assignments`, the whole list.
+    Assign,
+}
+
+/// A change of an object's assignments.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssignmentChange {
+    /// How to write them.
+    pub api: AssignmentApi,
+    /// Direct assignments now (empty for an object this plan creates).
+    pub before: Vec<Assignment>,
+    /// Every target after the change.
+    pub after: Vec<AssignmentTarget>,
+    /// Targets to add.
+    pub add: Vec<AssignmentTarget>,
+    /// Assignments to remove.
+    pub remove: Vec<Assignment>,
+}
+
+/// A live assignment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignment {
+    /// Assignment id (needed to delete a profile assignment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Its target.
+    pub target: AssignmentTarget,
+}
+
+/// What an assignment targets.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AssignmentTarget {
+    /// `#microsoft.graph.groupAssignmentTarget`.
+    Group {
+        /// The group.
+        group: GroupRef,
+    },
+    /// `#microsoft.graph.exclusionGroupAssignmentTarget`.
+    ExcludeGroup {
+        /// The group.
+        group: GroupRef,
+    },
+    /// `#microsoft.graph.allDevicesAssignmentTarget`.
+    AllDevices,
+    /// `#microsoft.graph.allLicensedUsersAssignmentTarget`.
+    AllUsers,
+    /// A target type hangar does not manage (only ever on the live side).
+    Other {
+        /// Its `@odata.type`.
+        odata_type: String,
+        /// Its `groupId`, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group_id: Option<String>,
+    },
+}
+
+impl AssignmentTarget {
+    /// The group targeted or excluded, if any.
+    pub fn group(&self) -> Option<&GroupRef> {
+        match self {
+            AssignmentTarget::Group { group } | AssignmentTarget::ExcludeGroup { group } => Some(group),
+            _ => None,
+        }
+    }
+
+    /// The Graph `target` object, with group ids from `resolve`; `None` when a group cannot be
+    /// resolved or the target is not one hangar writes.
+    pub fn to_graph(&self, resolve: impl Fn(&GroupRef) -> Option<String>) -> Option<Value> {
+        use hangar_model::well_known::odata;
+        let mut target = Map::new();
+        let (odata_type, group) = match self {
+            AssignmentTarget::Group { group } => (odata::GROUP_TARGET, Some(group)),
+            AssignmentTarget::ExcludeGroup { group } => (odata::EXCLUSION_GROUP_TARGET, Some(group)),
+            AssignmentTarget::AllDevices => (odata::ALL_DEVICES_TARGET, None),
+            AssignmentTarget::AllUsers => (odata::ALL_USERS_TARGET, None),
+            AssignmentTarget::Other { .. } => return None,
+        };
+        target.insert("@odata.type".into(), Value::String(odata_type.into()));
+        if let Some(group) = group {
+            target.insert("groupId".into(), Value::String(resolve(group)?));
+        }
+        Some(Value::Object(target))
+    }
+}
+
+impl fmt::Display for AssignmentTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AssignmentTarget::Group { group } => write!(f, "group `{}`", group.name),
+            AssignmentTarget::ExcludeGroup { group } => write!(f, "exclude group `{}`", group.name),
+            AssignmentTarget::AllDevices => f.write_str("all devices"),
+            AssignmentTarget::AllUsers => f.write_str("all users"),
+            AssignmentTarget::Other { odata_type, group_id } => match group_id {
+                Some(id) => write!(f, "{odata_type} `{id}`"),
+                None => f.write_str(odata_type),
+            },
+        }
+    }
+}
+
+/// A group owner to add.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OwnerRef {
+    /// The Intune Provisioning Client service principal (app id
+    /// [`hangar_model::well_known::INTUNE_PROVISIONING_CLIENT_APP_ID`]); `object_id` is `None`
+    /// when the tenant has no such service principal yet (apply must create it first).
+    IntuneProvisioningClient {
+        /// Its object id in the tenant, when known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        object_id: Option<String>,
+    },
+    /// A user or service principal by object id.
+    Object {
+        /// Object id.
+        object_id: String,
+    },
+}
+
+impl fmt::Display for OwnerRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OwnerRef::IntuneProvisioningClient { .. } => f.write_str("Intune Provisioning Client"),
+            OwnerRef::Object { object_id } => write!(f, "`{object_id}`"),
+        }
+    }
+}
+
+/// A device to import. The hardware hash is not in the plan (4 KB per device): apply reads it
+/// back from `source` with `hangar_config::devices::read_hash`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceImport {
+    /// Serial number (trimmed).
+    pub serial_number: String,
+    /// Group tag to register with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_tag: Option<String>,
+    /// User to assign.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigned_user: Option<String>,
+    /// Windows product id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_key: Option<String>,
+    /// Where the hardware hash is.
+    pub source: HashSource,
+}
+
+/// Where a device's hardware hash is: a CSV, the record and the column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HashSource {
+    /// The CSV, as hangar opened it.
+    pub csv: String,
+    /// 1-based data row.
+    pub row: u32,
+    /// Byte offset of the record.
+    pub record_offset: u64,
+    /// 0-based column of the hash.
+    pub column: u32,
+}
+
+/// A change to a registered device through `updateDeviceProperties`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceUpdate {
+    /// Serial number as Graph returned it.
+    pub serial_number: String,
+    /// The fields that differ (`groupTag`, `userPrincipalName`).
+    pub changes: Vec<Change>,
+    /// Group tag to set (`""` clears it).
+    pub group_tag: String,
+    /// Assigned user to set (`None`: leave as is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_principal_name: Option<String>,
+}
+
+/// What the plan was computed from. `apply plan.json` re-reads these objects and refuses the
+/// plan when any fingerprint differs or an object appeared where the plan creates one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReadRecord {
+    /// Kinds read completely.
+    pub complete: BTreeSet<Kind>,
+    /// Every live object read, with its fingerprint
+    /// ([`hangar_model::LiveObject::fingerprint`]).
+    pub objects: Vec<ObjectFingerprint>,
+    /// Number of registered devices read.
+    pub devices: usize,
+    /// A digest over the fingerprints of every device read (sorted by id); `None` when no
+    /// device was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub devices_digest: Option<String>,
+    /// Fingerprints of the devices the plan acts on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub device_fingerprints: Vec<DeviceFingerprint>,
+}
+
+/// A live object's identity and fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectFingerprint {
+    /// Kind.
+    pub kind: Kind,
+    /// Graph id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// [`hangar_model::LiveObject::fingerprint`].
+    pub fingerprint: String,
+}
+
+/// A live device's identity and fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceFingerprint {
+    /// Graph id.
+    pub id: String,
+    /// Serial number (trimmed).
+    pub serial: String,
+    /// [`hangar_model::LiveDevice::fingerprint`].
+    pub fingerprint: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn body_resolve_fills_slots() {
+        let body = Body {
+            value: json!({"settings": [{"value": null}]})
+                .as_object()
+                .cloned()
+                .unwrap(),
+            group_slots: vec![GroupSlot {
+                pointer: "/settings/0/value".into(),
+                group: GroupRef {
+                    name: "g".into(),
+                    id: None,
+                },
+            }],
+        };
+        let resolved = body
+            .resolve(|group| (group.name == "g").then(|| "id-1".to_owned()))
+            .unwrap();
+        assert_eq!(resolved, json!({"settings": [{"value": "id-1"}]}));
+        assert_eq!(body.resolve(|_| None).unwrap_err().name, "g");
+    }
+
+    #[test]
+    fn target_to_graph() {
+        let target = AssignmentTarget::Group {
+            group: GroupRef {
+                name: "g".into(),
+                id: Some("x".into()),
+            },
+        };
+        let value = target.to_graph(|group| group.id.clone()).unwrap();
+        assert_eq!(
+            value,
+            json!({"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "x"})
+        );
+        assert_eq!(
+            AssignmentTarget::AllDevices.to_graph(|_| None),
+            Some(json!({"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}))
+        );
+    }
+
+    #[test]
+    fn op_round_trips_through_json() {
+        let action = Action {
+            id: ActionId(0),
+            address: Address::new(Kind::DeploymentProfile, "p"),
+            live_id: Some("id".into()),
+            destructive: false,
+            reason: Reason::Drift,
+            depends_on: vec![],
+            op: Op::SetPriority {
+                before: Some(2),
+                after: 1,
+            },
+        };
+        let text = serde_json::to_string(&action).unwrap();
+        assert!(text.contains(r#""action":"set_priority""#), "{text}");
+        let back: Action = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, action);
+    }
+}

@@ -1,0 +1,1 @@
+//! Terraform-like text: `+ ~ - -/+` per resource, field changes, device impact.
