@@ -196,7 +196,8 @@ pub fn display_url(url: &Url) -> String {
     let mut shown = url.clone();
     let _ = shown.set_username("");
     let _ = shown.set_password(None);
-    if url.query().is_some() {
+    let hides_something = url.query_pairs().any(|(k, _)| !k.starts_with('$'));
+    if hides_something {
         let pairs: Vec<(String, String)> = url
             .query_pairs()
             .map(|(k, v)| {

@@ -178,7 +178,13 @@ impl TokenProvider {
         let started = Instant::now();
         let mut attempt = 0u32;
         let response = loop {
-            let result = self.http.post(url.clone()).form(&form).send().await;
+            let result = self
+                .http
+                .post(url.clone())
+                .header("client-request-id", uuid::Uuid::new_v4().to_string())
+                .form(&form)
+                .send()
+                .await;
             match result {
                 Ok(response) if response.status().as_u16() >= 500 && attempt < 3 => {}
                 Ok(response) => break response,
