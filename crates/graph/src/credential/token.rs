@@ -176,8 +176,12 @@ impl TokenProvider {
         }
         form.push((secret_field, secret_value.expose()));
         let started = Instant::now();
+        // Sign-in is safe to repeat: throttling (429), server errors and dropped connections
+        // are retried a few times, honouring `Retry-After`.
+        const ATTEMPTS: u32 = 6;
         let mut attempt = 0u32;
         let response = loop {
+            attempt += 1;
             let result = self
                 .http
                 .post(url.clone())
@@ -185,20 +189,34 @@ impl TokenProvider {
                 .form(&form)
                 .send()
                 .await;
-            match result {
-                Ok(response) if response.status().as_u16() >= 500 && attempt < 3 => {}
-                Ok(response) => break response,
-                Err(e) if attempt >= 3 => {
+            let wait = match result {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    if !(status == 429 || status >= 500) || attempt >= ATTEMPTS {
+                        break response;
+                    }
+                    response
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(crate::retry::parse_retry_after)
+                }
+                Err(e) if attempt >= ATTEMPTS => {
                     return Err(CredentialError::Transport {
                         url: display_url(&url),
                         reason: transport_reason(&e),
                     }
                     .into());
                 }
-                Err(_) => {}
-            }
-            attempt += 1;
-            tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
+                Err(_) => None,
+            };
+            let wait = wait.unwrap_or(Duration::from_millis(100 * u64::from(attempt)));
+            tracing::info!(
+                attempt,
+                wait_ms = wait.as_millis() as u64,
+                "sign-in failed transiently, retrying"
+            );
+            tokio::time::sleep(wait).await;
         };
         let status = response.status().as_u16();
         let body = response.bytes().await.map_err(|e| CredentialError::Transport {
