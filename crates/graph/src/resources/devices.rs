@@ -2,6 +2,8 @@
 //! 100,000 of them), the bulk `import` into staging, its polling and clean-up, and
 //! `updateDeviceProperties` (graph-api-notes §4).
 
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -295,6 +297,26 @@ impl AutopilotDevices<'_> {
     /// Deletes a staged import record.
     pub async fn delete_imported(&self, id: &str) -> Result<(), Error> {
         send_unit(self.client, delete_imported(self.client.endpoint(), id)).await
+    }
+
+    /// Polls a staged import every `interval` until it is `complete` or `error`, or until
+    /// `max_wait` has passed (then the last state seen is returned, still not final). A record
+    /// that vanished is an [`Error::Api`] 404: the caller decides what that means.
+    pub async fn wait_for_import(
+        &self,
+        id: &str,
+        interval: Duration,
+        max_wait: Duration,
+    ) -> Result<ImportState, Error> {
+        let started = tokio::time::Instant::now();
+        loop {
+            let body = send_object(self.client, get_imported(self.client.endpoint(), id)).await?;
+            let state = ImportState::of(&body);
+            if state.is_final() || started.elapsed() + interval > max_wait {
+                return Ok(state);
+            }
+            tokio::time::sleep(interval).await;
+        }
     }
 }
 
