@@ -391,16 +391,10 @@ pub(crate) fn compute(
         }
         accumulator.moved += 1;
         let tag_label = tag_after.clone().unwrap_or_else(|| "(untagged)".to_owned());
-        let mut blame = |kind: Kind, name: &str| {
-            let entry = by_object.entry((kind, name.to_owned())).or_default();
-            entry.0 += 1;
-            entry.1.insert(tag_label.clone());
-        };
+        let mut blamed: BTreeSet<(Kind, &str)> = BTreeSet::new();
         if before.profile != after.profile || before.name != after.name {
-            for name in before.profile.iter().chain(after.profile.iter()) {
-                for name in name.split(" | ") {
-                    blame(Kind::DeploymentProfile, name);
-                }
+            for names in before.profile.iter().chain(after.profile.iter()) {
+                blamed.extend(names.split(" | ").map(|name| (Kind::DeploymentProfile, name)));
             }
         }
         if before.esp != after.esp {
@@ -410,13 +404,18 @@ pub(crate) fn compute(
                 .chain(after.esp.iter())
                 .filter(|n| n.as_str() != DEFAULT_ESP)
             {
-                blame(Kind::EnrollmentStatusPage, name);
+                blamed.insert((Kind::EnrollmentStatusPage, name.as_str()));
             }
         }
         let before_set: BTreeSet<&str> = groups_before.iter().copied().collect();
         let after_set: BTreeSet<&str> = groups_after.iter().copied().collect();
         for group in before_set.symmetric_difference(&after_set) {
-            blame(Kind::DeviceGroup, group);
+            blamed.insert((Kind::DeviceGroup, group));
+        }
+        for (kind, name) in blamed {
+            let entry = by_object.entry((kind, name.to_owned())).or_default();
+            entry.0 += 1;
+            entry.1.insert(tag_label.clone());
         }
         changes.push(DeviceImpact {
             serial: serial.to_owned(),

@@ -1,0 +1,113 @@
+//! Snapshots of the three renderers over one plan that has a bit of everything.
+
+use hangar_model::{Kind, LiveObject};
+use hangar_plan::render::{Wording, json, markdown, text};
+use serde_json::json;
+
+use crate::support::{converged, load, object_mut};
+
+fn mixed_plan() -> hangar_plan::Plan {
+    let state = load("tenant");
+    let mut live = converged(&state);
+    // An admin's portal edits…
+    object_mut(&mut live, Kind::DeploymentProfile, "Autopilot Engineering")
+        .properties
+        .insert("locale".into(), json!("fr-FR"));
+    object_mut(&mut live, Kind::DeploymentProfile, "Autopilot Kiosk")
+        .properties
+        .insert("deviceType".into(), json!("holoLens"));
+    object_mut(&mut live, Kind::EnrollmentStatusPage, "ESP Engineering")
+        .properties
+        .insert("priority".into(), json!(3));
+    object_mut(&mut live, Kind::EnrollmentStatusPage, "ESP Sales")
+        .properties
+        .insert("priority".into(), json!(1));
+    // …a group deleted by hand, an old profile still in the tenant, a re-tagged device.
+    live.objects.retain(|o| o.display_name != "Autopilot-Sales");
+    let mut old = LiveObject::new(
+        Kind::DeploymentProfile,
+        "0ld00000-0000-4000-8000-000000000001",
+        "Autopilot Old",
+    );
+    old.assignments = Some(vec![json!({"id": "a1", "source": "direct",
+        "target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}})]);
+    live.objects.push(old);
+    let device = live
+        .devices
+        .iter_mut()
+        .find(|d| d.serial_number == "PFTZ1YAF")
+        .unwrap();
+    device.group_tag = Some("Engineering".into());
+    hangar_plan::plan(&state, &live).unwrap()
+}
+
+fn settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r#""hangar_version": "[^"]+""#, r#""hangar_version": "[version]""#);
+    settings.add_filter(r"[0-9a-f]{8}-1111-4222-8333-[0-9a-f]{12}", "[id]");
+    settings
+}
+
+#[test]
+fn text() {
+    let plan = mixed_plan();
+    let options = text::TextOptions {
+        color: false,
+        wording: Wording::Plan,
+        device_limit: 20,
+    };
+    settings().bind(|| insta::assert_snapshot!("text_plan", text::render(&plan, &options)));
+    let drift = text::TextOptions {
+        wording: Wording::Drift,
+        ..options
+    };
+    settings()
+        .bind(|| insta::assert_snapshot!("text_drift_summary", text::summary_line(&plan, drift.wording)));
+}
+
+#[test]
+fn text_colour_only_when_asked() {
+    let plan = mixed_plan();
+    let plain = text::render(
+        &plan,
+        &text::TextOptions {
+            color: false,
+            wording: Wording::Plan,
+            device_limit: 20,
+        },
+    );
+    let colour = text::render(
+        &plan,
+        &text::TextOptions {
+            color: true,
+            wording: Wording::Plan,
+            device_limit: 20,
+        },
+    );
+    assert!(!plain.contains('\x1b'));
+    assert!(colour.contains("\x1b[32m"));
+}
+
+#[test]
+fn text_nothing_to_do() {
+    let state = load("tenant");
+    let plan = hangar_plan::plan(&state, &converged(&state)).unwrap();
+    let options = text::TextOptions {
+        color: false,
+        wording: Wording::Drift,
+        device_limit: 20,
+    };
+    insta::assert_snapshot!("text_no_drift", text::render(&plan, &options));
+}
+
+#[test]
+fn json() {
+    let plan = mixed_plan();
+    settings().bind(|| insta::assert_snapshot!("json_plan", json::render(&plan)));
+}
+
+#[test]
+fn markdown() {
+    let plan = mixed_plan();
+    settings().bind(|| insta::assert_snapshot!("markdown_plan", markdown::render(&plan, Wording::Plan)));
+}
