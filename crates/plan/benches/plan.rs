@@ -1,1 +1,111 @@
-fn main() {}
+//! Scale benchmark of the pure planner: 2,000 groups, 300 profiles, 200 ESPs and 100,000
+//! registered devices, planned against an empty tenant (every create, impact over every device)
+//! and against a tenant holding the devices' groups' live twins.
+//!
+//! `cargo bench -p hangar-plan --bench plan` (numbers in `docs/performance.md`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+use std::fmt::Write;
+use std::time::Instant;
+
+use hangar_model::well_known::{DEFAULT_ESP_ID_SUFFIX, odata};
+use hangar_model::{Kind, LiveDevice, LiveObject, LiveState};
+
+const GROUPS: usize = 2_000;
+const PROFILES: usize = 300;
+const ESPS: usize = 200;
+const DEVICES: usize = 100_000;
+
+fn write_config(dir: &std::path::Path) {
+    std::fs::write(
+        dir.join("tenant.yaml"),
+        "kind: Tenant\nname: bench\ncloud: commercial\ntenantId: 3f6b2c1e-8d4a-4b7e-9c2f-5a1d0e7b9c44\n",
+    )
+    .unwrap();
+    for chunk in 0..GROUPS / 500 {
+        let mut text = String::new();
+        for i in chunk * 500..(chunk + 1) * 500 {
+            let _ = write!(text, "---\nkind: DeviceGroup\nname: Autopilot-T{i}\nmembership:\n  groupTag: T{i}\n");
+        }
+        std::fs::write(dir.join(format!("groups-{chunk}.yaml")), text).unwrap();
+    }
+    let mut text = String::new();
+    for p in 0..PROFILES {
+        let groups: Vec<String> = (0..GROUPS / PROFILES).map(|k| format!("Autopilot-T{}", p * (GROUPS / PROFILES) + k)).collect();
+        let _ = write!(
+            text,
+            "---\nkind: DeploymentProfile\nname: Autopilot P{p}\njoin: entra\nmode: user-driven\ndeviceName: P{p}-%SERIAL%\nassign:\n  include: [{}]\n",
+            groups.join(", ")
+        );
+    }
+    std::fs::write(dir.join("profiles.yaml"), text).unwrap();
+    let mut text = String::new();
+    for e in 0..ESPS {
+        let groups: Vec<String> = (0..GROUPS / ESPS).map(|k| format!("Autopilot-T{}", e * (GROUPS / ESPS) + k)).collect();
+        let _ = write!(
+            text,
+            "---\nkind: EnrollmentStatusPage\nname: ESP {e}\npriority: {}\nassign:\n  include: [{}]\n",
+            e + 1,
+            groups.join(", ")
+        );
+    }
+    std::fs::write(dir.join("esps.yaml"), text).unwrap();
+}
+
+fn tenant() -> LiveState {
+    let mut live = LiveState { complete: Kind::ALL.into_iter().collect(), ..LiveState::default() };
+    let mut esp = LiveObject::new(Kind::EnrollmentStatusPage, format!("x{DEFAULT_ESP_ID_SUFFIX}"), "All users and all devices");
+    esp.builtin = true;
+    esp.odata_type = Some(odata::ESP.into());
+    esp.assignments = Some(vec![]);
+    live.objects.push(esp);
+    for i in 0..DEVICES {
+        live.devices.push(LiveDevice {
+            id: format!("d{i}"),
+            serial_number: format!("SN{i:07}"),
+            group_tag: Some(format!("T{}", (i * 7) % GROUPS)),
+            user_principal_name: None,
+            display_name: None,
+            purchase_order_identifier: None,
+            deployment_profile_assignment_status: None,
+        });
+    }
+    live
+}
+
+fn cpu_seconds() -> f64 {
+    // user + system CPU of this process, from /proc (Linux); 0 elsewhere.
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+fn main() {
+    let dir = std::env::temp_dir().join(format!("hangar-plan-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    write_config(&dir);
+    let loaded = hangar_config::load(&dir).unwrap();
+    let state = loaded.state.unwrap_or_else(|| panic!("{:#?}", &loaded.diagnostics[..3.min(loaded.diagnostics.len())]));
+    let live = tenant();
+    for run in 0..3 {
+        let (wall, cpu) = (Instant::now(), cpu_seconds());
+        let plan = hangar_plan::plan(&state, &live).unwrap();
+        let (wall, cpu) = (wall.elapsed().as_secs_f64(), cpu_seconds() - cpu);
+        let render = Instant::now();
+        let json = hangar_plan::render::json::render(&plan);
+        println!(
+            "run {run}: plan {wall:.3} s wall, {cpu:.2} s CPU; {} actions, {} devices, {} moved; JSON {:.1} MB in {:.3} s",
+            plan.actions.len(),
+            plan.impact.devices,
+            plan.impact.moved,
+            json.len() as f64 / 1e6,
+            render.elapsed().as_secs_f64()
+        );
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM")) {
+        println!("peak memory: {line}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
