@@ -25,13 +25,18 @@ fn write_config(dir: &std::path::Path) {
     for chunk in 0..GROUPS / 500 {
         let mut text = String::new();
         for i in chunk * 500..(chunk + 1) * 500 {
-            let _ = write!(text, "---\nkind: DeviceGroup\nname: Autopilot-T{i}\nmembership:\n  groupTag: T{i}\n");
+            let _ = write!(
+                text,
+                "---\nkind: DeviceGroup\nname: Autopilot-T{i}\nmembership:\n  groupTag: T{i}\n"
+            );
         }
         std::fs::write(dir.join(format!("groups-{chunk}.yaml")), text).unwrap();
     }
     let mut text = String::new();
     for p in 0..PROFILES {
-        let groups: Vec<String> = (0..GROUPS / PROFILES).map(|k| format!("Autopilot-T{}", p * (GROUPS / PROFILES) + k)).collect();
+        let groups: Vec<String> = (0..GROUPS / PROFILES)
+            .map(|k| format!("Autopilot-T{}", p * (GROUPS / PROFILES) + k))
+            .collect();
         let _ = write!(
             text,
             "---\nkind: DeploymentProfile\nname: Autopilot P{p}\njoin: entra\nmode: user-driven\ndeviceName: P{p}-%SERIAL%\nassign:\n  include: [{}]\n",
@@ -41,7 +46,9 @@ fn write_config(dir: &std::path::Path) {
     std::fs::write(dir.join("profiles.yaml"), text).unwrap();
     let mut text = String::new();
     for e in 0..ESPS {
-        let groups: Vec<String> = (0..GROUPS / ESPS).map(|k| format!("Autopilot-T{}", e * (GROUPS / ESPS) + k)).collect();
+        let groups: Vec<String> = (0..GROUPS / ESPS)
+            .map(|k| format!("Autopilot-T{}", e * (GROUPS / ESPS) + k))
+            .collect();
         let _ = write!(
             text,
             "---\nkind: EnrollmentStatusPage\nname: ESP {e}\npriority: {}\nassign:\n  include: [{}]\n",
@@ -53,8 +60,15 @@ fn write_config(dir: &std::path::Path) {
 }
 
 fn tenant() -> LiveState {
-    let mut live = LiveState { complete: Kind::ALL.into_iter().collect(), ..LiveState::default() };
-    let mut esp = LiveObject::new(Kind::EnrollmentStatusPage, format!("x{DEFAULT_ESP_ID_SUFFIX}"), "All users and all devices");
+    let mut live = LiveState {
+        complete: Kind::ALL.into_iter().collect(),
+        ..LiveState::default()
+    };
+    let mut esp = LiveObject::new(
+        Kind::EnrollmentStatusPage,
+        format!("x{DEFAULT_ESP_ID_SUFFIX}"),
+        "All users and all devices",
+    );
     esp.builtin = true;
     esp.odata_type = Some(odata::ESP.into());
     esp.assignments = Some(vec![]);
@@ -86,7 +100,9 @@ fn main() {
     std::fs::create_dir_all(&dir).unwrap();
     write_config(&dir);
     let loaded = hangar_config::load(&dir).unwrap();
-    let state = loaded.state.unwrap_or_else(|| panic!("{:#?}", &loaded.diagnostics[..3.min(loaded.diagnostics.len())]));
+    let state = loaded
+        .state
+        .unwrap_or_else(|| panic!("{:#?}", &loaded.diagnostics[..3.min(loaded.diagnostics.len())]));
     let live = tenant();
     for run in 0..3 {
         let (wall, cpu) = (Instant::now(), cpu_seconds());
