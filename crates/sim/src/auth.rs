@@ -424,9 +424,10 @@ impl Authority {
             ));
         }
         if let Some(typ) = header.get("typ")
-            && !typ.as_str().is_some_and(|t| t.eq_ignore_ascii_case("JWT")) {
-                return Err(malformed("the header `typ` must be JWT"));
-            }
+            && !typ.as_str().is_some_and(|t| t.eq_ignore_ascii_case("JWT"))
+        {
+            return Err(malformed("the header `typ` must be JWT"));
+        }
         let claim = |name: &str| claims.get(name).and_then(Value::as_str).unwrap_or("");
         let issuer = claim("iss");
         let now = wall_clock_ms();

@@ -203,7 +203,6 @@ pub(crate) fn run(shared: &Arc<Shared>, call: &Call) -> Outcome {
                     Some(Value::String(text)) => text.clone().into_bytes(),
                     Some(value) => serde_json::to_vec(value).unwrap_or_default(),
                 },
-                has_content_type: header("content-type").is_some(),
                 base_url: call.base_url.clone(),
                 client_id: call.client_id.clone(),
                 consistency_eventual: header("consistencylevel")

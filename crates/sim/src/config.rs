@@ -481,7 +481,9 @@ impl SimConfig {
                     rule.rate
                 ));
             }
-            if rule.kind == FaultKind::Throttle && (rule.retry_after_secs.is_nan() || rule.retry_after_secs < 0.0) {
+            if rule.kind == FaultKind::Throttle
+                && (rule.retry_after_secs.is_nan() || rule.retry_after_secs < 0.0)
+            {
                 return bad(format!("`faults[{i}].retry_after_secs` must not be negative"));
             }
         }

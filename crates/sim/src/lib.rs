@@ -30,8 +30,6 @@
 //! cannot be mirrored here and hidden.
 #![warn(missing_docs)]
 #![warn(clippy::print_stdout, clippy::print_stderr)]
-// TEMPORARY: helpers for the Intune routes that land in the next commits.
-#![allow(dead_code)]
 
 mod auth;
 mod batch;
@@ -104,9 +102,10 @@ fn prepare(config: SimConfig) -> Result<Arc<Shared>, SimError> {
     let clock = SimClock::new(Some(state.clock_ms), config.clock_scale);
     let shared = Arc::new(Shared::new(config, state, clock)?);
     if let Some(path) = &shared.config.state_file
-        && !path.exists() {
-            save_shared(&shared)?;
-        }
+        && !path.exists()
+    {
+        save_shared(&shared)?;
+    }
     Ok(shared)
 }
 

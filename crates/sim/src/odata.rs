@@ -61,7 +61,6 @@ pub(crate) struct Call {
     /// Decoded query pairs.
     pub query: Vec<(String, String)>,
     pub body: Vec<u8>,
-    pub has_content_type: bool,
     /// `http://host:port` from the Host header.
     pub base_url: String,
     /// The signed-in application.
@@ -104,15 +103,6 @@ impl Call {
             Err(e) => Err(GraphError::bad_request(format!(
                 "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format. ({e})"
             ))),
-        }
-    }
-
-    /// The body as JSON, or an empty object when there is none (actions without parameters).
-    pub fn json_body_or_empty(&self) -> Result<Map<String, Value>, GraphError> {
-        if self.body.iter().all(u8::is_ascii_whitespace) {
-            Ok(Map::new())
-        } else {
-            self.json_body()
         }
     }
 }

@@ -527,7 +527,6 @@ async fn graph(State(shared): State<Arc<Shared>>, request: Request<Body>) -> Res
         raw_query: raw_query.clone(),
         query: parse_query(&raw_query),
         body: body.to_vec(),
-        has_content_type: parts.headers.contains_key("content-type"),
         base_url: format!("http://{host}"),
         client_id,
         consistency_eventual: header(&parts.headers, "consistencylevel")
@@ -536,15 +535,16 @@ async fn graph(State(shared): State<Arc<Shared>>, request: Request<Body>) -> Res
     let processed = shared.process(&call, true);
     record.fault = processed.fault.clone();
     if processed.drop
-        && let Some(kill) = kill {
-            record.status = 0;
-            record.duration_micros = started.elapsed().as_micros() as u64;
-            shared.record(record);
-            kill.0.notify_one();
-            // The connection task drops the socket; this response is never written.
-            let never = std::future::pending::<std::convert::Infallible>().await;
-            match never {}
-        }
+        && let Some(kill) = kill
+    {
+        record.status = 0;
+        record.duration_micros = started.elapsed().as_micros() as u64;
+        shared.record(record);
+        kill.0.notify_one();
+        // The connection task drops the socket; this response is never written.
+        let never = std::future::pending::<std::convert::Infallible>().await;
+        match never {}
+    }
     finish(&shared, record, processed.outcome, response_headers, &path)
 }
 

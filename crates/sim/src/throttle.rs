@@ -176,9 +176,10 @@ impl Throttle {
             let window = self.windows.entry((name, key.clone())).or_default();
             window.expire(now_ms, *window_ms);
             if let Some(wait) = window.wait_for(*cost, *budget, now_ms, *window_ms)
-                && refusal.is_none_or(|(longest, _)| wait > longest) {
-                    refusal = Some((wait, name));
-                }
+                && refusal.is_none_or(|(longest, _)| wait > longest)
+            {
+                refusal = Some((wait, name));
+            }
         }
         if let Some((wait_ms, scope)) = refusal {
             return Err(Refusal {

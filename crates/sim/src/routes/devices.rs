@@ -1,15 +1,579 @@
-//! Stub.
-use super::Ctx;
+//! Autopilot devices: `importedWindowsAutopilotDeviceIdentities` (POST, `import`, GET,
+//! DELETE; no PATCH), `windowsAutopilotDeviceIdentities` (list, get, DELETE,
+//! `updateDeviceProperties`, user assignment) and `windowsAutopilotSettings` (+ `sync`).
+//!
+//! Imports are asynchronous on the simulated clock: a new import is `unknown` until
+//! `import_processing_secs` have passed, then becomes `complete` (and the registered device
+//! appears, with the import's group tag and user) or `error` with 806 `ZtdDeviceAlreadyAssigned`
+//! when the serial is already registered. A sync is `inProgress` for `sync_duration_secs`
+//! (another sync then is 409) and a new one within `sync_cooldown_secs` of the previous
+//! request is 429.
+
+use std::collections::HashSet;
+
+use serde_json::{Map, Value, json};
+
+use super::intune::intune_bad;
+use super::{Ctx, no_route, with_id};
+use crate::clock::{INTUNE_MIN_DATE, intune_timestamp};
 use crate::config::SimConfig;
-use crate::reply::{GraphError, Outcome};
-use crate::state::SimState;
-pub(crate) fn tick(_state: &mut SimState, _config: &SimConfig, _now: i64) {}
-pub(crate) fn imported(_ctx: &mut Ctx<'_>, _rest: &[&str]) -> Outcome {
-    Err(GraphError::bad_request("todo"))
+use crate::odata::{Clause, Method, matches};
+use crate::paging::{Family, collection, encode_token, next_link, page_spec, select, take_page};
+use crate::reply::{GraphError, IntuneService, Outcome, Reply};
+use crate::schema::{ApiVersion, Style, Write, check_select, render, validate_write};
+use crate::state::{AutopilotDevice, ImportedDevice, SimState, intune_time_or_min};
+
+const SERVICE: IntuneService = IntuneService::Enrollment;
+const IMPORTED: &str = "importedWindowsAutopilotDeviceIdentity";
+const REGISTERED: &str = "windowsAutopilotDeviceIdentity";
+
+/// Advances imports and syncs to `now`. Runs before every request and every snapshot.
+pub(crate) fn tick(state: &mut SimState, _config: &SimConfig, now: i64) {
+    if let Some(ends) = state.autopilot_settings.sync_ends_at_ms
+        && ends <= now
+    {
+        state.autopilot_settings.sync_status = "completed".to_owned();
+        state.autopilot_settings.last_sync_ms = Some(ends);
+        state.autopilot_settings.sync_ends_at_ms = None;
+    }
+    let mut due: Vec<(i64, String)> = state
+        .imported_devices
+        .values()
+        .filter(|d| d.import_status == "unknown" && d.completes_at_ms <= now)
+        .map(|d| (d.completes_at_ms, d.id.clone()))
+        .collect();
+    if due.is_empty() {
+        return;
+    }
+    due.sort();
+    let mut serials: HashSet<String> = state
+        .devices
+        .values()
+        .map(|d| d.serial_number.trim().to_ascii_uppercase())
+        .collect();
+    for (_, id) in due {
+        let Some(import) = state.imported_devices.get(&id).cloned() else {
+            continue;
+        };
+        let serial = import.serial_number().trim().to_ascii_uppercase();
+        if serials.contains(&serial) {
+            if let Some(stored) = state.imported_devices.get_mut(&id) {
+                stored.import_status = "error".to_owned();
+                stored.error_code = 806;
+                stored.error_name = "ZtdDeviceAlreadyAssigned".to_owned();
+            }
+            continue;
+        }
+        serials.insert(serial);
+        let device_id = state.new_guid();
+        let text = |k: &str| {
+            import
+                .properties
+                .get(k)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned()
+        };
+        let device = AutopilotDevice {
+            id: device_id.clone(),
+            serial_number: import.serial_number().to_owned(),
+            group_tag: text("groupTag"),
+            product_key: text("productKey"),
+            user_principal_name: text("assignedUserPrincipalName"),
+            managed_device_id: "00000000-0000-0000-0000-000000000000".to_owned(),
+            enrollment_state: "notContacted".to_owned(),
+            deployment_profile_assignment_status: "notAssigned".to_owned(),
+            ..AutopilotDevice::default()
+        };
+        state.devices.insert(device_id.clone(), device);
+        if let Some(stored) = state.imported_devices.get_mut(&id) {
+            stored.import_status = "complete".to_owned();
+            stored.registration_id = device_id;
+        }
+    }
 }
-pub(crate) fn registered(_ctx: &mut Ctx<'_>, _rest: &[&str]) -> Outcome {
-    Err(GraphError::bad_request("todo"))
+
+fn render_imported(device: &ImportedDevice) -> Map<String, Value> {
+    let mut out = with_id(&device.id, Some(IMPORTED));
+    let mut props = device.properties.clone();
+    props.insert(
+        "state".into(),
+        json!({
+            "deviceImportStatus": device.import_status,
+            "deviceRegistrationId": device.registration_id,
+            "deviceErrorCode": device.error_code,
+            "deviceErrorName": device.error_name,
+        }),
+    );
+    render(IMPORTED, &props, ApiVersion::Beta, &mut out);
+    out
 }
-pub(crate) fn settings(_ctx: &mut Ctx<'_>, _rest: &[&str]) -> Outcome {
-    Err(GraphError::bad_request("todo"))
+
+/// Renders a registered device for `version`, fast (100,000 of them page through here).
+pub(crate) fn render_device(d: &AutopilotDevice, version: ApiVersion) -> Map<String, Value> {
+    let mut out = Map::with_capacity(32);
+    out.insert(
+        "@odata.type".into(),
+        json!("#microsoft.graph.windowsAutopilotDeviceIdentity"),
+    );
+    out.insert("id".into(), json!(d.id));
+    let s = |v: &str| Value::String(v.to_owned());
+    let or_null = |v: &str| {
+        if v.is_empty() {
+            Value::Null
+        } else {
+            Value::String(v.to_owned())
+        }
+    };
+    out.insert(
+        "deploymentProfileAssignmentStatus".into(),
+        s(&d.deployment_profile_assignment_status),
+    );
+    out.insert("deploymentProfileAssignmentDetailedStatus".into(), json!("none"));
+    out.insert(
+        "deploymentProfileAssignedDateTime".into(),
+        intune_time_or_min(d.deployment_profile_assigned_ms),
+    );
+    out.insert("groupTag".into(), s(&d.group_tag));
+    out.insert("purchaseOrderIdentifier".into(), s(&d.purchase_order_identifier));
+    out.insert("serialNumber".into(), s(&d.serial_number));
+    out.insert("productKey".into(), s(&d.product_key));
+    out.insert("manufacturer".into(), s(&d.manufacturer));
+    out.insert("model".into(), s(&d.model));
+    out.insert("enrollmentState".into(), s(&d.enrollment_state));
+    out.insert(
+        "lastContactedDateTime".into(),
+        intune_time_or_min(d.last_contacted_ms),
+    );
+    out.insert("addressableUserName".into(), s(&d.addressable_user_name));
+    out.insert("userPrincipalName".into(), s(&d.user_principal_name));
+    out.insert("resourceName".into(), s(""));
+    out.insert("skuNumber".into(), s(&d.sku_number));
+    out.insert("systemFamily".into(), s(&d.system_family));
+    out.insert("azureActiveDirectoryDeviceId".into(), s(&d.azure_ad_device_id));
+    out.insert("azureAdDeviceId".into(), s(&d.azure_ad_device_id));
+    out.insert("managedDeviceId".into(), s(&d.managed_device_id));
+    out.insert("displayName".into(), s(&d.display_name));
+    out.insert("deviceAccountUpn".into(), s(&d.device_account_upn));
+    out.insert("deviceAccountPassword".into(), Value::Null);
+    out.insert("deviceFriendlyName".into(), or_null(&d.device_friendly_name));
+    out.insert("remediationState".into(), json!("unknown"));
+    out.insert(
+        "remediationStateLastModifiedDateTime".into(),
+        json!(INTUNE_MIN_DATE),
+    );
+    out.insert("userlessEnrollmentStatus".into(), json!("unknown"));
+    if version == ApiVersion::V1 {
+        for beta_only in [
+            "deploymentProfileAssignmentStatus",
+            "deploymentProfileAssignmentDetailedStatus",
+            "deploymentProfileAssignedDateTime",
+            "azureAdDeviceId",
+            "deviceAccountUpn",
+            "deviceAccountPassword",
+            "deviceFriendlyName",
+            "remediationState",
+            "remediationStateLastModifiedDateTime",
+            "userlessEnrollmentStatus",
+        ] {
+            out.remove(beta_only);
+        }
+    }
+    out
+}
+
+fn device_property(d: &AutopilotDevice, name: &str) -> Option<Value> {
+    let value = match name {
+        "serialNumber" => &d.serial_number,
+        "groupTag" => &d.group_tag,
+        "purchaseOrderIdentifier" => &d.purchase_order_identifier,
+        "userPrincipalName" => &d.user_principal_name,
+        "manufacturer" => &d.manufacturer,
+        "model" => &d.model,
+        "enrollmentState" => &d.enrollment_state,
+        "id" => &d.id,
+        _ => return None,
+    };
+    Some(Value::String(value.clone()))
+}
+
+fn check_imported_body(
+    body: &Map<String, Value>,
+    version: ApiVersion,
+) -> Result<Map<String, Value>, GraphError> {
+    if let Some(t) = body.get("@odata.type").and_then(Value::as_str)
+        && crate::schema::short_type(t) != IMPORTED
+    {
+        return Err(GraphError::new(
+            400,
+            "ModelValidationFailure",
+            format!("'{t}' is not 'microsoft.graph.{IMPORTED}'."),
+        ));
+    }
+    let mut props = validate_write(IMPORTED, body, Write::Create, version, Style::Intune)?;
+    props.remove("state");
+    let serial = props.get("serialNumber").and_then(Value::as_str).unwrap_or("");
+    if serial.trim().is_empty() {
+        return Err(intune_bad(SERVICE, "serialNumber is required."));
+    }
+    if props
+        .get("hardwareIdentifier")
+        .and_then(Value::as_str)
+        .is_none_or(str::is_empty)
+    {
+        return Err(intune_bad(
+            SERVICE,
+            "hardwareIdentifier (the base64 hardware hash) is required.",
+        ));
+    }
+    Ok(props)
+}
+
+fn new_import(ctx: &mut Ctx<'_>, mut props: Map<String, Value>, import_id: &str) -> ImportedDevice {
+    props.insert("importId".into(), json!(import_id));
+    ImportedDevice {
+        id: ctx.state.new_guid(),
+        properties: props,
+        import_status: "unknown".to_owned(),
+        registration_id: String::new(),
+        error_code: 0,
+        error_name: String::new(),
+        completes_at_ms: ctx.now + (ctx.config.import_processing_secs * 1000.0) as i64,
+    }
+}
+
+/// `importedWindowsAutopilotDeviceIdentities…`
+pub(crate) fn imported(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
+    const FRAGMENT: &str = "deviceManagement/importedWindowsAutopilotDeviceIdentities";
+    let not_found =
+        |id: &str| GraphError::intune_not_found(SERVICE, "ImportedWindowsAutopilotDeviceIdentity", id);
+    match (ctx.method().clone(), rest) {
+        (Method::Get, []) => {
+            if ctx.query.filter.is_some() {
+                return Err(intune_bad(
+                    SERVICE,
+                    "Filtering is not supported on imported device identities.",
+                ));
+            }
+            if let Some(list) = &ctx.query.select {
+                check_select(IMPORTED, list, ctx.version())?;
+            }
+            let spec = page_spec(
+                &ctx.query,
+                Family::Intune,
+                ctx.config.directory_page_size,
+                ctx.config.intune_page_size,
+            )?;
+            let (page, next) = take_page(&ctx.state.imported_devices, &spec, |_| true);
+            let items = page
+                .into_iter()
+                .map(|d| Value::Object(select(render_imported(d), ctx.query.select.as_deref())))
+                .collect();
+            Ok(Reply::ok(collection(ctx.call, FRAGMENT, items, next, None)))
+        }
+        (Method::Post, []) => {
+            let body = ctx.call.json_body()?;
+            let props = check_imported_body(&body, ctx.version())?;
+            let import_id = ctx.state.new_guid();
+            let device = new_import(ctx, props, &import_id);
+            let mut out = Map::new();
+            out.insert(
+                "@odata.context".into(),
+                json!(ctx.context(&format!("{FRAGMENT}/$entity"))),
+            );
+            out.extend(render_imported(&device));
+            ctx.state.imported_devices.insert(device.id.clone(), device);
+            Ok(Reply::created(Value::Object(out)))
+        }
+        (Method::Post, ["import"]) => {
+            let body = ctx.call.json_body()?;
+            let items = body
+                .get("importedWindowsAutopilotDeviceIdentities")
+                .and_then(Value::as_array)
+                .ok_or_else(|| {
+                    GraphError::new(
+                        400,
+                        "ModelValidationFailure",
+                        "The 'importedWindowsAutopilotDeviceIdentities' parameter must be an array.",
+                    )
+                })?;
+            let mut checked = Vec::new();
+            for item in items {
+                let item = item.as_object().ok_or_else(|| {
+                    GraphError::new(400, "ModelValidationFailure", "Each device must be an object.")
+                })?;
+                checked.push(check_imported_body(item, ctx.version())?);
+            }
+            let import_id = ctx.state.new_guid();
+            let mut out = Vec::new();
+            for props in checked {
+                let device = new_import(ctx, props, &import_id);
+                out.push(Value::Object(render_imported(&device)));
+                ctx.state.imported_devices.insert(device.id.clone(), device);
+            }
+            Ok(Reply::ok(collection(
+                ctx.call,
+                "Collection(microsoft.graph.importedWindowsAutopilotDeviceIdentity)",
+                out,
+                None,
+                None,
+            )))
+        }
+        (Method::Get, [id]) => {
+            let device = ctx.state.imported_devices.get(*id).ok_or_else(|| not_found(id))?;
+            let mut out = Map::new();
+            out.insert(
+                "@odata.context".into(),
+                json!(ctx.context(&format!("{FRAGMENT}/$entity"))),
+            );
+            out.extend(select(render_imported(device), ctx.query.select.as_deref()));
+            Ok(Reply::ok(Value::Object(out)))
+        }
+        (Method::Delete, [id]) => {
+            ctx.state
+                .imported_devices
+                .remove(*id)
+                .ok_or_else(|| not_found(id))?;
+            Ok(Reply::no_content())
+        }
+        (_, [] | [_]) => Err(no_route(ctx, Some(SERVICE))),
+        (_, [_, other, ..]) => Err(GraphError::segment_not_found(other)),
+    }
+}
+
+/// `windowsAutopilotDeviceIdentities…`
+pub(crate) fn registered(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
+    const FRAGMENT: &str = "deviceManagement/windowsAutopilotDeviceIdentities";
+    let not_found = |id: &str| GraphError::intune_not_found(SERVICE, "WindowsAutopilotDeviceIdentity", id);
+    match (ctx.method().clone(), rest) {
+        (Method::Get, []) => {
+            for clause in ctx.query.filter.iter().flatten() {
+                let ok = match clause {
+                    Clause::Contains(p, _) => {
+                        matches!(p.as_str(), "serialNumber" | "groupTag" | "userPrincipalName")
+                    }
+                    Clause::Eq(p, _) => matches!(
+                        p.as_str(),
+                        "serialNumber" | "groupTag" | "enrollmentState" | "purchaseOrderIdentifier"
+                    ),
+                    _ => false,
+                };
+                if !ok {
+                    return Err(intune_bad(
+                        SERVICE,
+                        format!(
+                            "Filtering by '{}' is not supported on Autopilot devices.",
+                            clause.property()
+                        ),
+                    ));
+                }
+            }
+            if let Some(list) = &ctx.query.select {
+                check_select(REGISTERED, list, ctx.version())?;
+            }
+            let spec = page_spec(
+                &ctx.query,
+                Family::Intune,
+                ctx.config.directory_page_size,
+                ctx.config.intune_page_size,
+            )?;
+            let clauses = ctx.query.filter.clone().unwrap_or_default();
+            let keep =
+                |d: &AutopilotDevice| clauses.is_empty() || matches(&clauses, |p| device_property(d, p));
+            let (page, next) = take_page(&ctx.state.devices, &spec, keep);
+            let version = ctx.version();
+            let items: Vec<Value> = page
+                .into_iter()
+                .map(|d| Value::Object(select(render_device(d, version), ctx.query.select.as_deref())))
+                .collect();
+            let count = spec.after.is_none().then(|| {
+                if clauses.is_empty() {
+                    ctx.state.devices.len()
+                } else {
+                    ctx.state.devices.values().filter(|d| keep(d)).count()
+                }
+            });
+            let mut body = collection(ctx.call, FRAGMENT, items, next, count);
+            if ctx.config.quirks.autopilot_top_loop && ctx.query.top.is_some() {
+                // The 2020 bug: the next link of a `$top` page points at the same page.
+                if let (Some(token), Some(link)) =
+                    (ctx.query.skiptoken.clone(), body.get_mut("@odata.nextLink"))
+                {
+                    *link = json!(next_link(ctx.call, &token));
+                } else if spec.after.is_none() && body.get("@odata.nextLink").is_some() {
+                    body["@odata.nextLink"] = json!(next_link(ctx.call, &encode_token("")));
+                }
+            }
+            Ok(Reply::ok(body))
+        }
+        (Method::Get, [id]) => {
+            if let Some(list) = &ctx.query.select {
+                check_select(REGISTERED, list, ctx.version())?;
+            }
+            let device = ctx.state.devices.get(*id).ok_or_else(|| not_found(id))?;
+            let mut out = Map::new();
+            out.insert(
+                "@odata.context".into(),
+                json!(ctx.context(&format!("{FRAGMENT}/$entity"))),
+            );
+            out.extend(select(
+                render_device(device, ctx.version()),
+                ctx.query.select.as_deref(),
+            ));
+            Ok(Reply::ok(Value::Object(out)))
+        }
+        (Method::Delete, [id]) => {
+            ctx.state.devices.remove(*id).ok_or_else(|| not_found(id))?;
+            Ok(Reply::no_content())
+        }
+        (Method::Post, [id, "updateDeviceProperties"]) => {
+            let body = ctx.call.json_body()?;
+            let mut allowed = vec![
+                "userPrincipalName",
+                "addressableUserName",
+                "groupTag",
+                "displayName",
+            ];
+            if ctx.version() == ApiVersion::Beta {
+                allowed.extend(["deviceAccountUpn", "deviceAccountPassword", "deviceFriendlyName"]);
+            }
+            for (key, value) in &body {
+                if !allowed.contains(&key.as_str()) {
+                    return Err(GraphError::new(
+                        400,
+                        "ModelValidationFailure",
+                        format!(
+                            "'{key}' is not a parameter of updateDeviceProperties; it takes {}.",
+                            allowed.join(", ")
+                        ),
+                    ));
+                }
+                if !value.is_string() && !value.is_null() {
+                    return Err(GraphError::new(
+                        400,
+                        "ModelValidationFailure",
+                        format!("'{key}' must be a string."),
+                    ));
+                }
+            }
+            let device = ctx.state.devices.get_mut(*id).ok_or_else(|| not_found(id))?;
+            let text = |key: &str| body.get(key).map(|v| v.as_str().unwrap_or("").to_owned());
+            if let Some(v) = text("userPrincipalName") {
+                device.user_principal_name = v;
+            }
+            if let Some(v) = text("addressableUserName") {
+                device.addressable_user_name = v;
+            }
+            if let Some(v) = text("groupTag") {
+                device.group_tag = v;
+            }
+            if let Some(v) = text("displayName") {
+                device.display_name = v;
+            }
+            if let Some(v) = text("deviceAccountUpn") {
+                device.device_account_upn = v;
+            }
+            if let Some(v) = text("deviceFriendlyName") {
+                device.device_friendly_name = v;
+            }
+            Ok(Reply::no_content())
+        }
+        (Method::Post, [id, "assignUserToDevice"]) => {
+            let body = ctx.call.json_body()?;
+            let upn = body
+                .get("userPrincipalName")
+                .and_then(Value::as_str)
+                .ok_or_else(|| {
+                    GraphError::new(400, "ModelValidationFailure", "'userPrincipalName' is required.")
+                })?;
+            let name = body
+                .get("addressableUserName")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            let device = ctx.state.devices.get_mut(*id).ok_or_else(|| not_found(id))?;
+            device.user_principal_name = upn.to_owned();
+            device.addressable_user_name = name;
+            Ok(Reply::no_content())
+        }
+        (Method::Post, [id, "unassignUserFromDevice"]) => {
+            let device = ctx.state.devices.get_mut(*id).ok_or_else(|| not_found(id))?;
+            device.user_principal_name.clear();
+            device.addressable_user_name.clear();
+            Ok(Reply::no_content())
+        }
+        (
+            _,
+            []
+            | [_]
+            | [
+                _,
+                "updateDeviceProperties" | "assignUserToDevice" | "unassignUserFromDevice",
+            ],
+        ) => Err(no_route(ctx, Some(SERVICE))),
+        (_, [_, other, ..]) => Err(GraphError::segment_not_found(other)),
+    }
+}
+
+/// `windowsAutopilotSettings…`
+pub(crate) fn settings(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
+    match (ctx.method().clone(), rest) {
+        (Method::Get, []) => {
+            let s = &ctx.state.autopilot_settings;
+            let mut props = Map::new();
+            props.insert("lastSyncDateTime".into(), intune_time_or_min(s.last_sync_ms));
+            props.insert(
+                "lastManualSyncTriggerDateTime".into(),
+                intune_time_or_min(s.last_manual_trigger_ms),
+            );
+            props.insert("syncStatus".into(), json!(s.sync_status));
+            let mut out = Map::new();
+            out.insert(
+                "@odata.context".into(),
+                json!(ctx.context("deviceManagement/windowsAutopilotSettings/$entity")),
+            );
+            out.extend(with_id(&s.id, Some("windowsAutopilotSettings")));
+            render("windowsAutopilotSettings", &props, ctx.version(), &mut out);
+            Ok(Reply::ok(Value::Object(out)))
+        }
+        (Method::Post, ["sync"]) => {
+            let settings = &mut ctx.state.autopilot_settings;
+            if settings.sync_status == "inProgress" {
+                return Err(GraphError::intune(
+                    409,
+                    "Conflict",
+                    SERVICE,
+                    "A sync is already in progress.",
+                ));
+            }
+            let cooldown_ms = (ctx.config.sync_cooldown_secs * 1000.0) as i64;
+            if let Some(last) = settings.last_manual_trigger_ms {
+                let wait_ms = last + cooldown_ms - ctx.now;
+                if wait_ms > 0 {
+                    return Err(GraphError::intune(
+                        429,
+                        "TooManyRequests",
+                        SERVICE,
+                        format!(
+                            "Syncs are limited to one every {} minutes; the last one was requested at {}.",
+                            ctx.config.sync_cooldown_secs / 60.0,
+                            intune_timestamp(last)
+                        ),
+                    ));
+                }
+            }
+            settings.last_manual_trigger_ms = Some(ctx.now);
+            let duration_ms = (ctx.config.sync_duration_secs * 1000.0) as i64;
+            if duration_ms > 0 {
+                settings.sync_status = "inProgress".to_owned();
+                settings.sync_ends_at_ms = Some(ctx.now + duration_ms);
+            } else {
+                settings.sync_status = "completed".to_owned();
+                settings.last_sync_ms = Some(ctx.now);
+            }
+            Ok(Reply::no_content())
+        }
+        (_, [] | ["sync"]) => Err(no_route(ctx, Some(SERVICE))),
+        (_, [other, ..]) => Err(GraphError::segment_not_found(other)),
+    }
 }

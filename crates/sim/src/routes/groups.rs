@@ -201,27 +201,28 @@ fn check_group_values(props: &Map<String, Value>) -> Result<(), GraphError> {
         && name
             .as_str()
             .is_none_or(|n| n.trim().is_empty() || n.chars().count() > 256)
-        {
-            return Err(bad(
-                "Invalid value specified for property 'displayName' of resource 'Group'.",
-            ));
-        }
+    {
+        return Err(bad(
+            "Invalid value specified for property 'displayName' of resource 'Group'.",
+        ));
+    }
     if let Some(nickname) = props.get("mailNickname")
-        && !nickname.as_str().is_some_and(mail_nickname_ok) {
-            return Err(bad(
-                "Invalid value specified for property 'mailNickname' of resource 'Group'.",
-            ));
-        }
+        && !nickname.as_str().is_some_and(mail_nickname_ok)
+    {
+        return Err(bad(
+            "Invalid value specified for property 'mailNickname' of resource 'Group'.",
+        ));
+    }
     if let Some(types) = props.get("groupTypes").and_then(Value::as_array)
         && let Some(bad_type) = types
             .iter()
             .filter_map(Value::as_str)
             .find(|t| !matches!(*t, "Unified" | "DynamicMembership"))
-        {
-            return Err(bad(format!(
-                "Invalid value specified for property 'groupTypes' of resource 'Group': '{bad_type}'."
-            )));
-        }
+    {
+        return Err(bad(format!(
+            "Invalid value specified for property 'groupTypes' of resource 'Group': '{bad_type}'."
+        )));
+    }
     if let Some(rule) = props.get("membershipRule").and_then(Value::as_str) {
         check_rule(rule)?;
     }

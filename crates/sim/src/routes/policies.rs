@@ -1,6 +1,746 @@
-//! Stub.
-use super::Ctx;
-use crate::reply::{GraphError, Outcome};
-pub(crate) fn policies(_ctx: &mut Ctx<'_>, _rest: &[&str]) -> Outcome {
-    Err(GraphError::bad_request("todo"))
+//! `/beta/deviceManagement/configurationPolicies…`: Settings Catalog policies, with the
+//! Device Preparation (Autopilot v2) rules.
+//!
+//! `PUT` replaces the whole policy including `settings` (the template may not change); `PATCH`
+//! changes top-level properties only and refuses `settings`, as Intune does. Policies on the
+//! two Device Preparation templates get their settings checked against the known setting
+//! definitions. `setEnrollmentTimeDeviceMembershipTarget` validates the device group (exists
+//! and replicated, security, static, owned by the Intune Provisioning Client) and answers 200
+//! with `validationSucceeded: false` and a `targetValidationErrorCode` when it is not; the
+//! app-only 500 is an opt-in quirk.
+
+use serde_json::{Map, Value, json};
+
+use super::intune::{
+    check_target, expansions, group_visible, intune_bad, render_assignment, stamp_create, stamp_update,
+};
+use super::{Ctx, no_route, with_id};
+use crate::odata::{Clause, Method, matches};
+use crate::paging::{Family, collection, page_spec, select, take_page};
+use crate::reply::{GraphError, IntuneService, Outcome, Reply};
+use crate::schema::{CONFIGURATION_TECHNOLOGIES, Style, Write, check_select, render, validate_write};
+use crate::state::{Assignment, ConfigurationPolicy, INTUNE_PROVISIONING_CLIENT_APP_ID};
+
+const SERVICE: IntuneService = IntuneService::DeviceConfigV2;
+const FRAGMENT: &str = "deviceManagement/configurationPolicies";
+const TYPE: &str = "deviceManagementConfigurationPolicy";
+const ASSIGNMENT: &str = "deviceManagementConfigurationPolicyAssignment";
+const TARGETS: &[&str] = &[
+    "groupAssignmentTarget",
+    "exclusionGroupAssignmentTarget",
+    "allLicensedUsersAssignmentTarget",
+    "allDevicesAssignmentTarget",
+];
+
+const USER_DRIVEN: &str = "80d33118-b7b4-40d8-b15f-81be745e053f_1";
+const AUTOMATIC: &str = "a6157a7f-aa00-42d9-ac82-7d2479f545db_1";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Choice,
+    Integer,
+    Text,
+    TextList,
+}
+
+/// Device Preparation settings: definition id, shape, instance template (user-driven,
+/// automatic).
+const DPP_SETTINGS: &[(&str, Shape, &str, &str)] = &[
+    (
+        "enrollment_autopilot_dpp_deploymentmode",
+        Shape::Choice,
+        "5180aeab-886e-4589-97d4-40855c646315",
+        "5180aeab-886e-4589-97d4-40855c646315",
+    ),
+    (
+        "enrollment_autopilot_dpp_deploymenttype",
+        Shape::Choice,
+        "f4184296-fa9f-4b67-8b12-1723b3f8456b",
+        "f4184296-fa9f-4b67-8b12-1723b3f8456b",
+    ),
+    (
+        "enrollment_autopilot_dpp_jointype",
+        Shape::Choice,
+        "6310e95d-6cfa-4d2f-aae0-1e7af12e2182",
+        "6310e95d-6cfa-4d2f-aae0-1e7af12e2182",
+    ),
+    (
+        "enrollment_autopilot_dpp_accountype",
+        Shape::Choice,
+        "d4f2a840-86d5-4162-9a08-fa8cc608b94e",
+        "d4f2a840-86d5-4162-9a08-fa8cc608b94e",
+    ),
+    (
+        "enrollment_autopilot_dpp_timeout",
+        Shape::Integer,
+        "6dec0657-dfb8-4906-a7ee-3ac6ee1edecb",
+        "6dec0657-dfb8-4906-a7ee-3ac6ee1edecb",
+    ),
+    (
+        "enrollment_autopilot_dpp_customerrormessage",
+        Shape::Text,
+        "2ddf0619-2b7a-46de-b29b-c6191e9dda6e",
+        "2ddf0619-2b7a-46de-b29b-c6191e9dda6e",
+    ),
+    (
+        "enrollment_autopilot_dpp_allowskip",
+        Shape::Choice,
+        "2a71dc89-0f17-4ba9-bb27-af2521d34710",
+        "2a71dc89-0f17-4ba9-bb27-af2521d34710",
+    ),
+    (
+        "enrollment_autopilot_dpp_allowdiagnostics",
+        Shape::Choice,
+        "e2b7a81b-f243-4abd-bce3-c1856345f405",
+        "e2b7a81b-f243-4abd-bce3-c1856345f405",
+    ),
+    (
+        "enrollment_autopilot_dpp_devicesecuritygroupids",
+        Shape::Text,
+        "a46a50ab-3076-4968-9366-75a40dde950e",
+        "a46a50ab-3076-4968-9366-75a40dde950e",
+    ),
+    (
+        "enrollment_autopilot_dpp_allowedappids",
+        Shape::TextList,
+        "70d22a8a-a03c-4f62-b8df-dded3e327639",
+        "a9dedfd6-c3b2-46d9-ae39-91fd0dcb7a20",
+    ),
+    (
+        "enrollment_autopilot_dpp_allowedscriptids",
+        Shape::TextList,
+        "1bc67702-800c-4271-8fd9-609351cc19cf",
+        "ff20a4a9-a2f4-4a2e-84e0-4cd1dc9bed31",
+    ),
+];
+
+fn template_of(props: &Map<String, Value>) -> String {
+    props
+        .get("templateReference")
+        .and_then(|t| t.get("templateId"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned()
+}
+
+fn invalid(message: impl Into<String>) -> GraphError {
+    intune_bad(SERVICE, message)
+}
+
+/// Checks one Device Preparation setting.
+fn check_dpp_setting(setting: &Value, template: &str) -> Result<(), GraphError> {
+    let instance = setting
+        .get("settingInstance")
+        .and_then(Value::as_object)
+        .ok_or_else(|| invalid("Each setting needs a 'settingInstance' object."))?;
+    let definition = instance
+        .get("settingDefinitionId")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let Some(&(_, shape, user_driven, automatic)) = DPP_SETTINGS.iter().find(|(id, ..)| *id == definition)
+    else {
+        return Err(invalid(format!(
+            "Setting definition '{definition}' does not belong to the Device Preparation template."
+        )));
+    };
+    let instance_type = instance.get("@odata.type").and_then(Value::as_str).unwrap_or("");
+    let expected_type = match shape {
+        Shape::Choice => "#microsoft.graph.deviceManagementConfigurationChoiceSettingInstance",
+        Shape::Integer | Shape::Text => "#microsoft.graph.deviceManagementConfigurationSimpleSettingInstance",
+        Shape::TextList => "#microsoft.graph.deviceManagementConfigurationSimpleSettingCollectionInstance",
+    };
+    if instance_type != expected_type {
+        return Err(invalid(format!(
+            "Setting '{definition}' must be a '{expected_type}', not '{instance_type}'."
+        )));
+    }
+    let wanted_template = if template == AUTOMATIC {
+        automatic
+    } else {
+        user_driven
+    };
+    if let Some(reference) = instance
+        .get("settingInstanceTemplateReference")
+        .and_then(|r| r.get("settingInstanceTemplateId"))
+        && reference.as_str() != Some(wanted_template)
+    {
+        return Err(invalid(format!(
+            "Setting '{definition}' has the wrong settingInstanceTemplateId; expected '{wanted_template}'."
+        )));
+    }
+    match shape {
+        Shape::Choice => {
+            let value = instance
+                .get("choiceSettingValue")
+                .and_then(|v| v.get("value"))
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            if !value
+                .strip_prefix(definition)
+                .is_some_and(|rest| rest.starts_with('_') && rest.len() > 1)
+            {
+                return Err(invalid(format!(
+                    "'{value}' is not an option of setting '{definition}'."
+                )));
+            }
+        }
+        Shape::Integer | Shape::Text => {
+            let value = instance
+                .get("simpleSettingValue")
+                .ok_or_else(|| invalid(format!("Setting '{definition}' needs a 'simpleSettingValue'.")))?;
+            let value_type = value.get("@odata.type").and_then(Value::as_str).unwrap_or("");
+            if shape == Shape::Integer {
+                let number = value.get("value").and_then(Value::as_i64);
+                if value_type != "#microsoft.graph.deviceManagementConfigurationIntegerSettingValue"
+                    || number.is_none()
+                {
+                    return Err(invalid(format!("Setting '{definition}' takes an integer value.")));
+                }
+                if let Some(minutes) = number.filter(|_| definition.ends_with("_timeout"))
+                    && !(15..=720).contains(&minutes)
+                {
+                    return Err(invalid(format!(
+                        "The Device Preparation timeout must be 15 to 720 minutes, got {minutes}."
+                    )));
+                }
+            } else if value_type != "#microsoft.graph.deviceManagementConfigurationStringSettingValue"
+                || !value.get("value").is_some_and(Value::is_string)
+            {
+                return Err(invalid(format!("Setting '{definition}' takes a string value.")));
+            }
+        }
+        Shape::TextList => {
+            let values = instance
+                .get("simpleSettingCollectionValue")
+                .and_then(Value::as_array)
+                .ok_or_else(|| {
+                    invalid(format!(
+                        "Setting '{definition}' needs a 'simpleSettingCollectionValue' array."
+                    ))
+                })?;
+            if values.len() > 10 {
+                return Err(invalid(format!(
+                    "Setting '{definition}' takes at most 10 values, got {}.",
+                    values.len()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Validates a full policy body (POST or PUT); returns the properties and the settings.
+fn check_policy(
+    ctx: &Ctx<'_>,
+    body: &Map<String, Value>,
+    existing: Option<&ConfigurationPolicy>,
+) -> Result<(Map<String, Value>, Vec<Value>), GraphError> {
+    let mut top = body.clone();
+    let settings = match top.remove("settings") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(settings)) => settings,
+        Some(_) => {
+            return Err(GraphError::new(
+                400,
+                "ModelValidationFailure",
+                "'settings' must be an array.",
+            ));
+        }
+    };
+    top.remove("id");
+    let mut props = validate_write(TYPE, &top, Write::Create, ctx.version(), Style::Intune)?;
+    for required in ["name", "platforms", "technologies"] {
+        if props
+            .get(required)
+            .is_none_or(|v| v.as_str().is_none_or(str::is_empty))
+        {
+            return Err(GraphError::new(
+                400,
+                "ModelValidationFailure",
+                format!("'{required}' is required."),
+            ));
+        }
+    }
+    let technologies = props.get("technologies").and_then(Value::as_str).unwrap_or("");
+    for part in technologies.split(',').map(str::trim) {
+        if !CONFIGURATION_TECHNOLOGIES.contains(&part) {
+            return Err(GraphError::new(
+                400,
+                "ModelValidationFailure",
+                format!("Requested value '{part}' was not found. Property 'technologies'."),
+            ));
+        }
+    }
+    let template = template_of(&props);
+    if let Some(existing) = existing
+        && template != template_of(&existing.properties)
+    {
+        return Err(invalid("The template of a policy cannot change."));
+    }
+    let dpp = template == USER_DRIVEN || template == AUTOMATIC;
+    if dpp {
+        if let Some(Value::Object(reference)) = props.get_mut("templateReference") {
+            if reference.get("templateFamily").and_then(Value::as_str) != Some("enrollmentConfiguration") {
+                return Err(invalid(
+                    "Device Preparation policies belong to the template family 'enrollmentConfiguration'.",
+                ));
+            }
+            let name = if template == USER_DRIVEN {
+                "Device Preparation"
+            } else {
+                "Windows Autopilot device preparation"
+            };
+            reference.insert("templateDisplayName".into(), json!(name));
+            reference.insert("templateDisplayVersion".into(), json!("Version 1"));
+        }
+        if props.get("technologies").and_then(Value::as_str) != Some("enrollment")
+            || props.get("platforms").and_then(Value::as_str) != Some("windows10")
+        {
+            return Err(invalid(
+                "Device Preparation policies take platforms 'windows10' and technologies 'enrollment'.",
+            ));
+        }
+    }
+    let mut stored = Vec::new();
+    for (index, setting) in settings.into_iter().enumerate() {
+        let Value::Object(mut setting) = setting else {
+            return Err(GraphError::new(
+                400,
+                "ModelValidationFailure",
+                "Each setting must be an object.",
+            ));
+        };
+        if dpp {
+            check_dpp_setting(&Value::Object(setting.clone()), &template)?;
+        } else if !setting.get("settingInstance").is_some_and(Value::is_object) {
+            return Err(invalid("Each setting needs a 'settingInstance' object."));
+        }
+        setting.retain(|k, _| k == "@odata.type" || k == "settingInstance");
+        setting.insert("id".into(), json!(index.to_string()));
+        stored.push(Value::Object(setting));
+    }
+    if dpp && template == USER_DRIVEN {
+        let mut seen = std::collections::HashSet::new();
+        for setting in &stored {
+            let id = setting["settingInstance"]["settingDefinitionId"]
+                .as_str()
+                .unwrap_or("");
+            if !seen.insert(id.to_owned()) {
+                return Err(invalid(format!("Setting '{id}' appears more than once.")));
+            }
+        }
+    }
+    props.insert("settingCount".into(), json!(stored.len()));
+    Ok((props, stored))
+}
+
+fn render_policy(policy: &ConfigurationPolicy, ctx: &Ctx<'_>) -> Map<String, Value> {
+    let mut out = with_id(&policy.id, None);
+    let mut props = policy.properties.clone();
+    props.insert("settingCount".into(), json!(policy.settings.len()));
+    props.insert("isAssigned".into(), json!(!policy.assignments.is_empty()));
+    render(TYPE, &props, ctx.version(), &mut out);
+    out
+}
+
+fn with_expansions(
+    ctx: &Ctx<'_>,
+    policy: &ConfigurationPolicy,
+    mut item: Map<String, Value>,
+    expand: &[String],
+) -> Map<String, Value> {
+    if expand.iter().any(|e| e == "settings") {
+        item.insert("settings".into(), Value::Array(policy.settings.clone()));
+    }
+    if expand.iter().any(|e| e == "assignments") {
+        item.insert(
+            "assignments".into(),
+            Value::Array(
+                policy
+                    .assignments
+                    .iter()
+                    .map(|a| Value::Object(render_assignment(a, ASSIGNMENT, ctx.version())))
+                    .collect(),
+            ),
+        );
+    }
+    item
+}
+
+/// The `targetValidationErrorCode` of a device group, or `None` when it is fine.
+fn membership_error(ctx: &Ctx<'_>, group_id: &str) -> Option<&'static str> {
+    if !group_visible(ctx, group_id) {
+        return Some("securityGroupNotFound");
+    }
+    let group = ctx.state.groups.get(group_id)?;
+    if !group.is_security() {
+        return Some("notSecurityGroup");
+    }
+    if group.is_dynamic() {
+        return Some("notStaticSecurityGroup");
+    }
+    let provisioning = ctx
+        .state
+        .service_principal_by_app_id(INTUNE_PROVISIONING_CLIENT_APP_ID)
+        .map(|sp| sp.id.clone());
+    if !provisioning.is_some_and(|sp| group.owners.iter().any(|o| o.eq_ignore_ascii_case(&sp))) {
+        return Some("firstPartyAppNotAnOwner");
+    }
+    None
+}
+
+fn membership_result(ctx: &Ctx<'_>, targets: &[Value]) -> (bool, Value) {
+    let mut ok = true;
+    let statuses: Vec<Value> = targets
+        .iter()
+        .map(|target| {
+            let id = target.get("targetId").and_then(Value::as_str).unwrap_or("");
+            let error = membership_error(ctx, id);
+            ok &= error.is_none();
+            json!({
+                "@odata.type": "microsoft.graph.enrollmentTimeDeviceMembershipTargetStatus",
+                "targetId": id,
+                "targetValidationErrorCode": error,
+            })
+        })
+        .collect();
+    let result = json!({
+        "@odata.type": "microsoft.graph.enrollmentTimeDeviceMembershipTargetResult",
+        "validationSucceeded": ok,
+        "enrollmentTimeDeviceMembershipTargetValidationStatuses": statuses,
+    });
+    (ok, result)
+}
+
+fn app_only_500() -> GraphError {
+    GraphError::intune(
+        500,
+        "InternalServerError",
+        SERVICE,
+        "An internal server error has occurred",
+    )
+}
+
+/// `configurationPolicies…`
+pub(crate) fn policies(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
+    let not_found =
+        |id: &str| GraphError::intune_not_found(SERVICE, "DeviceManagementConfigurationPolicy", id);
+    match (ctx.method().clone(), rest) {
+        (Method::Get, []) => {
+            for clause in ctx.query.filter.iter().flatten() {
+                let ok = matches!(clause, Clause::Eq(p, _) if p.eq_ignore_ascii_case("templateReference/templateFamily") || p == "name" || p.eq_ignore_ascii_case("templateReference/templateId"));
+                if !ok {
+                    return Err(invalid(format!(
+                        "Filtering by '{}' is not supported on configuration policies.",
+                        clause.property()
+                    )));
+                }
+            }
+            if let Some(list) = &ctx.query.select {
+                check_select(TYPE, list, ctx.version())?;
+            }
+            let expand = expansions(ctx, &["assignments", "settings"])?;
+            let spec = page_spec(
+                &ctx.query,
+                Family::Intune,
+                ctx.config.directory_page_size,
+                ctx.config.intune_page_size,
+            )?;
+            let clauses = ctx.query.filter.clone().unwrap_or_default();
+            let keep = |p: &ConfigurationPolicy| {
+                matches(&clauses, |name| match name.to_ascii_lowercase().as_str() {
+                    "templatereference/templatefamily" => p
+                        .properties
+                        .get("templateReference")
+                        .and_then(|t| t.get("templateFamily"))
+                        .cloned(),
+                    "templatereference/templateid" => p
+                        .properties
+                        .get("templateReference")
+                        .and_then(|t| t.get("templateId"))
+                        .cloned(),
+                    _ => p.properties.get(name).cloned(),
+                })
+            };
+            let (page, next) = take_page(&ctx.state.configuration_policies, &spec, keep);
+            let items = page
+                .into_iter()
+                .map(|p| {
+                    Value::Object(with_expansions(
+                        ctx,
+                        p,
+                        select(render_policy(p, ctx), ctx.query.select.as_deref()),
+                        &expand,
+                    ))
+                })
+                .collect();
+            Ok(Reply::ok(collection(ctx.call, FRAGMENT, items, next, None)))
+        }
+        (Method::Post, []) => {
+            let body = ctx.call.json_body()?;
+            let (mut props, settings) = check_policy(ctx, &body, None)?;
+            stamp_create(&mut props, ctx.now);
+            let id = ctx.state.new_guid();
+            let policy = ConfigurationPolicy {
+                id: id.clone(),
+                properties: props,
+                settings,
+                assignments: Vec::new(),
+                device_membership_targets: Vec::new(),
+            };
+            let mut out = Map::new();
+            out.insert(
+                "@odata.context".into(),
+                json!(ctx.context(&format!("{FRAGMENT}/$entity"))),
+            );
+            out.extend(render_policy(&policy, ctx));
+            ctx.state.configuration_policies.insert(id, policy);
+            Ok(Reply::created(Value::Object(out)))
+        }
+        (Method::Get, [id]) => {
+            if let Some(list) = &ctx.query.select {
+                check_select(TYPE, list, ctx.version())?;
+            }
+            let expand = expansions(ctx, &["assignments", "settings"])?;
+            let policy = ctx
+                .state
+                .configuration_policies
+                .get(*id)
+                .ok_or_else(|| not_found(id))?;
+            let mut out = Map::new();
+            out.insert(
+                "@odata.context".into(),
+                json!(ctx.context(&format!("{FRAGMENT}/$entity"))),
+            );
+            out.extend(with_expansions(
+                ctx,
+                policy,
+                select(render_policy(policy, ctx), ctx.query.select.as_deref()),
+                &expand,
+            ));
+            Ok(Reply::ok(Value::Object(out)))
+        }
+        (Method::Put, [id]) => {
+            let body = ctx.call.json_body()?;
+            let existing = ctx
+                .state
+                .configuration_policies
+                .get(*id)
+                .cloned()
+                .ok_or_else(|| not_found(id))?;
+            let (mut props, settings) = check_policy(ctx, &body, Some(&existing))?;
+            for kept in ["createdDateTime", "creationSource"] {
+                if let Some(value) = existing.properties.get(kept) {
+                    props.insert(kept.into(), value.clone());
+                }
+            }
+            stamp_update(&mut props, ctx.now);
+            if let Some(stored) = ctx.state.configuration_policies.get_mut(*id) {
+                stored.properties = props;
+                stored.settings = settings;
+            }
+            Ok(Reply::no_content())
+        }
+        (Method::Patch, [id]) => {
+            let body = ctx.call.json_body()?;
+            if body.contains_key("settings") {
+                return Err(invalid(
+                    "The 'settings' of a policy cannot be changed with PATCH; send the whole policy with PUT.",
+                ));
+            }
+            let existing = ctx
+                .state
+                .configuration_policies
+                .get(*id)
+                .ok_or_else(|| not_found(id))?;
+            let props = validate_write(
+                TYPE,
+                &body,
+                Write::Update(&existing.properties),
+                ctx.version(),
+                Style::Intune,
+            )?;
+            if props.contains_key("templateReference")
+                && props.get("templateReference").map(|t| t.get("templateId"))
+                    != existing
+                        .properties
+                        .get("templateReference")
+                        .map(|t| t.get("templateId"))
+            {
+                return Err(invalid("The template of a policy cannot change."));
+            }
+            if let Some(stored) = ctx.state.configuration_policies.get_mut(*id) {
+                stored.properties.extend(props);
+                stamp_update(&mut stored.properties, ctx.now);
+            }
+            Ok(Reply::no_content())
+        }
+        (Method::Delete, [id]) => {
+            ctx.state
+                .configuration_policies
+                .remove(*id)
+                .ok_or_else(|| not_found(id))?;
+            Ok(Reply::no_content())
+        }
+        (Method::Get, [id, "settings"]) => {
+            let policy = ctx
+                .state
+                .configuration_policies
+                .get(*id)
+                .ok_or_else(|| not_found(id))?;
+            Ok(Reply::ok(collection(
+                ctx.call,
+                &format!("{FRAGMENT}('{id}')/settings"),
+                policy.settings.clone(),
+                None,
+                None,
+            )))
+        }
+        (Method::Get, [id, "assignments"]) => {
+            let policy = ctx
+                .state
+                .configuration_policies
+                .get(*id)
+                .ok_or_else(|| not_found(id))?;
+            let items = policy
+                .assignments
+                .iter()
+                .map(|a| Value::Object(render_assignment(a, ASSIGNMENT, ctx.version())))
+                .collect();
+            Ok(Reply::ok(collection(
+                ctx.call,
+                &format!("{FRAGMENT}('{id}')/assignments"),
+                items,
+                None,
+                None,
+            )))
+        }
+        (Method::Post, [id, "assign"]) => {
+            let policy = ctx
+                .state
+                .configuration_policies
+                .get(*id)
+                .cloned()
+                .ok_or_else(|| not_found(id))?;
+            let body = ctx.call.json_body()?;
+            let requested = body.get("assignments").and_then(Value::as_array).ok_or_else(|| {
+                GraphError::new(
+                    400,
+                    "ModelValidationFailure",
+                    "The 'assignments' parameter must be an array.",
+                )
+            })?;
+            if template_of(&policy.properties) == AUTOMATIC && !requested.is_empty() {
+                return Err(invalid(
+                    "Automatic Device Preparation policies take no assignments.",
+                ));
+            }
+            let mut assignments: Vec<Assignment> = Vec::new();
+            for item in requested {
+                let (target, suffix) = check_target(ctx, item.get("target"), TARGETS, SERVICE)?;
+                let assignment = Assignment {
+                    id: format!("{}_{suffix}", policy.id),
+                    target,
+                };
+                if assignments.iter().any(|a| a.id == assignment.id) {
+                    return Err(invalid(format!(
+                        "Target '{suffix}' appears twice in the assignments."
+                    )));
+                }
+                assignments.push(assignment);
+            }
+            let items = assignments
+                .iter()
+                .map(|a| Value::Object(render_assignment(a, ASSIGNMENT, ctx.version())))
+                .collect();
+            if let Some(stored) = ctx.state.configuration_policies.get_mut(*id) {
+                stored.assignments = assignments;
+            }
+            Ok(Reply::ok(collection(
+                ctx.call,
+                "Collection(microsoft.graph.deviceManagementConfigurationPolicyAssignment)",
+                items,
+                None,
+                None,
+            )))
+        }
+        (Method::Post, [id, "setEnrollmentTimeDeviceMembershipTarget"]) => {
+            ctx.state
+                .configuration_policies
+                .get(*id)
+                .ok_or_else(|| not_found(id))?;
+            if ctx.config.quirks.dpp_app_only_500 {
+                return Err(app_only_500());
+            }
+            let body = ctx.call.json_body()?;
+            let targets = body
+                .get("enrollmentTimeDeviceMembershipTargets")
+                .and_then(Value::as_array)
+                .ok_or_else(|| {
+                    GraphError::new(
+                        400,
+                        "ModelValidationFailure",
+                        "The 'enrollmentTimeDeviceMembershipTargets' parameter must be an array.",
+                    )
+                })?;
+            if targets.len() > 1 {
+                return Err(invalid(
+                    "A policy takes at most one enrollment-time device membership target.",
+                ));
+            }
+            let mut normalised = Vec::new();
+            for target in targets {
+                let target_type = target.get("targetType").and_then(Value::as_str).unwrap_or("");
+                if target_type != "staticSecurityGroup" {
+                    return Err(GraphError::new(
+                        400,
+                        "ModelValidationFailure",
+                        format!(
+                            "Requested value '{target_type}' was not found. Property 'targetType' takes staticSecurityGroup."
+                        ),
+                    ));
+                }
+                let target_id = target.get("targetId").and_then(Value::as_str).ok_or_else(|| {
+                    GraphError::new(400, "ModelValidationFailure", "'targetId' is required.")
+                })?;
+                normalised.push(json!({"targetType": target_type, "targetId": target_id}));
+            }
+            let (ok, result) = membership_result(ctx, &normalised);
+            if ok && let Some(stored) = ctx.state.configuration_policies.get_mut(*id) {
+                stored.device_membership_targets = normalised;
+            }
+            Ok(Reply::ok(json!({
+                "@odata.context": ctx.context("microsoft.graph.enrollmentTimeDeviceMembershipTargetResult"),
+                "value": result,
+            })))
+        }
+        (Method::Post, [id, "retrieveEnrollmentTimeDeviceMembershipTarget"]) => {
+            let policy = ctx
+                .state
+                .configuration_policies
+                .get(*id)
+                .ok_or_else(|| not_found(id))?;
+            let targets = policy.device_membership_targets.clone();
+            let (_, result) = membership_result(ctx, &targets);
+            Ok(Reply::ok(json!({
+                "@odata.context": ctx.context("microsoft.graph.enrollmentTimeDeviceMembershipTargetResult"),
+                "value": result,
+            })))
+        }
+        (Method::Post, [id, "clearEnrollmentTimeDeviceMembershipTarget"]) => {
+            ctx.state
+                .configuration_policies
+                .get(*id)
+                .ok_or_else(|| not_found(id))?;
+            if ctx.config.quirks.dpp_app_only_500 {
+                return Err(app_only_500());
+            }
+            if let Some(stored) = ctx.state.configuration_policies.get_mut(*id) {
+                stored.device_membership_targets.clear();
+            }
+            Ok(Reply::no_content())
+        }
+        (_, [] | [_] | [_, _]) => Err(no_route(ctx, Some(SERVICE))),
+        (_, [_, _, other, ..]) => Err(GraphError::segment_not_found(other)),
+    }
 }
