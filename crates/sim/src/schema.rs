@@ -300,6 +300,7 @@ static TYPES: &[TypeDef] = &[
         Some("directoryObject"),
         &[
             w("accountEnabled", K::Bool).d(D::True),
+            r("addIns", K::Any).d(D::Empty),
             r("alternativeNames", K::Strs).d(D::Empty),
             w("appDescription", K::Str),
             r("appDisplayName", K::Str),
