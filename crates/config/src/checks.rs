@@ -41,12 +41,36 @@ struct Context<'a> {
 /// Runs every check over the lowered state.
 pub(crate) fn run(state: &DesiredState, diagnostics: &mut Vec<Diagnostic>) {
     let routing = Routing::new(state);
+    // Group membership of every known device, on every core: this is the only per-device work
+    // (rules then run once per distinct set of groups).
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = state.devices.len().div_ceil(workers).max(1);
+    let memberships: Vec<Vec<GroupId>> = std::thread::scope(|scope| {
+        let routing = &routing;
+        let handles: Vec<_> = state
+            .devices
+            .chunks(chunk)
+            .map(|devices| {
+                scope.spawn(move || {
+                    devices
+                        .iter()
+                        .map(|d| routing.groups_of(&known_device(d)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
     let mut by_groups: HashMap<Vec<GroupId>, Vec<usize>> = HashMap::new();
-    for (index, device) in state.devices.iter().enumerate() {
-        by_groups
-            .entry(routing.groups_of(&known_device(device)))
-            .or_default()
-            .push(index);
+    for (index, groups) in memberships.into_iter().enumerate() {
+        by_groups.entry(groups).or_default().push(index);
     }
     let mut routes: Vec<(Vec<GroupId>, Vec<usize>)> = by_groups.into_iter().collect();
     routes.sort();
