@@ -129,12 +129,24 @@ pub fn clear_membership_target(ep: &Endpoint, id: &str) -> Result<GraphRequest, 
     )
 }
 
-/// Group ids in a `retrieveEnrollmentTimeDeviceMembershipTarget` answer (under
-/// `enrollmentTimeDeviceMembershipTargets` or `value`).
+/// The result object of a membership-target action: Graph documents it wrapped in `value`
+/// (`{"value": {"validationSucceeded": …}}`); a bare object is accepted too.
+fn membership_result(answer: &Value) -> &Value {
+    match answer.get("value") {
+        Some(inner @ Value::Object(_)) => inner,
+        _ => answer,
+    }
+}
+
+/// Group ids in a `retrieveEnrollmentTimeDeviceMembershipTarget` answer: the `targetId`s of
+/// its validation statuses (or of `enrollmentTimeDeviceMembershipTargets`, or of a `value`
+/// array of targets).
 pub fn membership_target_ids(answer: &Value) -> Vec<String> {
-    let list = answer
-        .get("enrollmentTimeDeviceMembershipTargets")
-        .or_else(|| answer.get("value"))
+    let result = membership_result(answer);
+    let list = result
+        .get("enrollmentTimeDeviceMembershipTargetValidationStatuses")
+        .or_else(|| result.get("enrollmentTimeDeviceMembershipTargets"))
+        .or_else(|| answer.get("value").filter(|v| v.is_array()))
         .and_then(Value::as_array);
     list.map(|items| {
         items
@@ -148,28 +160,30 @@ pub fn membership_target_ids(answer: &Value) -> Vec<String> {
 /// Checks a `setEnrollmentTimeDeviceMembershipTarget` answer: HTTP 200 even when validation
 /// failed, so `validationSucceeded` decides.
 pub fn check_membership_result(policy_id: &str, answer: &Body) -> Result<(), Error> {
-    if answer.get("validationSucceeded").and_then(Value::as_bool) == Some(true) {
+    let answer = Value::Object(answer.clone());
+    let result = membership_result(&answer);
+    if result.get("validationSucceeded").and_then(Value::as_bool) == Some(true) {
         return Ok(());
     }
-    let statuses = answer
+    let statuses = result
         .get("enrollmentTimeDeviceMembershipTargetValidationStatuses")
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
     let pairs: Vec<(String, String)> = statuses
         .iter()
-        .map(|s| {
+        .filter_map(|s| {
             let target = s
                 .get("targetId")
                 .and_then(Value::as_str)
                 .unwrap_or("?")
                 .to_owned();
+            // A status without an error (Graph may list every target) is not a failure.
             let code = s
                 .get("targetValidationErrorCode")
                 .and_then(Value::as_str)
-                .unwrap_or("unknown")
-                .to_owned();
-            (target, code)
+                .filter(|c| *c != "none")?;
+            Some((target, code.to_owned()))
         })
         .collect();
     let text = if pairs.is_empty() {
@@ -298,6 +312,9 @@ mod tests {
         assert_eq!(membership_target_ids(&a), vec!["g1"]);
         let b = json!({"value": [{"targetId": "g2"}]});
         assert_eq!(membership_target_ids(&b), vec!["g2"]);
+        let wrapped = json!({"value": {"validationSucceeded": true, "enrollmentTimeDeviceMembershipTargetValidationStatuses": [{"targetId": "g3", "targetValidationErrorCode": "none"}]}});
+        assert_eq!(membership_target_ids(&wrapped), vec!["g3"]);
+        assert!(check_membership_result("p", wrapped.as_object().unwrap()).is_ok());
         assert!(membership_target_ids(&json!({})).is_empty());
     }
 }

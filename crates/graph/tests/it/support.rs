@@ -35,10 +35,19 @@ pub fn client(sim: &Sim, cloud: Cloud) -> GraphClient {
 }
 
 pub fn secret_credential(sim: &Sim) -> Credential {
-    Credential::ClientSecret { tenant_id: sim.tenant_id(), client_id: "hangar-tests".into(), secret: "any-secret".into() }
+    Credential::ClientSecret {
+        tenant_id: sim.tenant_id(),
+        client_id: "hangar-tests".into(),
+        secret: "any-secret".into(),
+    }
 }
 
-pub fn client_with(sim: &Sim, cloud: Cloud, credential: Credential, rate_limit: RateLimitConfig) -> GraphClient {
+pub fn client_with(
+    sim: &Sim,
+    cloud: Cloud,
+    credential: Credential,
+    rate_limit: RateLimitConfig,
+) -> GraphClient {
     let mut options = ClientOptions::new(cloud).with_endpoint(sim.url());
     options.retry = RetryPolicy::fast();
     options.rate_limit = rate_limit;
@@ -58,7 +67,11 @@ pub fn mint_jwt(mut claims: Value) -> String {
     }
     let x5t = std::fs::read_to_string(format!("{FIXTURES}/test-cert.x5t")).unwrap();
     let header = serde_json::json!({"alg": "RS256", "typ": "JWT", "x5t": x5t.trim()});
-    let input = format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
     let key_pem = std::fs::read_to_string(format!("{FIXTURES}/test-key.pem")).unwrap();
     let block = pem::parse(key_pem).unwrap();
     let key = rsa::PrivateKey::from_pkcs8_der(block.contents()).unwrap();
