@@ -179,11 +179,7 @@ fn read_one(list_id: DeviceListId, list: &AutopilotDevices, file_id: FileId, lim
         );
         return result;
     }
-    let input = LineIndex {
-        inner: file.take(limits.max_csv_bytes + 1),
-        offset: 0,
-        starts: vec![0],
-    };
+    let input = LineIndex::new(file.take(limits.max_csv_bytes + 1));
     let mut reader = CsvStream::new(input, file_id, list_id, list);
     reader.run(&mut result.devices, &mut result.diagnostics);
     if reader.rows == 0 && reader.fatal.is_none() {
@@ -204,34 +200,62 @@ fn read_one(list_id: DeviceListId, list: &AutopilotDevices, file_id: FileId, lim
 }
 
 /// Records where every line starts while the CSV streams through (csv's own positions are
-/// off by one line after a CRLF).
+/// off by one line after a CRLF and before blank lines), and which lines are blank.
 struct LineIndex<R> {
     inner: R,
     offset: u64,
     starts: Vec<u32>,
+    blank: Vec<u32>,
+    last: u8,
+}
+
+impl<R> LineIndex<R> {
+    fn new(inner: R) -> Self {
+        LineIndex {
+            inner,
+            offset: 0,
+            starts: vec![0],
+            blank: Vec::new(),
+            last: b'\n',
+        }
+    }
+
+    /// The real start of a record csv says starts at `byte`: after a CRLF csv points at the
+    /// `\n`, and before a blank line at the blank line.
+    fn record_start(&self, byte: u64) -> u64 {
+        let mut start = byte as u32;
+        if self.starts.binary_search(&(start + 1)).is_ok() {
+            start += 1;
+        }
+        while self.blank.binary_search(&start).is_ok() {
+            match self.starts.binary_search(&start) {
+                Ok(index) if index + 1 < self.starts.len() => start = self.starts[index + 1],
+                _ => break,
+            }
+        }
+        u64::from(start)
+    }
 }
 
 impl<R: Read> Read for LineIndex<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let read = self.inner.read(buf)?;
-        let base = self.offset;
-        self.starts
-            .extend(memchr::memchr_iter(b'\n', &buf[..read]).map(|at| (base + at as u64 + 1) as u32));
+        let chunk = &buf[..read];
+        for at in memchr::memchr_iter(b'\n', chunk) {
+            let newline = self.offset + at as u64;
+            let line_start = u64::from(self.starts.last().copied().unwrap_or(0));
+            let before = if at > 0 { chunk[at - 1] } else { self.last };
+            let length = newline - line_start;
+            if length == 0 || (length == 1 && before == b'\r') {
+                self.blank.push(line_start as u32);
+            }
+            self.starts.push((newline + 1) as u32);
+        }
+        if let Some(&last) = chunk.last() {
+            self.last = last;
+        }
         self.offset += read as u64;
         Ok(read)
-    }
-}
-
-impl<R> LineIndex<R> {
-    /// The real start of a record csv says starts at `byte`: after a CRLF, csv points at the
-    /// `\n`.
-    fn record_start(&self, byte: u64) -> u64 {
-        let next = byte + 1;
-        if self.starts.binary_search(&(next as u32)).is_ok() {
-            next
-        } else {
-            byte
-        }
     }
 }
 

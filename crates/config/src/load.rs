@@ -270,10 +270,6 @@ fn read_capped(path: &Path, cap: u64) -> std::io::Result<Read> {
     if bytes.len() as u64 > cap {
         return Ok(Read::TooLarge(bytes.len() as u64));
     }
-    if bytes.starts_with(b"\xEF\xBB\xBF") {
-        // Keep offsets stable: replace the BOM with spaces rather than shifting the text.
-        bytes[..3].copy_from_slice(b"   ");
-    }
     Ok(Read::Bytes(bytes))
 }
 
@@ -302,7 +298,7 @@ pub(crate) fn split_documents(text: &str) -> Vec<(usize, usize)> {
 /// Whether a document holds nothing but markers, comments and blank lines.
 fn is_blank(piece: &str) -> bool {
     piece.lines().all(|line| {
-        let line = line.trim();
+        let line = line.trim_start_matches('\u{feff}').trim();
         line.is_empty()
             || line.starts_with('#')
             || line == "---"

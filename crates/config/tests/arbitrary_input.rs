@@ -4,7 +4,8 @@
 
 use proptest::prelude::*;
 
-const TENANT: &str = "kind: Tenant\nname: t\ncloud: commercial\ntenantId: 00000000-0000-4000-8000-000000000001\n";
+const TENANT: &str =
+    "kind: Tenant\nname: t\ncloud: commercial\ntenantId: 00000000-0000-4000-8000-000000000001\n";
 
 fn check(files: &[(&str, &[u8])]) {
     let dir = tempfile::tempdir().unwrap();

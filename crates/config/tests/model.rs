@@ -1,0 +1,312 @@
+//! Library-level tests: YAML in, `DesiredState` / diagnostics / routes out.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test helper is a failed test
+
+use hangar_config::routing::{KnownDevice, Routing, Via};
+use hangar_config::*;
+
+const TENANT: &str =
+    "kind: Tenant\nname: t\ncloud: commercial\ntenantId: 00000000-0000-4000-8000-000000000001\n";
+
+fn load(files: &[(&str, &str)]) -> Loaded {
+    load_in(&tempfile::tempdir().unwrap(), files)
+}
+
+fn load_in(dir: &tempfile::TempDir, files: &[(&str, &str)]) -> Loaded {
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    hangar_config::load(dir.path()).unwrap()
+}
+
+fn rules(loaded: &Loaded) -> Vec<&'static str> {
+    loaded.diagnostics.iter().map(|d| d.rule).collect()
+}
+
+fn valid(files: &[(&str, &str)]) -> DesiredState {
+    let loaded = load(files);
+    assert!(!loaded.has_errors(), "{:#?}", loaded.diagnostics);
+    loaded.state.unwrap()
+}
+
+#[test]
+fn esp_defaults_follow_the_guide_and_block_device_use_is_explicit() {
+    let state = valid(&[
+        ("t.yaml", TENANT),
+        ("esp.yaml", "kind: EnrollmentStatusPage\nname: default\n"),
+    ]);
+    let esp = &state.esps[0];
+    assert!(esp.builtin && esp.priority.is_none());
+    assert!(esp.show_progress.value && esp.block_device_use.value);
+    assert!(!esp.allow_reset.value && !esp.allow_use_on_error.value);
+    assert_eq!(esp.timeout_minutes.value, 60);
+    // A defaulted value points at the document's `kind:`.
+    assert_eq!(
+        state.sources.text(esp.block_device_use.span),
+        Some("EnrollmentStatusPage")
+    );
+}
+
+#[test]
+fn spans_point_into_the_right_document_of_a_multi_document_file() {
+    let text = "kind: DeviceGroup\nname: a\nmembership: assigned\n---\n# second\nkind: DeviceGroup\nname: b\nmembership:\n  groupTag: Sales\n";
+    let state = valid(&[("t.yaml", TENANT), ("g.yaml", text)]);
+    let b = &state.groups[1];
+    let location = state.sources.location(b.meta.name.span);
+    assert_eq!((location.line, location.column), (7, 7));
+    assert_eq!(state.sources.text(b.meta.name.span), Some("b"));
+    let Membership::GroupTag(tag) = &b.membership.value else {
+        panic!("a group tag")
+    };
+    assert_eq!(state.sources.location(tag.span).line, 9);
+    assert_eq!(
+        b.membership.value.rule().as_deref(),
+        Some("(device.devicePhysicalIds -any (_ -eq \"[OrderID]:Sales\"))")
+    );
+}
+
+#[test]
+fn every_problem_is_reported_not_only_the_first() {
+    let loaded = load(&[
+        ("t.yaml", TENANT),
+        (
+            "a.yaml",
+            "kind: DeviceGroup\nname: a\nmembership: assigned\nownerz: []\n---\nkind: Nope\nname: x\n",
+        ),
+        (
+            "b.yaml",
+            "kind: DeploymentProfile\nname: p\njoin: entra\nmode: user-driven\ndeviceName: A_B\n",
+        ),
+        ("c.yaml", "kind: EnrollmentStatusPage\nname: e\n"),
+    ]);
+    let found = rules(&loaded);
+    for rule in [
+        "yaml/unknown-field",
+        "document/unknown-kind",
+        "profile/name-template-chars",
+        "esp/priority-required",
+    ] {
+        assert!(found.contains(&rule), "{rule} missing from {found:?}");
+    }
+    assert!(loaded.state.is_none());
+}
+
+#[test]
+fn bom_and_crlf_yaml_keep_offsets() {
+    let text = "\u{feff}kind: DeviceGroup\r\nname: a\r\nmembership: assigned\r\n";
+    let state = valid(&[("t.yaml", TENANT), ("g.yaml", text)]);
+    assert_eq!(state.sources.text(state.groups[0].meta.name.span), Some("a"));
+}
+
+const ROUTED: &str = "kind: DeviceGroup\nname: Eng\nmembership:\n  groupTag: Engineering\n---\nkind: DeviceGroup\nname: All\nmembership:\n  rule: 'device.devicePhysicalIds -any (_ -startsWith \"[ZTDID]\")'\n---\nkind: DeviceGroup\nname: Lab\nmembership:\n  rule: 'device.devicePhysicalIds -any (_ -eq \"[PurchaseOrderId]:LAB-1\")'\n---\nkind: DeploymentProfile\nname: Eng\njoin: entra\nmode: user-driven\ndeviceName: ENG-%SERIAL%\nassign:\n  include: [Eng]\n  exclude: [Lab]\n---\nkind: DeploymentProfile\nname: Everyone\njoin: entra\nmode: user-driven\nassign:\n  include: [all-devices]\n---\nkind: EnrollmentStatusPage\nname: Low\npriority: 5\nassign:\n  include: [All]\n---\nkind: EnrollmentStatusPage\nname: High\npriority: 2\nassign:\n  include: [Eng]\n---\nkind: EnrollmentStatusPage\nname: default\n";
+
+#[test]
+fn routing_follows_tags_rules_exclusions_and_priorities() {
+    let state = valid(&[("t.yaml", TENANT), ("r.yaml", ROUTED)]);
+    let routing = Routing::new(&state);
+    let group = |name: &str| state.group_by_name(name).unwrap();
+
+    // Tags compare case-insensitively, as Entra's `-eq` does.
+    let route = routing.route(&KnownDevice::new("5CG1").with_group_tag("engineering"));
+    assert_eq!(route.groups, vec![group("Eng"), group("All")]);
+    assert!(route.is_ambiguous(), "Eng and Everyone both reach it");
+    assert_eq!(route.profile(), None);
+    let esp = route.esp.unwrap();
+    assert_eq!(state.esp(esp.id).meta.name.value, "High");
+    assert_eq!(esp.via, Via::Group(group("Eng")));
+    assert_eq!(route.device_name.as_ref().unwrap().name, "ENG-5CG1");
+
+    // Excluded from Eng by the purchase-order group: only the all-devices profile remains.
+    let lab = KnownDevice::new("5CG2")
+        .with_group_tag("Engineering")
+        .with_purchase_order("LAB-1");
+    let route = routing.route(&lab);
+    let profile = route.profile().unwrap();
+    assert_eq!(state.profile(profile.id).meta.name.value, "Everyone");
+    assert_eq!(profile.via, Via::AllDevices);
+
+    // No group: all-devices profile, lowest-priority ESP through `All`.
+    let route = routing.route(&KnownDevice::new("X"));
+    assert_eq!(state.esp(route.esp.unwrap().id).meta.name.value, "Low");
+    let lines = routing.explain(&route);
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.starts_with("profile `Everyone`: assigned to all devices")),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn live_devices_route_like_csv_rows() {
+    let state = valid(&[("t.yaml", TENANT), ("r.yaml", ROUTED)]);
+    let routing = Routing::new(&state);
+    let live = hangar_model::LiveDevice {
+        id: "d".into(),
+        serial_number: " 5CG3 ".into(),
+        group_tag: Some("Engineering".into()),
+        user_principal_name: None,
+        display_name: None,
+        purchase_order_identifier: Some("LAB-1".into()),
+        deployment_profile_assignment_status: None,
+    };
+    let route = routing.route(&hangar_config::routing::known_live_device(&live));
+    assert!(route.groups.contains(&state.group_by_name("Lab").unwrap()));
+    assert_eq!(route.profiles.len(), 1);
+}
+
+#[test]
+fn name_template_length_uses_the_serials_of_reached_devices() {
+    let csv = "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag\r\n5CG1,,QUJD,Engineering\r\n012345678901,,QUJD,Engineering\r\n";
+    let loaded = load(&[
+        ("t.yaml", TENANT),
+        (
+            "g.yaml",
+            "kind: DeviceGroup\nname: Eng\nmembership:\n  groupTag: Engineering\n",
+        ),
+        (
+            "p.yaml",
+            "kind: DeploymentProfile\nname: P\njoin: entra\nmode: user-driven\ndeviceName: ENG-%SERIAL%\nassign:\n  include: [Eng]\n",
+        ),
+        (
+            "d.yaml",
+            "kind: AutopilotDevices\nname: d\nsource: devices/d.csv\n",
+        ),
+        ("devices/d.csv", csv),
+    ]);
+    let finding = loaded
+        .diagnostics
+        .iter()
+        .find(|d| d.rule == "profile/name-template-length")
+        .unwrap();
+    assert!(
+        finding.message.contains("ENG-012345678901"),
+        "{}",
+        finding.message
+    );
+    // The label points at the device's row in the CSV.
+    let label = loaded.sources.location(finding.labels[0].span);
+    assert!(label.file.ends_with("d.csv") && label.line == 3, "{label}");
+}
+
+#[test]
+fn devices_keep_hash_locations_not_hashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = "\u{feff}\"Device Serial Number\",\"Windows Product ID\",\"Hardware Hash\",\"Group Tag\",\"Assigned User\"\r\n\"5CG1\",\"\",\"QUJDRA==\",\"Sales\",\"a@b.c\"\r\n\r\n\"5CG2\",,\"RUZHSA==\",,\r\n";
+    let loaded = load_in(
+        &dir,
+        &[
+            ("t.yaml", TENANT),
+            (
+                "d.yaml",
+                "kind: AutopilotDevices\nname: d\nsource: d.csv\ngroupTag: Default\n",
+            ),
+            ("d.csv", csv),
+            (
+                "g.yaml",
+                "kind: DeviceGroup\nname: S\nmembership:\n  groupTag: Sales\n---\nkind: DeviceGroup\nname: D\nmembership:\n  groupTag: Default\n---\nkind: DeploymentProfile\nname: P\njoin: entra\nmode: user-driven\nassign:\n  include: [S, D]\n",
+            ),
+        ],
+    );
+    assert!(!loaded.has_errors(), "{:#?}", loaded.diagnostics);
+    let state = loaded.state.unwrap();
+    assert_eq!(state.devices.len(), 2);
+    let first = &state.devices[0];
+    assert_eq!(
+        (
+            first.serial.as_str(),
+            first.group_tag.as_deref(),
+            first.assigned_user.as_deref()
+        ),
+        ("5CG1", Some("Sales"), Some("a@b.c"))
+    );
+    assert_eq!(state.devices[1].group_tag.as_deref(), Some("Default"));
+    let path = &state.device_lists[0].path;
+    assert_eq!(
+        hangar_config::devices::read_hash(first, path).unwrap(),
+        "QUJDRA=="
+    );
+    assert_eq!(
+        hangar_config::devices::read_hash(&state.devices[1], path).unwrap(),
+        "RUZHSA=="
+    );
+    assert_eq!(state.sources.location(state.devices[1].span).line, 4);
+}
+
+#[test]
+fn duplicate_serials_across_files_name_both_rows() {
+    let header = "Device Serial Number,Windows Product ID,Hardware Hash\n";
+    let loaded = load(&[
+        ("t.yaml", TENANT),
+        (
+            "d.yaml",
+            "kind: AutopilotDevices\nname: a\nsource: a.csv\n---\nkind: AutopilotDevices\nname: b\nsource: b.csv\n",
+        ),
+        ("a.csv", &format!("{header}S1,,QUJD\nS2,,QUJD\n")),
+        ("b.csv", &format!("{header}X9,,QUJD\ns2,,QUJD\n")),
+    ]);
+    let finding = loaded
+        .diagnostics
+        .iter()
+        .find(|d| d.rule == "devices/duplicate-serial")
+        .unwrap();
+    assert!(
+        finding.message.contains("row 2") && finding.message.contains("a.csv row 2"),
+        "{}",
+        finding.message
+    );
+    assert!(loaded.sources.location(finding.span).file.ends_with("b.csv"));
+}
+
+#[test]
+fn a_csv_over_the_limit_is_refused_before_reading() {
+    let limits = Limits {
+        max_csv_bytes: 64,
+        ..Limits::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.yaml"), TENANT).unwrap();
+    std::fs::write(
+        dir.path().join("d.yaml"),
+        "kind: AutopilotDevices\nname: a\nsource: a.csv\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("a.csv"),
+        "Device Serial Number,Hardware Hash\n".repeat(10),
+    )
+    .unwrap();
+    let loaded = hangar_config::load_with(dir.path(), &limits).unwrap();
+    let finding = loaded
+        .diagnostics
+        .iter()
+        .find(|d| d.rule == "file/too-large")
+        .unwrap();
+    assert_eq!(loaded.sources.text(finding.span), Some("a.csv"));
+}
+
+#[test]
+fn gcc_high_has_no_classic_profiles() {
+    let tenant = TENANT.replace("commercial", "gcc-high");
+    let loaded = load(&[
+        ("t.yaml", &tenant),
+        (
+            "p.yaml",
+            "kind: DeploymentProfile\nname: P\njoin: entra\nmode: self-deploying\npreProvisioning: true\n",
+        ),
+    ]);
+    assert_eq!(rules(&loaded), ["cloud/classic-autopilot-unavailable"]);
+}
+
+#[test]
+fn prune_patterns_match_kind_and_glob() {
+    let tenant =
+        format!("{TENANT}prune:\n  enabled: true\n  only: [DeviceGroup/Autopilot-*]\n  maxDeletes: 3\n");
+    let state = valid(&[("t.yaml", &tenant)]);
+    let prune = &state.tenant.prune;
+    assert!(prune.enabled.value && prune.max_deletes.value == 3);
+    assert!(prune.only[0].matches(hangar_model::Kind::DeviceGroup, "Autopilot-Sales"));
+    assert!(!prune.only[0].matches(hangar_model::Kind::DeviceGroup, "Finance"));
+    assert!(!prune.only[0].matches(hangar_model::Kind::DeploymentProfile, "Autopilot-Sales"));
+}
