@@ -55,6 +55,17 @@ impl ClientOptions {
         self.endpoint_override = Some(base.into());
         self
     }
+
+    /// Takes the endpoint override from `HANGAR_ENDPOINT` when none is set yet (the CLI sets
+    /// `--endpoint` first, so the flag wins).
+    pub fn with_endpoint_from_env(mut self) -> ClientOptions {
+        if self.endpoint_override.is_none() {
+            self.endpoint_override = std::env::var(crate::ENDPOINT_ENV)
+                .ok()
+                .filter(|v| !v.trim().is_empty());
+        }
+        self
+    }
 }
 
 /// A Graph answer that was accepted (2xx).
