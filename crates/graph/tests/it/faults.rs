@@ -156,3 +156,32 @@ async fn a_failed_page_is_an_error_never_a_short_list() {
     let err = client(&server.url).groups().list().await.unwrap_err();
     assert_eq!(err.status(), Some(403));
 }
+
+#[tokio::test]
+async fn a_gateway_timeout_on_a_create_is_an_unknown_outcome_but_a_read_is_retried() {
+    let calls = Arc::new(AtomicU32::new(0));
+    let counter = calls.clone();
+    let server = RawServer::start(move |seen| {
+        let first = counter.fetch_add(1, Ordering::SeqCst) == 0;
+        if seen.method == "POST" || first {
+            Reply::Json(
+                504,
+                r#"{"error":{"code":"GatewayTimeout","message":"upstream timed out"}}"#.into(),
+            )
+        } else {
+            Reply::Json(200, r#"{"value":[]}"#.into())
+        }
+    })
+    .await;
+    let client = client(&server.url);
+    client.groups().list().await.unwrap();
+    assert_eq!(server.seen().len(), 2, "the read was retried once");
+    let body = json!({"displayName": "g"});
+    let err = client
+        .groups()
+        .create(body.as_object().unwrap())
+        .await
+        .unwrap_err();
+    assert!(err.is_outcome_unknown(), "{err:?}");
+    assert_eq!(server.seen().len(), 3, "the create was sent once");
+}
