@@ -127,6 +127,49 @@ pub struct Routing<'a> {
     default_esp: Option<EspId>,
     /// Compiled name templates per profile (`None`: no template or an invalid one).
     templates: Vec<Option<Vec<Part>>>,
+    /// Which profiles, ESPs and domain join profiles each group (or all devices) can bring, so
+    /// a route looks at a handful of candidates instead of every object.
+    profile_index: AssignIndex,
+    esp_index: AssignIndex,
+    domain_join_index: AssignIndex,
+}
+
+/// Candidate objects of one kind per included group, plus those assigned to all devices.
+#[derive(Debug, Default)]
+struct AssignIndex {
+    all: Vec<u32>,
+    by_group: Vec<Vec<u32>>,
+}
+
+impl AssignIndex {
+    fn new<'x>(groups: usize, assigns: impl Iterator<Item = Option<&'x Assignments>>) -> AssignIndex {
+        let mut index = AssignIndex {
+            all: Vec::new(),
+            by_group: vec![Vec::new(); groups],
+        };
+        for (object, assign) in assigns.enumerate() {
+            let Some(assign) = assign else { continue };
+            for target in &assign.include {
+                match target.value {
+                    Target::AllDevices => index.all.push(object as u32),
+                    Target::Group(group) => index.by_group[group.index()].push(object as u32),
+                    Target::AllUsers => {}
+                }
+            }
+        }
+        index
+    }
+
+    /// Objects that may reach a device in `groups`, in document order (exclusions not applied).
+    fn candidates(&self, groups: &[GroupId]) -> Vec<u32> {
+        let mut out = self.all.clone();
+        for group in groups {
+            out.extend_from_slice(&self.by_group[group.index()]);
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
 }
 
 impl std::fmt::Debug for Routing<'_> {
@@ -177,6 +220,15 @@ impl<'a> Routing<'a> {
                     .and_then(|template| naming::parse(&template.value).ok())
             })
             .collect();
+        let groups = state.groups.len();
+        let profile_index =
+            AssignIndex::new(groups, state.profiles.iter().map(|profile| Some(&profile.assign)));
+        let esp_index = AssignIndex::new(
+            groups,
+            state.esps.iter().map(|esp| (!esp.builtin).then_some(&esp.assign)),
+        );
+        let domain_join_index =
+            AssignIndex::new(groups, state.domain_joins.iter().map(|join| Some(&join.assign)));
         Routing {
             state,
             matchers,
@@ -184,6 +236,9 @@ impl<'a> Routing<'a> {
             general,
             default_esp,
             templates,
+            profile_index,
+            esp_index,
+            domain_join_index,
         }
     }
 
@@ -233,29 +288,29 @@ impl<'a> Routing<'a> {
     pub fn route_groups(&self, serial: &str, groups: Vec<GroupId>) -> Route {
         let state = self.state;
         let reach = |assign: &Assignments| reach(assign, &groups);
-        let profiles: Vec<Pick<ProfileId>> = state
-            .profiles
-            .iter()
-            .enumerate()
-            .filter_map(|(index, profile)| {
-                reach(&profile.assign).map(|via| Pick {
-                    id: ProfileId(index as u32),
+        let profiles: Vec<Pick<ProfileId>> = self
+            .profile_index
+            .candidates(&groups)
+            .into_iter()
+            .filter_map(|index| {
+                reach(&state.profiles[index as usize].assign).map(|via| Pick {
+                    id: ProfileId(index),
                     via,
                 })
             })
             .collect();
-        let esp = state
-            .esps
-            .iter()
-            .enumerate()
-            .filter(|(_, esp)| !esp.builtin)
-            .filter_map(|(index, esp)| {
+        let esp = self
+            .esp_index
+            .candidates(&groups)
+            .into_iter()
+            .filter_map(|index| {
+                let esp = &state.esps[index as usize];
                 reach(&esp.assign)
                     .map(|via| (esp.priority.as_ref().map_or(u32::MAX, |p| p.value), index, via))
             })
             .min()
             .map(|(_, index, via)| Pick {
-                id: EspId(index as u32),
+                id: EspId(index),
                 via,
             })
             .or_else(|| {
@@ -278,13 +333,13 @@ impl<'a> Routing<'a> {
         } else {
             Vec::new()
         };
-        let domain_joins: Vec<Pick<DomainJoinId>> = state
-            .domain_joins
-            .iter()
-            .enumerate()
-            .filter_map(|(index, join)| {
-                reach(&join.assign).map(|via| Pick {
-                    id: DomainJoinId(index as u32),
+        let domain_joins: Vec<Pick<DomainJoinId>> = self
+            .domain_join_index
+            .candidates(&groups)
+            .into_iter()
+            .filter_map(|index| {
+                reach(&state.domain_joins[index as usize].assign).map(|via| Pick {
+                    id: DomainJoinId(index),
                     via,
                 })
             })
