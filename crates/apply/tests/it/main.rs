@@ -1,0 +1,7 @@
+//! hangar-apply against the simulator over real HTTP: the end-to-end scenario in every cloud
+//! mode, faults, stale plans, guardrails and the convergence property test.
+
+mod convergence;
+mod faults;
+mod scenario;
+mod support;
