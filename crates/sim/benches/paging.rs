@@ -9,7 +9,27 @@
 use std::time::{Duration, Instant};
 
 use hangar_sim::{DeviceSeed, GroupMembership, Sim, SimConfig};
-use serde_json::Value;
+use serde::Deserialize;
+
+/// What a client keeps of each item: it deserialises into its own types, as `hangar-graph` does.
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct Item {
+    id: String,
+    #[serde(rename = "serialNumber", default)]
+    serial_number: Option<String>,
+    #[serde(rename = "groupTag", default)]
+    group_tag: Option<String>,
+    #[serde(rename = "displayName", default)]
+    display_name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Page {
+    #[serde(rename = "@odata.nextLink")]
+    next_link: Option<String>,
+    value: Vec<Item>,
+}
 
 const DEVICES: usize = 100_000;
 const GROUPS: usize = 5_000;
@@ -19,10 +39,18 @@ async fn list_all(http: &reqwest::Client, token: &str, first: String) -> (usize,
     let (mut items, mut pages) = (0, 0);
     let mut next = Some(first);
     while let Some(url) = next {
-        let bytes = http.get(&url).bearer_auth(token).send().await.unwrap().bytes().await.unwrap();
-        let page: Value = serde_json::from_slice(&bytes).unwrap();
-        items += page["value"].as_array().unwrap().len();
-        next = page["@odata.nextLink"].as_str().map(str::to_owned);
+        let bytes = http
+            .get(&url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let page: Page = serde_json::from_slice(&bytes).unwrap();
+        items += page.value.len();
+        next = page.next_link;
         pages += 1;
     }
     (items, pages)
@@ -52,15 +80,27 @@ fn main() {
             state.add_group(&format!("Autopilot group {i:05}"), GroupMembership::Assigned);
         }
     });
-    println!("seeded {DEVICES} devices and {GROUPS} groups in {:.3} s", seeded.elapsed().as_secs_f64());
+    println!(
+        "seeded {DEVICES} devices and {GROUPS} groups in {:.3} s",
+        seeded.elapsed().as_secs_f64()
+    );
 
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let http = reqwest::Client::new();
     let token = sim.issue_token("bench");
-    let devices_url = format!("{}/beta/deviceManagement/windowsAutopilotDeviceIdentities", sim.url());
+    let devices_url = format!(
+        "{}/beta/deviceManagement/windowsAutopilotDeviceIdentities",
+        sim.url()
+    );
     let groups_url = format!("{}/v1.0/groups?$top=999", sim.url());
     runtime.block_on(async {
-        for (label, url) in [("devices (beta, 1000/page)", &devices_url), ("groups (v1.0, $top=999)", &groups_url)] {
+        for (label, url) in [
+            ("devices (beta, 1000/page)", &devices_url),
+            ("groups (v1.0, $top=999)", &groups_url),
+        ] {
             let mut times = Vec::new();
             let mut shape = (0, 0);
             for _ in 0..RUNS {

@@ -153,6 +153,8 @@ pub(crate) struct RequestIds {
 pub(crate) struct Reply {
     pub status: u16,
     pub body: Option<Value>,
+    /// A body already serialised (large pages), sent instead of `body`.
+    pub raw: Option<Vec<u8>>,
     pub headers: Vec<(String, String)>,
 }
 
@@ -161,6 +163,16 @@ impl Reply {
         Reply {
             status,
             body: Some(body),
+            raw: None,
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn raw(status: u16, bytes: Vec<u8>) -> Reply {
+        Reply {
+            status,
+            body: None,
+            raw: Some(bytes),
             headers: Vec::new(),
         }
     }
@@ -177,6 +189,7 @@ impl Reply {
         Reply {
             status: 204,
             body: None,
+            raw: None,
             headers: Vec::new(),
         }
     }

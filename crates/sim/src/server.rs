@@ -310,12 +310,17 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 fn json_response(status: u16, body: Option<&Value>, headers: &[(String, String)]) -> Response<Body> {
-    let bytes = body
-        .map(|b| serde_json::to_vec(b).unwrap_or_default())
-        .unwrap_or_default();
+    match body {
+        Some(body) => bytes_response(status, serde_json::to_vec(body).unwrap_or_default(), headers),
+        None => bytes_response(status, Vec::new(), headers),
+    }
+}
+
+fn bytes_response(status: u16, bytes: Vec<u8>, headers: &[(String, String)]) -> Response<Body> {
+    let has_body = !bytes.is_empty();
     let mut response = Response::new(Body::from(bytes));
     *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    if body.is_some() {
+    if has_body {
         response.headers_mut().insert(
             "content-type",
             HeaderValue::from_static("application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"),
@@ -451,6 +456,18 @@ async fn graph(State(shared): State<Arc<Shared>>, request: Request<Body>) -> Res
                   mut headers: Vec<(String, String)>,
                   path: &str| {
         let (status, body) = match outcome {
+            Ok(Reply {
+                status,
+                raw: Some(bytes),
+                headers: extra,
+                ..
+            }) => {
+                headers.extend(extra);
+                record.status = status;
+                record.duration_micros = started.elapsed().as_micros() as u64;
+                shared.record(record);
+                return bytes_response(status, bytes, &headers);
+            }
             Ok(reply) => {
                 headers.extend(reply.headers);
                 (reply.status, reply.body)
@@ -606,6 +623,13 @@ pub(crate) fn render_item(
         Ok(Reply {
             status,
             body,
+            raw: Some(bytes),
+            headers,
+        }) => (status, headers, serde_json::from_slice(&bytes).ok().or(body)),
+        Ok(Reply {
+            status,
+            body,
+            raw: None,
             headers,
         }) => (status, headers, body),
         Err(error) => {

@@ -109,77 +109,112 @@ fn render_imported(device: &ImportedDevice) -> Map<String, Value> {
     out
 }
 
-/// Renders a registered device for `version`, fast (100,000 of them page through here).
-pub(crate) fn render_device(d: &AutopilotDevice, version: ApiVersion) -> Map<String, Value> {
-    let mut out = Map::with_capacity(32);
-    out.insert(
-        "@odata.type".into(),
-        json!("#microsoft.graph.windowsAutopilotDeviceIdentity"),
-    );
-    out.insert("id".into(), json!(d.id));
-    let s = |v: &str| Value::String(v.to_owned());
-    let or_null = |v: &str| {
-        if v.is_empty() {
-            Value::Null
-        } else {
-            Value::String(v.to_owned())
-        }
-    };
-    out.insert(
-        "deploymentProfileAssignmentStatus".into(),
-        s(&d.deployment_profile_assignment_status),
-    );
-    out.insert("deploymentProfileAssignmentDetailedStatus".into(), json!("none"));
-    out.insert(
-        "deploymentProfileAssignedDateTime".into(),
-        intune_time_or_min(d.deployment_profile_assigned_ms),
-    );
-    out.insert("groupTag".into(), s(&d.group_tag));
-    out.insert("purchaseOrderIdentifier".into(), s(&d.purchase_order_identifier));
-    out.insert("serialNumber".into(), s(&d.serial_number));
-    out.insert("productKey".into(), s(&d.product_key));
-    out.insert("manufacturer".into(), s(&d.manufacturer));
-    out.insert("model".into(), s(&d.model));
-    out.insert("enrollmentState".into(), s(&d.enrollment_state));
-    out.insert(
-        "lastContactedDateTime".into(),
-        intune_time_or_min(d.last_contacted_ms),
-    );
-    out.insert("addressableUserName".into(), s(&d.addressable_user_name));
-    out.insert("userPrincipalName".into(), s(&d.user_principal_name));
-    out.insert("resourceName".into(), s(""));
-    out.insert("skuNumber".into(), s(&d.sku_number));
-    out.insert("systemFamily".into(), s(&d.system_family));
-    out.insert("azureActiveDirectoryDeviceId".into(), s(&d.azure_ad_device_id));
-    out.insert("azureAdDeviceId".into(), s(&d.azure_ad_device_id));
-    out.insert("managedDeviceId".into(), s(&d.managed_device_id));
-    out.insert("displayName".into(), s(&d.display_name));
-    out.insert("deviceAccountUpn".into(), s(&d.device_account_upn));
-    out.insert("deviceAccountPassword".into(), Value::Null);
-    out.insert("deviceFriendlyName".into(), or_null(&d.device_friendly_name));
-    out.insert("remediationState".into(), json!("unknown"));
-    out.insert(
-        "remediationStateLastModifiedDateTime".into(),
-        json!(INTUNE_MIN_DATE),
-    );
-    out.insert("userlessEnrollmentStatus".into(), json!("unknown"));
-    if version == ApiVersion::V1 {
-        for beta_only in [
+/// One property value of a registered device, borrowed.
+enum Field<'a> {
+    Text(&'a str),
+    /// Text, `null` when empty.
+    TextOrNull(&'a str),
+    Null,
+    /// An Intune timestamp, `0001-01-01T00:00:00Z` when unset.
+    Time(Option<i64>),
+}
+
+/// Every property of a registered device, in Graph's order, with whether it is beta-only.
+fn device_fields(d: &AutopilotDevice) -> [(&'static str, Field<'_>, bool); 26] {
+    use Field::{Null, Text, TextOrNull, Time};
+    [
+        (
             "deploymentProfileAssignmentStatus",
-            "deploymentProfileAssignmentDetailedStatus",
+            Text(&d.deployment_profile_assignment_status),
+            true,
+        ),
+        ("deploymentProfileAssignmentDetailedStatus", Text("none"), true),
+        (
             "deploymentProfileAssignedDateTime",
-            "azureAdDeviceId",
-            "deviceAccountUpn",
-            "deviceAccountPassword",
-            "deviceFriendlyName",
-            "remediationState",
-            "remediationStateLastModifiedDateTime",
-            "userlessEnrollmentStatus",
-        ] {
-            out.remove(beta_only);
+            Time(d.deployment_profile_assigned_ms),
+            true,
+        ),
+        ("groupTag", Text(&d.group_tag), false),
+        (
+            "purchaseOrderIdentifier",
+            Text(&d.purchase_order_identifier),
+            false,
+        ),
+        ("serialNumber", Text(&d.serial_number), false),
+        ("productKey", Text(&d.product_key), false),
+        ("manufacturer", Text(&d.manufacturer), false),
+        ("model", Text(&d.model), false),
+        ("enrollmentState", Text(&d.enrollment_state), false),
+        ("lastContactedDateTime", Time(d.last_contacted_ms), false),
+        ("addressableUserName", Text(&d.addressable_user_name), false),
+        ("userPrincipalName", Text(&d.user_principal_name), false),
+        ("resourceName", Text(""), false),
+        ("skuNumber", Text(&d.sku_number), false),
+        ("systemFamily", Text(&d.system_family), false),
+        ("azureActiveDirectoryDeviceId", Text(&d.azure_ad_device_id), false),
+        ("azureAdDeviceId", Text(&d.azure_ad_device_id), true),
+        ("managedDeviceId", Text(&d.managed_device_id), false),
+        ("displayName", Text(&d.display_name), false),
+        ("deviceAccountUpn", Text(&d.device_account_upn), true),
+        ("deviceAccountPassword", Null, true),
+        ("deviceFriendlyName", TextOrNull(&d.device_friendly_name), true),
+        ("remediationState", Text("unknown"), true),
+        ("remediationStateLastModifiedDateTime", Time(None), true),
+        ("userlessEnrollmentStatus", Text("unknown"), true),
+    ]
+}
+
+const DEVICE_TYPE: &str = "#microsoft.graph.windowsAutopilotDeviceIdentity";
+
+/// Renders a registered device for `version` as a JSON map.
+pub(crate) fn render_device(d: &AutopilotDevice, version: ApiVersion) -> Map<String, Value> {
+    let mut out = Map::with_capacity(28);
+    out.insert("@odata.type".into(), json!(DEVICE_TYPE));
+    out.insert("id".into(), json!(d.id));
+    for (name, field, beta_only) in device_fields(d) {
+        if beta_only && version == ApiVersion::V1 {
+            continue;
         }
+        let value = match field {
+            Field::Text(text) => Value::String(text.to_owned()),
+            Field::TextOrNull("") | Field::Null => Value::Null,
+            Field::TextOrNull(text) => Value::String(text.to_owned()),
+            Field::Time(ms) => intune_time_or_min(ms),
+        };
+        out.insert(name.into(), value);
     }
     out
+}
+
+fn write_json_str(out: &mut Vec<u8>, text: &str) {
+    // Writing to a Vec cannot fail; serde_json escapes the string.
+    let _ = serde_json::to_writer(&mut *out, text);
+}
+
+/// Writes the same JSON as [`render_device`] straight into `out`: the fast path for pages of
+/// 1,000 devices.
+pub(crate) fn write_device(out: &mut Vec<u8>, d: &AutopilotDevice, version: ApiVersion) {
+    out.extend_from_slice(b"{\"@odata.type\":\"");
+    out.extend_from_slice(DEVICE_TYPE.as_bytes());
+    out.extend_from_slice(b"\",\"id\":");
+    write_json_str(out, &d.id);
+    for (name, field, beta_only) in device_fields(d) {
+        if beta_only && version == ApiVersion::V1 {
+            continue;
+        }
+        out.push(b',');
+        out.push(b'"');
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"\":");
+        match field {
+            Field::Text(text) => write_json_str(out, text),
+            Field::TextOrNull("") | Field::Null => out.extend_from_slice(b"null"),
+            Field::TextOrNull(text) => write_json_str(out, text),
+            Field::Time(Some(ms)) => write_json_str(out, &intune_timestamp(ms)),
+            Field::Time(None) => write_json_str(out, INTUNE_MIN_DATE),
+        }
+    }
+    out.push(b'}');
 }
 
 fn device_property(d: &AutopilotDevice, name: &str) -> Option<Value> {
@@ -382,10 +417,6 @@ pub(crate) fn registered(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
                 |d: &AutopilotDevice| clauses.is_empty() || matches(&clauses, |p| device_property(d, p));
             let (page, next) = take_page(&ctx.state.devices, &spec, keep);
             let version = ctx.version();
-            let items: Vec<Value> = page
-                .into_iter()
-                .map(|d| Value::Object(select(render_device(d, version), ctx.query.select.as_deref())))
-                .collect();
             let count = spec.after.is_none().then(|| {
                 if clauses.is_empty() {
                     ctx.state.devices.len()
@@ -393,16 +424,44 @@ pub(crate) fn registered(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
                     ctx.state.devices.values().filter(|d| keep(d)).count()
                 }
             });
-            let mut body = collection(ctx.call, FRAGMENT, items, next, count);
-            if ctx.config.quirks.autopilot_top_loop && ctx.query.top.is_some() {
+            let mut link = next
+                .as_deref()
+                .map(|after| next_link(ctx.call, &encode_token(after)));
+            if ctx.config.quirks.autopilot_top_loop && ctx.query.top.is_some() && link.is_some() {
                 // The 2020 bug: the next link of a `$top` page points at the same page.
-                if let (Some(token), Some(link)) =
-                    (ctx.query.skiptoken.clone(), body.get_mut("@odata.nextLink"))
-                {
-                    *link = json!(next_link(ctx.call, &token));
-                } else if spec.after.is_none() && body.get("@odata.nextLink").is_some() {
-                    body["@odata.nextLink"] = json!(next_link(ctx.call, &encode_token("")));
+                let token = ctx.query.skiptoken.clone().unwrap_or_else(|| encode_token(""));
+                link = Some(next_link(ctx.call, &token));
+            }
+            if ctx.query.select.is_none() {
+                let mut out = Vec::with_capacity(page.len() * 1100 + 512);
+                out.extend_from_slice(b"{\"@odata.context\":");
+                write_json_str(&mut out, &ctx.context(FRAGMENT));
+                if let Some(count) = count {
+                    out.extend_from_slice(format!(",\"@odata.count\":{count}").as_bytes());
                 }
+                if let Some(link) = &link {
+                    out.extend_from_slice(b",\"@odata.nextLink\":");
+                    write_json_str(&mut out, link);
+                }
+                out.extend_from_slice(b",\"value\":[");
+                for (index, device) in page.into_iter().enumerate() {
+                    if index > 0 {
+                        out.push(b',');
+                    }
+                    write_device(&mut out, device, version);
+                }
+                out.extend_from_slice(b"]}");
+                return Ok(Reply::raw(200, out));
+            }
+            let items: Vec<Value> = page
+                .into_iter()
+                .map(|d| Value::Object(select(render_device(d, version), ctx.query.select.as_deref())))
+                .collect();
+            let mut body = collection(ctx.call, FRAGMENT, items, None, count);
+            if let (Some(link), Some(map)) = (link, body.as_object_mut()) {
+                let value = map.remove("value").unwrap_or(Value::Null);
+                map.insert("@odata.nextLink".into(), json!(link));
+                map.insert("value".into(), value);
             }
             Ok(Reply::ok(body))
         }
@@ -575,5 +634,27 @@ pub(crate) fn settings(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
         }
         (_, [] | ["sync"]) => Err(no_route(ctx, Some(SERVICE))),
         (_, [other, ..]) => Err(GraphError::segment_not_found(other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_path_writes_what_render_returns() {
+        let device = AutopilotDevice {
+            id: "d1".into(),
+            serial_number: "S\"1\\".into(),
+            group_tag: "Tag é".into(),
+            deployment_profile_assigned_ms: Some(1_700_000_000_000),
+            ..AutopilotDevice::default()
+        };
+        for version in [ApiVersion::V1, ApiVersion::Beta] {
+            let mut bytes = Vec::new();
+            write_device(&mut bytes, &device, version);
+            let written: Value = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(written, Value::Object(render_device(&device, version)));
+        }
     }
 }
