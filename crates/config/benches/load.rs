@@ -64,7 +64,7 @@ pub fn generate(dir: &Path) {
     for index in 0..RULE_GROUPS {
         let _ = write!(
             yaml,
-            "---\nkind: DeviceGroup\nname: Rule-{index:03}\nmembership:\n  rule: 'device.devicePhysicalIds -any (_ -startsWith \"[OrderID]:Dept{index:03}\")'\n"
+            "---\nkind: DeviceGroup\nname: Rule-{index:03}\nmembership:\n  rule: 'device.devicePhysicalIds -any (_ -eq \"[OrderID]:Dept{index:03}\") -or device.displayName -eq \"lab-{index}\"'\n"
         );
     }
     // Profiles: one per tag group; the first DOMAIN_JOINS are hybrid with a domain join profile.

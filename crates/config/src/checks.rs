@@ -216,30 +216,46 @@ fn group_rules(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let Membership::Rule(rule) = &group.membership.value else {
             continue;
         };
-        if let Err(error) = hangar_membership::parse(&rule.value) {
-            let quote = cx
-                .state
-                .sources
-                .text(rule.span)
-                .and_then(|text| text.chars().next());
-            let shift = u32::from(matches!(quote, Some('"' | '\'')));
-            let start = (rule.span.start + shift + error.offset as u32).min(rule.span.end);
-            let span = Span::new(
+        // Offsets from the membership crate are in the rule text; the YAML value may be quoted.
+        let quote = cx
+            .state
+            .sources
+            .text(rule.span)
+            .and_then(|text| text.chars().next());
+        let shift = u32::from(matches!(quote, Some('"' | '\'')));
+        let at = |offset: usize, len: usize| {
+            let start = (rule.span.start + shift + offset as u32).min(rule.span.end);
+            Span::new(
                 rule.span.file,
                 start,
-                (start + error.len.max(1) as u32).min(rule.span.end.max(start + 1)),
-            );
-            let mut diagnostic = Diagnostic::new(
-                &rules::GROUP_RULE_SYNTAX,
-                span,
-                format!("invalid membership rule: {}", error.message),
-            );
-            diagnostic = diagnostic.with_help(
-                error
-                    .help
-                    .unwrap_or_else(|| rules::GROUP_RULE_SYNTAX.fix.to_owned()),
-            );
-            out.push(diagnostic);
+                (start + len.max(1) as u32).min(rule.span.end.max(start + 1)),
+            )
+        };
+        match hangar_membership::parse(&rule.value) {
+            Err(error) => out.push(
+                Diagnostic::new(
+                    &rules::GROUP_RULE_SYNTAX,
+                    at(error.offset, error.len),
+                    format!("invalid membership rule: {}", error.message),
+                )
+                .with_help(
+                    error
+                        .help
+                        .unwrap_or_else(|| rules::GROUP_RULE_SYNTAX.fix.to_owned()),
+                ),
+            ),
+            Ok(parsed) => {
+                for warning in parsed.warnings() {
+                    out.push(diag(
+                        &rules::GROUP_RULE_WARNING,
+                        at(warning.offset, warning.len),
+                        format!(
+                            "group `{}`: {} ({})",
+                            group.meta.name.value, warning.message, warning.code
+                        ),
+                    ));
+                }
+            }
         }
     }
 }

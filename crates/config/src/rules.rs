@@ -124,6 +124,10 @@ rules! {
     GROUP_RULE_SYNTAX = "group/rule-syntax", Error,
         "every `membership.rule` is a valid Entra dynamic membership rule for devices",
         "fix the rule at the column shown; `membership: {groupTag: X}` writes the usual rule for you";
+    /// A valid rule that probably does not do what its author wants.
+    GROUP_RULE_WARNING = "group/rule-warning", Warning,
+        "membership rules avoid known traps: `-contains`/`-startsWith`/`-match` on a group tag (also matches longer tags), `[ZTDID]` written in another case",
+        "use `-eq` for a group tag, and write `[ZTDID]` exactly";
     /// A dynamic group that no known device is in.
     GROUP_NO_DEVICES = "group/no-devices", Warning,
         "every dynamic group matches at least one device listed in the devices CSVs (when there are any)",
