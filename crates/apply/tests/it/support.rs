@@ -120,11 +120,7 @@ impl Env {
     /// Requests that changed the tenant (reads, `$batch` envelopes, `retrieve…` actions and
     /// sign-in left out).
     pub fn writes(&self) -> Vec<RequestRecord> {
-        self.sim
-            .request_log()
-            .into_iter()
-            .filter(|r| is_write(r))
-            .collect()
+        self.sim.request_log().into_iter().filter(is_write).collect()
     }
 }
 
