@@ -439,6 +439,24 @@ impl<'a> Routing<'a> {
                     .to_owned(),
             ),
         }
+        // ESPs aimed at users cannot be resolved from device facts: say so instead of guessing.
+        for esp in state.esps.iter().filter(|esp| !esp.builtin) {
+            let for_users = esp.assign.include.iter().any(|target| match target.value {
+                Target::AllUsers => true,
+                Target::Group(group) => !state.group(group).is_dynamic(),
+                Target::AllDevices => false,
+            });
+            if for_users
+                && route
+                    .esp
+                    .is_none_or(|pick| state.esp(pick.id).meta.name != esp.meta.name)
+            {
+                lines.push(format!(
+                    "esp `{}` may apply instead, depending on who signs in: it targets users",
+                    esp.meta.name.value
+                ));
+            }
+        }
         for pick in &route.device_preparation {
             let dpp = state.dpp(pick.id);
             let users: Vec<&str> = dpp

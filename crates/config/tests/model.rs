@@ -310,3 +310,19 @@ fn prune_patterns_match_kind_and_glob() {
     assert!(!prune.only[0].matches(hangar_model::Kind::DeviceGroup, "Finance"));
     assert!(!prune.only[0].matches(hangar_model::Kind::DeploymentProfile, "Autopilot-Sales"));
 }
+
+#[test]
+fn user_targeted_esps_are_mentioned_not_guessed() {
+    let esp = "kind: EnrollmentStatusPage\nname: Users\npriority: 1\nassign:\n  include: [all-users]\n";
+    let state = valid(&[("t.yaml", TENANT), ("e.yaml", esp)]);
+    let routing = Routing::new(&state);
+    let route = routing.route(&KnownDevice::new("S"));
+    assert!(route.esp.is_none(), "a user-targeted ESP is not a device route");
+    let lines = routing.explain(&route);
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.contains("`Users` may apply instead")),
+        "{lines:#?}"
+    );
+}
