@@ -24,7 +24,20 @@ pub fn schemas() -> Vec<(String, Value)> {
         .iter()
         .map(|(file, _)| Value::String(file.trim_end_matches(".json").to_owned()))
         .collect();
-    let one_of: Vec<Value> = out.iter().map(|(_, schema)| schema.clone()).collect();
+    // One self-contained document: every kind's `$defs` moves to the root, where their
+    // `#/$defs/...` references resolve (same-named definitions are the same Rust type).
+    let mut defs = serde_json::Map::new();
+    let mut one_of = Vec::new();
+    for (_, schema) in &out {
+        let mut schema = schema.clone();
+        if let Some(object) = schema.as_object_mut() {
+            object.remove("$schema");
+            if let Some(Value::Object(kind_defs)) = object.remove("$defs") {
+                defs.extend(kind_defs);
+            }
+        }
+        one_of.push(schema);
+    }
     out.push((
         "hangar.json".to_owned(),
         json!({
@@ -35,6 +48,7 @@ pub fn schemas() -> Vec<(String, Value)> {
             "required": ["kind", "name"],
             "properties": { "kind": { "enum": kinds } },
             "oneOf": one_of,
+            "$defs": defs,
         }),
     ));
     out
