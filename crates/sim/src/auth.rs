@@ -817,4 +817,20 @@ mod tests {
             401
         );
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+
+        #[test]
+        fn token_requests_never_panic(form in "\\PC{0,200}", assertion in "[A-Za-z0-9_.=-]{0,120}") {
+            let mut auth = authority(&SimConfig::default().register_client_secret("app", "s"));
+            let _ = auth.token("tenant-1", form.as_bytes(), None, 0, 1.0);
+            let body = format!(
+                "grant_type=client_credentials&client_id=app&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion={assertion}"
+            );
+            let _ = auth.token("tenant-1", body.as_bytes(), None, 0, 1.0);
+            let _ = auth.check_bearer(Some(&format!("Bearer {assertion}")), 0);
+            let _ = parse_certificate(&form);
+        }
+    }
 }

@@ -475,3 +475,27 @@ mod tests {
         ))));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        #[test]
+        fn parsers_never_panic(text in "\\PC{0,80}") {
+            let _ = parse_filter(&text);
+            let _ = Query::parse(&parse_query(&text));
+            let _ = Call::split_path(&text);
+            let _ = percent_decode(&text, true);
+        }
+
+        #[test]
+        fn filter_like_input_never_panics(text in "[a-zA-Z/()' ,=]{0,60}( eq | and )?[a-zA-Z'()]{0,20}") {
+            let _ = parse_filter(&text);
+        }
+    }
+}

@@ -466,3 +466,19 @@ mod tests {
         assert!(check_template("A-%SERIAL").is_err());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::check_template;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        #[test]
+        fn templates_never_panic(text in "[A-Za-z0-9%:\\-_ é]{0,30}") {
+            let _ = check_template(&text);
+        }
+    }
+}
