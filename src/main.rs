@@ -8,6 +8,8 @@
 mod commands;
 mod exit;
 mod output;
+#[allow(dead_code)] // until `plan`, `drift` and `apply` use it
+mod tenant;
 
 use std::process::ExitCode;
 
