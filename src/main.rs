@@ -8,14 +8,12 @@
 mod commands;
 mod exit;
 mod output;
-#[allow(dead_code)] // until `plan`, `drift` and `apply` use it
 mod tenant;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::exit::Exit;
 use crate::output::ColorChoice;
 
 /// Windows Autopilot and Intune enrollment configuration as code.
@@ -44,6 +42,11 @@ enum Command {
     Validate(commands::validate::Args),
     /// Show where each device or group tag lands: groups, profile, ESP and device name.
     Explain(commands::explain::Args),
+    /// Read the tenant and show what `apply` would change (exit 2 with `--detailed-exitcode`
+    /// when there are changes).
+    Plan(commands::plan::Args),
+    /// Read the tenant and report how it differs from Git (exit 2 when it does).
+    Drift(commands::drift::Args),
     /// Write the JSON Schemas of the YAML kinds (for editors).
     Schema(commands::schema::Args),
     /// Run a Graph-compatible tenant simulator over a state file.
@@ -58,6 +61,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => commands::validate::exec(args),
         Command::Explain(args) => commands::explain::exec(args),
+        Command::Plan(args) => commands::plan::exec(args),
+        Command::Drift(args) => commands::drift::exec(args),
         Command::Schema(args) => commands::schema::exec(args),
         Command::Sim(args) => commands::sim::exec(args),
     };

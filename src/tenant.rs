@@ -21,7 +21,7 @@ use hangar_config::DesiredState;
 use hangar_graph::live::GroupScope;
 use hangar_graph::{ClientOptions, Credential, GraphClient, ReadScope, Secret};
 use hangar_model::{Cloud, Kind};
-use hangar_sim::{Sim, SimCloud, SimConfig};
+use hangar_sim::{Sim, SimCloud, SimConfig, SimError};
 use miette::{IntoDiagnostic, WrapErr, miette};
 
 /// Client id the local tenant's dummy credential signs in with.
@@ -149,9 +149,15 @@ fn connect_local(path: &Path, cloud: Cloud, tenant_id: &str) -> miette::Result<C
         .cloud(sim_cloud)
         .tenant_id(tenant_id)
         .state_file(path);
-    let sim = Sim::start_background(config)
-        .into_diagnostic()
-        .wrap_err_with(|| format!("cannot start the local tenant `{}`", path.display()))?;
+    let sim = Sim::start_background(config).map_err(|error| match error {
+        SimError::CloudMismatch { state, .. } => miette!(
+            help = "use another state file for this configuration, or delete this one to start afresh",
+            "the local tenant `{}` is a `{state}` tenant, but the configuration's cloud is `{cloud}`",
+            path.display()
+        ),
+        other => miette::Report::from_err(other)
+            .wrap_err(format!("cannot start the local tenant `{}`", path.display())),
+    })?;
     let mut local = LocalTenant {
         sim,
         path: path.to_owned(),

@@ -1,6 +1,8 @@
 //! One module per command: `Args` (clap) and `exec`.
 
+pub mod drift;
 pub mod explain;
+pub mod plan;
 pub mod schema;
 pub mod sim;
 pub mod validate;

@@ -1,0 +1,212 @@
+//! `hangar plan`: read the tenant, compare it with Git, and show what `apply` would do.
+//!
+//! The steps other tenant commands share live here too ([`read_and_plan`]): load and validate
+//! (errors stop everything before any request), connect, read what the configuration needs,
+//! plan. `drift` is the same read, worded as drift.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use hangar_config::{Diagnostic, Severity, SourceMap};
+use hangar_plan::render::Wording;
+use hangar_plan::render::text::TextOptions;
+use hangar_plan::{Error as PlanError, Plan};
+use miette::{IntoDiagnostic, WrapErr};
+
+use crate::commands::validate;
+use crate::exit::Exit;
+use crate::output;
+use crate::tenant::{self, TenantArgs};
+
+/// Moved devices and device actions listed one by one in text output (the rest are counted).
+const TEXT_DEVICE_LIMIT: usize = 50;
+
+/// Arguments of `hangar plan`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The configuration directory (or one YAML file).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+
+    /// Output format on stdout: `text` (terraform-like), `json` (`docs/plan-format.md`) or
+    /// `markdown` (a pull-request comment).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Also save the plan (JSON, with a fingerprint of every live object read) to FILE, for
+    /// `hangar apply FILE`. Written atomically; not written when planning fails.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Exit 2 when the plan has changes (0: nothing to do, 1: error).
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+
+    #[command(flatten)]
+    pub tenant: TenantArgs,
+}
+
+/// How a plan is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// For people and logs (colour on a terminal unless `NO_COLOR`).
+    Text,
+    /// For machines: the versioned plan format.
+    Json,
+    /// For a pull-request comment: summary table, details, impact, Mermaid diagram.
+    Markdown,
+}
+
+/// Runs `hangar plan`.
+pub fn exec(args: Args) -> miette::Result<Exit> {
+    let plan = match read_and_plan(&args.dir, &args.tenant)? {
+        Ok(plan) => plan,
+        Err(exit) => return Ok(exit),
+    };
+    if let Some(out) = &args.out {
+        write_atomically(out, hangar_plan::render::json::render(&plan).as_bytes())
+            .wrap_err_with(|| format!("cannot save the plan to `{}`", out.display()))?;
+        eprintln!("Saved the plan to {}.", out.display());
+    }
+    print_plan(&plan, args.format, Wording::Plan)?;
+    Ok(if args.detailed_exitcode && plan.has_changes() {
+        Exit::Changes
+    } else {
+        Exit::Success
+    })
+}
+
+/// Loads `dir`, reads its tenant and plans. `Ok(Err(exit))` when the command already printed
+/// why it stops (invalid configuration, refused plan).
+pub(crate) fn read_and_plan(dir: &Path, tenant_args: &TenantArgs) -> miette::Result<Result<Plan, Exit>> {
+    let loaded = validate::load(dir)?;
+    let Some(desired) = loaded.state.as_ref().filter(|_| !loaded.has_errors()) else {
+        validate::print_text(&loaded);
+        eprintln!("{}", validate::summary(&loaded, dir));
+        eprintln!("Nothing was read from the tenant: fix the configuration first.");
+        return Ok(Err(Exit::Failure));
+    };
+    // Warnings do not stop a plan, but a reviewer should see them.
+    validate::print_text(&loaded);
+
+    let scope = tenant::read_scope(desired);
+    let connection = tenant::connect(tenant_args, desired)?;
+    eprintln!(
+        "Reading tenant `{}` ({}) from {}…",
+        desired.tenant.name.value, desired.tenant.cloud.value, connection.target
+    );
+    let started = Instant::now();
+    let runtime = tenant::runtime()?;
+    let read = runtime.block_on(hangar_graph::read_live_state(&connection.client, &scope));
+    drop(runtime);
+    let closed = connection.close();
+    let live = read
+        .into_diagnostic()
+        .wrap_err("cannot read the tenant; nothing was planned")?;
+    closed?;
+    tracing::info!(
+        objects = live.objects.len(),
+        devices = live.devices.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "read the tenant"
+    );
+
+    let started = Instant::now();
+    let plan = match hangar_plan::plan(desired, &live) {
+        Ok(plan) => plan,
+        Err(errors) => {
+            for error in &errors.0 {
+                eprintln!("{:?}", plan_error_report(error, &loaded.sources));
+            }
+            eprintln!(
+                "{}: the plan was refused ({} error{})",
+                dir.display(),
+                errors.0.len(),
+                if errors.0.len() == 1 { "" } else { "s" }
+            );
+            return Ok(Err(Exit::Failure));
+        }
+    };
+    tracing::info!(
+        actions = plan.actions.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "planned"
+    );
+    for warning in &plan.warnings {
+        eprintln!("warning: {warning}");
+    }
+    Ok(Ok(plan))
+}
+
+/// Prints `plan` on stdout in `format`.
+pub(crate) fn print_plan(plan: &Plan, format: Format, wording: Wording) -> miette::Result<()> {
+    let text = match format {
+        Format::Text => hangar_plan::render::text::render(
+            plan,
+            &TextOptions {
+                color: output::stdout_color(),
+                wording,
+                device_limit: TEXT_DEVICE_LIMIT,
+            },
+        ),
+        Format::Json => hangar_plan::render::json::render(plan),
+        Format::Markdown => hangar_plan::render::markdown::render(plan, wording),
+    };
+    validate::write_stdout(&text)
+}
+
+/// A refused plan's reason as a diagnostic, with the configuration snippet when it has a place
+/// there.
+fn plan_error_report(error: &PlanError, sources: &SourceMap) -> miette::Report {
+    let rule = match error {
+        PlanError::DuplicateName { .. } => "plan/duplicate-name",
+        PlanError::PinnedIdNotFound { .. } => "plan/pinned-id-not-found",
+        PlanError::BuiltinMissing { .. } => "plan/builtin-missing",
+        PlanError::IncompleteRead { .. } => "plan/incomplete-read",
+        PlanError::PartNotRead { .. } => "plan/part-not-read",
+        PlanError::BuiltinReplace { .. } => "plan/builtin-replace",
+        PlanError::TooManyDeletes { .. } => "plan/too-many-deletes",
+        _ => "plan/internal",
+    };
+    match error.span() {
+        Some(span) => validate::report(
+            &Diagnostic {
+                rule,
+                severity: Severity::Error,
+                message: error.to_string(),
+                help: None,
+                span,
+                labels: Vec::new(),
+            },
+            sources,
+        ),
+        None => miette::Report::new(
+            miette::MietteDiagnostic::new(error.to_string())
+                .with_code(rule)
+                .with_severity(miette::Severity::Error),
+        ),
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
+/// reader never sees half a plan and a failure leaves any previous file as it was.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> miette::Result<()> {
+    let file_name = path
+        .file_name()
+        .ok_or_else(|| miette::miette!("`{}` is not a file path", path.display()))?;
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(file_name);
+    temp_name.push(format!(".{}.tmp", std::process::id()));
+    let temp = path.with_file_name(temp_name);
+    let written = (|| {
+        let mut file = std::fs::File::create(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written.into_diagnostic()
+}
