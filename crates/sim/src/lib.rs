@@ -6,7 +6,7 @@
 //!
 //! - **sign-in**: `POST {url}/{tenant}/oauth2/v2.0/token`, client credentials with a secret, a
 //!   certificate-signed assertion (RS256, `x5t`) or a federated assertion; the scope must be the
-//!   simulated cloud's Graph `.default` ([`auth`](crate) module docs);
+//!   simulated cloud's Graph `.default`;
 //! - **Graph** under `{url}/v1.0/…` and `{url}/beta/…`: groups and owners, service principals,
 //!   Autopilot profiles and assignments, enrollment configurations (ESP, restrictions, limits)
 //!   with `assign` and `setPriority`, domain join profiles, Device Preparation policies,

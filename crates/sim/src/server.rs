@@ -110,6 +110,14 @@ impl Shared {
     }
 
     pub fn record(&self, record: RequestRecord) {
+        tracing::info!(
+            method = %record.method,
+            path = %record.path,
+            status = record.status,
+            micros = record.duration_micros,
+            fault = record.fault.as_deref().unwrap_or(""),
+            "sim request"
+        );
         let mut log = self.log.lock();
         if log.len() >= self.config.log_capacity.max(1) {
             log.pop_front();
