@@ -215,6 +215,11 @@ pub fn apply(entry: &Entry, desired: &mut Map<String, Value>, live: &mut Map<Str
                 });
             }
             Rule::Unmanaged => unmanaged(desired, live),
+            // A top-level property the body does not send is not managed (`common.unmanaged`
+            // drops it from the live side): "absent means empty" must not invent it, or the
+            // plan shows a change that apply never makes (the built-in ESP's description).
+            // Nested values (Device Preparation settings, sent whole with PUT) are filled in.
+            Rule::EmptyMeans(_) if segments.len() == 1 && !desired.contains_key(segments[0]) => {}
             _ => {
                 for side in [&mut *desired, &mut *live] {
                     visit(side, &segments, &mut |parent, key| {

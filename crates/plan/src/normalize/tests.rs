@@ -130,6 +130,18 @@ fn real_differences_survive_normalisation() {
 }
 
 #[test]
+fn a_property_the_body_does_not_send_is_not_invented() {
+    // The built-in ESP without `description:` in Git: hangar does not send one.
+    let mut desired = object(r#"{"showInstallationProgress":true}"#, "t");
+    let mut live = object(
+        r#"{"showInstallationProgress":true,"description":"This is the default enrollment status screen configuration"}"#,
+        "t",
+    );
+    normalize(Kind::EnrollmentStatusPage, &mut desired, &mut live);
+    assert!(compare(&desired, &live).is_empty());
+}
+
+#[test]
 fn membership_rule_value_changes_are_kept() {
     let mut desired = object(
         r#"{"membershipRule":"(device.devicePhysicalIds -any (_ -eq \"[OrderID]:Sales\"))"}"#,
