@@ -47,6 +47,8 @@ enum Command {
     Plan(commands::plan::Args),
     /// Read the tenant and report how it differs from Git (exit 2 when it does).
     Drift(commands::drift::Args),
+    /// Make the tenant match Git: plan (or take a saved plan), confirm, apply, report.
+    Apply(commands::apply::Args),
     /// Write the JSON Schemas of the YAML kinds (for editors).
     Schema(commands::schema::Args),
     /// Run a Graph-compatible tenant simulator over a state file.
@@ -63,6 +65,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => commands::explain::exec(args),
         Command::Plan(args) => commands::plan::exec(args),
         Command::Drift(args) => commands::drift::exec(args),
+        Command::Apply(args) => commands::apply::exec(args),
         Command::Schema(args) => commands::schema::exec(args),
         Command::Sim(args) => commands::sim::exec(args),
     };

@@ -1,5 +1,6 @@
 //! One module per command: `Args` (clap) and `exec`.
 
+pub mod apply;
 pub mod drift;
 pub mod explain;
 pub mod plan;
