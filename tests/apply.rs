@@ -1,0 +1,356 @@
+//! `hangar apply` end to end: the binary against the simulator over real HTTP, through
+//! `--local` (the README quickstart) and `--endpoint` (a simulator started here, with faults
+//! and quirks), in the commercial and the GCC High example.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use hangar_model::Cloud;
+use hangar_sim::{Sim, SimCloud, SimConfig, SimState};
+use serde_json::Value;
+
+const CLIENT_ID: &str = "hangar-apply-e2e";
+const CLIENT_SECRET: &str = "e2e-secret-value";
+
+fn policies(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("policies").join(name)
+}
+
+fn sim_config(example: &str) -> SimConfig {
+    let desired = hangar_config::load(&policies(example))
+        .expect("readable")
+        .state
+        .expect("the example is valid");
+    let cloud = match desired.tenant.cloud.value {
+        Cloud::Commercial => SimCloud::Commercial,
+        Cloud::Gcc => SimCloud::Gcc,
+        Cloud::GccHigh => SimCloud::GccHigh,
+        Cloud::Dod => SimCloud::Dod,
+    };
+    SimConfig::default()
+        .cloud(cloud)
+        .tenant_id(desired.tenant.tenant_id.value.clone())
+        .clock_scale(100.0)
+}
+
+/// Runs `hangar` with a clean environment (no colour, no inherited credentials or endpoint,
+/// the test client's secret) and no terminal: stdin is empty.
+fn hangar(args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hangar"));
+    command
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null());
+    for name in [
+        "HANGAR_ENDPOINT",
+        "HANGAR_ACCESS_TOKEN",
+        "AZURE_TENANT_ID",
+        "AZURE_CLIENT_CERTIFICATE_PATH",
+        "AZURE_FEDERATED_TOKEN_FILE",
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    ] {
+        command.env_remove(name);
+    }
+    command
+        .env("AZURE_CLIENT_ID", CLIENT_ID)
+        .env("AZURE_CLIENT_SECRET", CLIENT_SECRET);
+    command.output().expect("hangar runs")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn local_state(path: &Path) -> SimState {
+    SimState::load(path).expect("the local tenant was saved")
+}
+
+fn names(state: &SimState) -> Vec<String> {
+    let mut names: Vec<String> = state
+        .groups
+        .values()
+        .map(|g| g.display_name().to_owned())
+        .collect();
+    names.extend(
+        state
+            .deployment_profiles
+            .values()
+            .map(|p| p.display_name().to_owned()),
+    );
+    names.extend(
+        state
+            .enrollment_configurations
+            .values()
+            .map(|e| e.display_name().to_owned()),
+    );
+    names.extend(state.configuration_policies.values().map(|p| p.name().to_owned()));
+    names.sort();
+    names
+}
+
+/// The README's quickstart, in both clouds: apply to a fresh local tenant, then again: the
+/// second run finds nothing to do.
+fn quickstart(example: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("demo-tenant.json");
+    let state_arg = state.to_str().unwrap();
+    let policies = policies(example);
+    let policies = policies.to_str().unwrap();
+    let report = dir.path().join("report.json");
+    let first = hangar(&[
+        "apply",
+        policies,
+        "--local",
+        state_arg,
+        "--auto-approve",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    assert!(stderr(&first).contains("Apply complete"), "{}", text(&first));
+    let report: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(report["format_version"], 1);
+    assert_eq!(report["summary"]["failed"], 0);
+    let done = report["summary"]["done"].as_u64().unwrap();
+    assert!(done > 10, "{report}");
+    assert_eq!(report["actions"].as_array().unwrap().len() as u64, done);
+
+    let tenant = local_state(&state);
+    let collections: [Vec<String>; 4] = [
+        tenant
+            .groups
+            .values()
+            .map(|g| g.display_name().to_owned())
+            .collect(),
+        tenant
+            .deployment_profiles
+            .values()
+            .map(|p| p.display_name().to_owned())
+            .collect(),
+        tenant
+            .enrollment_configurations
+            .values()
+            .filter(|e| !tenant.is_default_enrollment_configuration(&e.id))
+            .map(|e| e.display_name().to_owned())
+            .collect(),
+        tenant
+            .configuration_policies
+            .values()
+            .map(|p| p.name().to_owned())
+            .collect(),
+    ];
+    for mut names in collections {
+        let count = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), count, "no name twice: {names:?}");
+    }
+
+    let second = hangar(&["apply", policies, "--local", state_arg, "--auto-approve"]);
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second));
+    assert!(stderr(&second).contains("No changes"), "{}", text(&second));
+}
+
+#[test]
+fn quickstart_commercial_applies_then_finds_nothing_to_do() {
+    quickstart("commercial");
+}
+
+#[test]
+fn quickstart_gcc_high_applies_then_finds_nothing_to_do() {
+    quickstart("gcc-high");
+}
+
+#[test]
+fn without_a_terminal_nothing_is_applied_unless_auto_approved() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("tenant.json");
+    let output = hangar(&[
+        "apply",
+        policies("commercial").to_str().unwrap(),
+        "--local",
+        state.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains("refusing to apply without `--auto-approve`"),
+        "{message}"
+    );
+    assert!(message.contains("nothing was changed"), "{message}");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("+ DeviceGroup/Autopilot-Sales"),
+        "the plan is shown first"
+    );
+    let state = local_state(&state);
+    assert!(
+        !names(&state).iter().any(|n| n.starts_with("Autopilot")),
+        "nothing was created: {:?}",
+        names(&state)
+    );
+}
+
+#[test]
+fn a_saved_plan_applies_when_fresh_and_is_refused_when_stale() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("tenant.json");
+    let state_arg = state.to_str().unwrap();
+    let plan_file = dir.path().join("plan.json");
+    let example = policies("commercial");
+    let example = example.to_str().unwrap();
+
+    // Apply once, then drift in the portal, then save a plan that repairs it.
+    let first = hangar(&["apply", example, "--local", state_arg, "--auto-approve"]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    let edit = |description: &str| {
+        let mut tenant = local_state(&state);
+        let group = tenant
+            .groups
+            .values_mut()
+            .find(|g| g.display_name() == "Autopilot-Kiosk")
+            .unwrap();
+        group
+            .properties
+            .insert("description".into(), Value::String(description.into()));
+        tenant.save(&state).unwrap();
+    };
+    edit("edited in the portal");
+    let plan = hangar(&[
+        "plan",
+        example,
+        "--local",
+        state_arg,
+        "--out",
+        plan_file.to_str().unwrap(),
+    ]);
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+
+    // Someone edits again after the plan was saved: refused, naming the object.
+    edit("edited again");
+    let stale = hangar(&[
+        "apply",
+        plan_file.to_str().unwrap(),
+        "--local",
+        state_arg,
+        "--auto-approve",
+    ]);
+    assert_eq!(stale.status.code(), Some(1), "{}", text(&stale));
+    let message = stderr(&stale);
+    assert!(message.contains("the saved plan is stale"), "{message}");
+    assert!(message.contains("DeviceGroup `Autopilot-Kiosk`"), "{message}");
+    assert!(message.contains("Nothing was changed"), "{message}");
+
+    // A fresh saved plan applies.
+    let plan = hangar(&[
+        "plan",
+        example,
+        "--local",
+        state_arg,
+        "--out",
+        plan_file.to_str().unwrap(),
+    ]);
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+    let applied = hangar(&[
+        "apply",
+        plan_file.to_str().unwrap(),
+        "--local",
+        state_arg,
+        "--auto-approve",
+    ]);
+    assert_eq!(applied.status.code(), Some(0), "{}", text(&applied));
+    let group = local_state(&state)
+        .groups
+        .values()
+        .find(|g| g.display_name() == "Autopilot-Kiosk")
+        .map(|g| g.properties["description"].clone())
+        .unwrap();
+    assert_eq!(
+        group,
+        "Lobby and warehouse kiosks, self-deploying (group tag Kiosk)"
+    );
+}
+
+#[test]
+fn more_deletes_than_max_deletes_refuse_the_whole_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("tenant.json");
+    let state_arg = state.to_str().unwrap();
+    let example = policies("commercial");
+    let first = hangar(&[
+        "apply",
+        example.to_str().unwrap(),
+        "--local",
+        state_arg,
+        "--auto-approve",
+    ]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    // Six hangar-named groups nobody wants any more (`maxDeletes: 5`).
+    let mut tenant = local_state(&state);
+    for i in 0..6 {
+        tenant.add_group(
+            &format!("Autopilot-Old-{i}"),
+            hangar_sim::GroupMembership::Assigned,
+        );
+    }
+    tenant.save(&state).unwrap();
+    let before = names(&local_state(&state));
+    let output = hangar(&[
+        "apply",
+        example.to_str().unwrap(),
+        "--local",
+        state_arg,
+        "--auto-approve",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(stderr(&output).contains("maxDeletes"), "{}", text(&output));
+    assert_eq!(names(&local_state(&state)), before, "nothing was deleted");
+}
+
+#[test]
+fn a_failed_action_exits_1_and_the_report_names_it_with_request_ids() {
+    let sim = Sim::start_background(sim_config("gcc-high").quirk_dpp_app_only_500(true)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let output = hangar(&[
+        "apply",
+        policies("gcc-high").to_str().unwrap(),
+        "--endpoint",
+        &sim.url(),
+        "--auto-approve",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let message = stderr(&output);
+    assert!(message.contains("HANGAR_ACCESS_TOKEN"), "{message}");
+    assert!(message.contains("Apply failed"), "{message}");
+    let report: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let failed: Vec<&Value> = report["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["status"] == "failed")
+        .collect();
+    assert_eq!(failed.len(), 1, "{report:#}");
+    assert_eq!(failed[0]["action"], "set_device_group");
+    assert_eq!(failed[0]["error"]["status"], 500);
+    assert!(
+        failed[0]["error"]["request_id"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty())
+    );
+    assert!(failed[0]["error"]["client_request_id"].is_string());
+    assert_eq!(report["summary"]["failed"], 1);
+}
