@@ -81,16 +81,32 @@ fn main() {
     let desired = loaded
         .state
         .unwrap_or_else(|| panic!("the generated configuration is invalid: {errors:#?}"));
+    let mut ok = true;
+    for replication in [Duration::ZERO, Duration::from_secs(10)] {
+        ok &= scenario(&runtime, &desired, replication);
+    }
+    if !ok {
+        std::process::exit(1);
+    }
+}
+
+/// One run on a fresh simulator whose new groups reach Intune after `replication` (simulated).
+fn scenario(
+    runtime: &tokio::runtime::Runtime,
+    desired: &hangar_config::DesiredState,
+    replication: Duration,
+) -> bool {
     let config = SimConfig::default()
         .tenant_id(TENANT_ID)
         .throttling(true)
         .clock_scale(CLOCK_SCALE)
+        .replication_delay(replication)
         .latency(LATENCY, Duration::ZERO);
     let sim = Sim::start_background(config).unwrap();
     let client = client(&sim);
     let ok = runtime.block_on(async {
         let live = read_live_state(&client, &ReadScope::everything()).await.unwrap();
-        let plan = hangar_plan::plan(&desired, &live).unwrap();
+        let plan = hangar_plan::plan(desired, &live).unwrap();
         let writes = plan.actions.len();
         let intune_writes = plan
             .actions
@@ -112,8 +128,11 @@ fn main() {
         );
         let ratio = wall.as_secs_f64() / floor.as_secs_f64();
         let live = read_live_state(&client, &ReadScope::everything()).await.unwrap();
-        let again = hangar_plan::plan(&desired, &live).unwrap();
-        println!("apply: {GROUPS} groups, {PROFILES} profiles, {PROFILES} assignments; clock ×{CLOCK_SCALE}, latency {LATENCY:?}");
+        let again = hangar_plan::plan(desired, &live).unwrap();
+        println!(
+            "apply: {GROUPS} groups, {PROFILES} profiles, {PROFILES} assignments; clock ×{CLOCK_SCALE}, latency {LATENCY:?}, group replication {}s (simulated)",
+            replication.as_secs()
+        );
         println!("  actions               {writes} ({intune_writes} Intune writes)");
         println!("  requests sent         {}", log.iter().filter(|r| !r.path.contains("oauth2")).count());
         println!("  budget floor          {:.2} s real ({floor_sim:.0} s simulated: Intune writes ÷ 100 per 20 s)", floor.as_secs_f64());
@@ -138,7 +157,5 @@ fn main() {
         ok
     });
     drop(sim);
-    if !ok {
-        std::process::exit(1);
-    }
+    ok
 }
