@@ -242,3 +242,45 @@ async fn pruning_deletes_only_inside_its_scope_and_never_built_ins() {
     );
     assert_eq!(defaults, 4, "built-ins are never deleted");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_preparation_policy_whose_template_changed_is_deleted_then_created() {
+    let desired = load(&policies("gcc-high"));
+    let env = Env::start(sim_config(&desired)).await;
+    let (_, report) = env.apply(&desired).await;
+    assert!(report.succeeded(), "{}", show_report(&report));
+    let old = env.sim.with_state(|state| {
+        let policy = state.configuration_policies.values_mut().next().expect("created");
+        policy.properties.insert(
+            "templateReference".into(),
+            json!({"templateId": hangar_model::well_known::device_preparation::AUTOMATIC_TEMPLATE_ID, "templateFamily": "enrollmentConfiguration"}),
+        );
+        policy.id.clone()
+    });
+    let (plan, report) = env.apply(&desired).await;
+    assert!(
+        plan.actions.iter().any(|a| matches!(a.op, Op::Replace { .. })),
+        "{}",
+        show(&plan)
+    );
+    assert!(report.succeeded(), "{}", show_report(&report));
+    assert!(report.cleanups.is_empty(), "nothing is set aside");
+    let policies: Vec<(String, usize, usize)> = env.sim.with_state(|state| {
+        state
+            .configuration_policies
+            .values()
+            .map(|p| {
+                (
+                    p.id.clone(),
+                    p.assignments.len(),
+                    p.device_membership_targets.len(),
+                )
+            })
+            .collect()
+    });
+    assert_eq!(policies.len(), 1, "{policies:?}");
+    assert_ne!(policies[0].0, old);
+    assert_eq!((policies[0].1, policies[0].2), (1, 1), "assigned and bound");
+    let (_, again) = env.plan(&desired).await;
+    assert!(!again.has_changes(), "{}", show(&again));
+}
