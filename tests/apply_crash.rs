@@ -236,3 +236,61 @@ fn killed_applies_converge(seed: u64) {
     });
     assert_eq!(kiosk, vec!["\"windowsPc\"".to_owned()], "replaced exactly once");
 }
+
+#[test]
+fn ctrl_c_stops_starting_actions_and_the_report_says_what_was_not_started() {
+    let sim = Sim::start_background(
+        SimConfig::default()
+            .tenant_id(TENANT_ID)
+            .clock_scale(100.0)
+            .latency(Duration::from_millis(150), Duration::ZERO),
+    )
+    .expect("the simulator starts");
+    let dir = tempfile::tempdir().unwrap();
+    let example = example(dir.path());
+    let report = dir.path().join("report.json");
+    let child = command(
+        &[
+            "apply",
+            example.to_str().unwrap(),
+            "--auto-approve",
+            "--report",
+            report.to_str().unwrap(),
+        ],
+        &sim,
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("hangar starts");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while writes(&sim) < 2 {
+        assert!(Instant::now() < deadline, "hangar apply never wrote");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(interrupted.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("Stopping"), "{stderr}");
+    assert!(stderr.contains("Apply interrupted"), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(report["interrupted"], true);
+    assert!(
+        report["summary"]["not_started"].as_u64().unwrap() > 0,
+        "{report:#}"
+    );
+    assert_eq!(
+        report["summary"]["failed"], 0,
+        "in-flight actions finished: {report:#}"
+    );
+
+    // The next run finishes the job.
+    let last = run(&["apply", example.to_str().unwrap(), "--auto-approve"], &sim);
+    assert_eq!(last.status.code(), Some(0), "{}", text(&last));
+    assert_eq!(problems(&sim.state()), Vec::<String>::new());
+}
