@@ -369,3 +369,53 @@ fn a_failed_action_exits_1_and_the_report_names_it_with_request_ids() {
     assert!(failed[0]["error"]["client_request_id"].is_string());
     assert_eq!(report["summary"]["failed"], 1);
 }
+
+/// Runs `hangar apply` on a pseudo-terminal (util-linux `script`), answering `answer`.
+fn apply_on_a_terminal(config: &Path, state: &Path, answer: &str) -> Output {
+    use std::io::Write;
+    let line = format!(
+        "{} apply {} --local {}",
+        env!("CARGO_BIN_EXE_hangar"),
+        config.display(),
+        state.display()
+    );
+    let mut child = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_LOG")
+        .env_remove("HANGAR_ENDPOINT")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("`script` (util-linux) runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{answer}\n").as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn on_a_terminal_only_yes_applies() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = without_devices(dir.path());
+    let state = dir.path().join("tenant.json");
+
+    let declined = apply_on_a_terminal(&config, &state, "y");
+    assert_eq!(declined.status.code(), Some(1), "{}", text(&declined));
+    let shown = String::from_utf8_lossy(&declined.stdout);
+    assert!(shown.contains("Only `yes` is accepted"), "{shown}");
+    assert!(shown.contains("Apply cancelled"), "{shown}");
+    assert!(
+        !names(&local_state(&state))
+            .iter()
+            .any(|n| n.starts_with("Autopilot"))
+    );
+
+    let approved = apply_on_a_terminal(&config, &state, "yes");
+    assert_eq!(approved.status.code(), Some(0), "{}", text(&approved));
+    assert!(names(&local_state(&state)).iter().any(|n| n == "Autopilot-Sales"));
+}
