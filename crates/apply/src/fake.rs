@@ -222,20 +222,6 @@ impl Tenant for FakeTenant {
             .collect())
     }
 
-    async fn find_suffix(&self, kind: Kind, suffix: &str) -> Result<Vec<Found>, GraphError> {
-        Ok(self.with(|s| {
-            s.objects
-                .iter()
-                .filter(|(_, o)| o.kind == kind && o.name.ends_with(suffix))
-                .map(|(id, o)| Found {
-                    id: id.clone(),
-                    name: o.name.clone(),
-                    odata_type: o.odata_type.clone(),
-                })
-                .collect()
-        }))
-    }
-
     async fn create(&self, kind: Kind, body: &Body) -> Result<String, GraphError> {
         let name = name_of(body);
         self.write("create", Some(kind), &name.clone(), |s| {

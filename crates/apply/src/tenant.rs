@@ -50,14 +50,6 @@ pub trait Tenant: Sync {
     /// Objects of `kind` whose display name (or `name`) is exactly `name`.
     fn find(&self, kind: Kind, name: &str) -> impl Future<Output = Result<Vec<Found>, GraphError>> + Send;
 
-    /// Objects of `kind` whose display name ends with `suffix` (leftovers of interrupted
-    /// replaces).
-    fn find_suffix(
-        &self,
-        kind: Kind,
-        suffix: &str,
-    ) -> impl Future<Output = Result<Vec<Found>, GraphError>> + Send;
-
     /// Creates an object; returns its id.
     fn create(&self, kind: Kind, body: &Body) -> impl Future<Output = Result<String, GraphError>> + Send;
 
@@ -279,18 +271,6 @@ impl Tenant for GraphTenant {
             .iter()
             .filter_map(found)
             .filter(|f| f.name == name)
-            .collect())
-    }
-
-    async fn find_suffix(&self, kind: Kind, suffix: &str) -> Result<Vec<Found>, GraphError> {
-        if kind == Kind::DeviceGroup {
-            return Ok(Vec::new());
-        }
-        let bodies = self.list(kind).await?;
-        Ok(bodies
-            .iter()
-            .filter_map(found)
-            .filter(|f| f.name.ends_with(suffix))
             .collect())
     }
 
