@@ -110,6 +110,10 @@ fn main() {
         let (wall, cpu) = (wall.elapsed().as_secs_f64(), cpu_seconds() - cpu);
         let render = Instant::now();
         let json = hangar_plan::render::json::render(&plan);
+        // `HANGAR_PLAN_BENCH_DUMP=FILE` keeps the JSON plan, to compare two builds' output.
+        if let Some(path) = std::env::var_os("HANGAR_PLAN_BENCH_DUMP") {
+            std::fs::write(path, &json).unwrap();
+        }
         println!(
             "run {run}: plan {wall:.3} s wall, {cpu:.2} s CPU; {} actions, {} devices, {} moved; JSON {:.1} MB in {:.3} s",
             plan.actions.len(),

@@ -12,8 +12,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use hangar_config::naming::{self, Part};
-use hangar_config::routing::{self, KnownDevice, Route, Routing, Via};
-use hangar_config::{DesiredState, Membership};
+use hangar_config::routing::{self, DeviceName, KnownDevice, NameSource, Route, Routing, Via};
+use hangar_config::{DesiredState, GroupId, Membership};
 use hangar_membership::Rule;
 use hangar_model::well_known::odata;
 use hangar_model::{Kind, LiveDevice, LiveObject, LiveState};
@@ -260,36 +260,175 @@ impl<'a> LiveRouting<'a> {
         groups
     }
 
-    fn land(&self, device: &KnownDevice) -> (Landing, Vec<&'a str>) {
-        let groups = self.groups_of(device);
+    /// What a device in exactly `groups` (sorted) gets, everything but its serial.
+    fn decide(&self, groups: &[usize]) -> Decision<'_> {
         let profiles: Vec<usize> = (0..self.profiles.len())
-            .filter(|&p| self.profiles[p].reaches(&groups))
+            .filter(|&p| self.profiles[p].reaches(groups))
             .collect();
         let esp = self
             .esps
             .iter()
             .enumerate()
-            .filter(|(_, (_, reach))| reach.reaches(&groups))
+            .filter(|(_, (_, reach))| reach.reaches(groups))
             .min_by_key(|(index, (priority, _))| (*priority, *index))
             .map_or(DEFAULT_ESP, |(_, (_, reach))| reach.name);
-        let name = profiles.first().and_then(|&p| {
-            if self.hybrid[p] {
-                self.joins
-                    .iter()
-                    .find(|(_, reach)| reach.reaches(&groups))
-                    .map(|(name, _)| name.clone())
-            } else {
-                self.templates[p]
-                    .as_ref()
-                    .map(|parts| naming::expand(parts, device.serial()))
-            }
-        });
-        let landing = Landing {
-            profile: join_names(profiles.iter().map(|&p| self.profiles[p].name)),
-            esp: Some(esp.to_owned()),
-            name,
+        let name = match profiles.first() {
+            Some(&p) if self.hybrid[p] => self
+                .joins
+                .iter()
+                .find(|(_, reach)| reach.reaches(groups))
+                .map_or(NameRule::None, |(name, _)| NameRule::Fixed(name.clone())),
+            Some(&p) => self.templates[p]
+                .as_deref()
+                .map_or(NameRule::None, NameRule::Template),
+            None => NameRule::None,
         };
-        (landing, groups.iter().map(|&g| self.groups[g].0).collect())
+        Decision {
+            profile: join_names(profiles.iter().map(|&p| self.profiles[p].name)),
+            esp: esp.to_owned(),
+            name,
+            groups: groups.iter().map(|&g| self.groups[g].0).collect(),
+        }
+    }
+}
+
+/// What a device's groups decide about its landing: everything but the parts of the name that
+/// come from its serial. Devices with the same groups share one (computed once per distinct
+/// set of groups, not once per device).
+#[derive(Debug, Clone)]
+struct Decision<'r> {
+    profile: Option<String>,
+    esp: String,
+    name: NameRule<'r>,
+    groups: Vec<&'r str>,
+}
+
+/// How the device name is decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum NameRule<'r> {
+    /// Nothing decides it.
+    None,
+    /// A profile's template, expanded with the serial.
+    Template(&'r [Part]),
+    /// A fixed name (a domain join profile's prefix and random characters).
+    Fixed(String),
+}
+
+impl NameRule<'_> {
+    fn expand(&self, serial: &str) -> Option<String> {
+        match self {
+            NameRule::None => None,
+            NameRule::Template(parts) => Some(naming::expand(parts, serial)),
+            NameRule::Fixed(name) => Some(name.clone()),
+        }
+    }
+}
+
+impl Decision<'_> {
+    fn landing(&self, serial: &str) -> Landing {
+        Landing {
+            profile: self.profile.clone(),
+            esp: Some(self.esp.clone()),
+            name: self.name.expand(serial),
+        }
+    }
+}
+
+/// Whether two decisions land a device with this serial in the same place (`None`: not
+/// registered, or deleted). Names are expanded only when the rules differ.
+fn same_landing(before: Option<&Decision<'_>>, after: Option<&Decision<'_>>, serial: &str) -> bool {
+    match (before, after) {
+        (None, None) => true,
+        (Some(before), Some(after)) => {
+            before.profile == after.profile
+                && before.esp == after.esp
+                && (before.name == after.name || before.name.expand(serial) == after.name.expand(serial))
+        }
+        _ => false,
+    }
+}
+
+/// Decisions computed so far, by set of groups.
+struct Decisions<'r, K> {
+    index: HashMap<Vec<K>, usize>,
+    decided: Vec<Decision<'r>>,
+}
+
+impl<'r, K: std::hash::Hash + Eq> Decisions<'r, K> {
+    fn new() -> Self {
+        Decisions {
+            index: HashMap::new(),
+            decided: Vec::new(),
+        }
+    }
+
+    fn get(&mut self, groups: Vec<K>, decide: impl FnOnce(&[K]) -> Decision<'r>) -> usize {
+        if let Some(&at) = self.index.get(&groups) {
+            return at;
+        }
+        let decision = decide(&groups);
+        self.decided.push(decision);
+        self.index.insert(groups, self.decided.len() - 1);
+        self.decided.len() - 1
+    }
+}
+
+/// The desired side: `hangar-config`'s routing, with the name templates it uses.
+struct DesiredRouting<'s> {
+    routing: Routing<'s>,
+    templates: Vec<Option<Vec<Part>>>,
+}
+
+impl<'s> DesiredRouting<'s> {
+    fn new(state: &'s DesiredState) -> DesiredRouting<'s> {
+        DesiredRouting {
+            routing: Routing::new(state),
+            // Parsed exactly as `Routing` parses them, so a template decides the same name.
+            templates: state
+                .profiles
+                .iter()
+                .map(|profile| {
+                    profile
+                        .device_name
+                        .as_ref()
+                        .and_then(|template| naming::parse(&template.value).ok())
+                })
+                .collect(),
+        }
+    }
+
+    fn decide(&self, groups: &[GroupId]) -> Decision<'_> {
+        let state = self.routing.state();
+        let route: Route = self.routing.route_groups("", groups.to_vec());
+        let esp = match route.esp {
+            Some(pick) if pick.via != Via::Default => state.esp(pick.id).meta.name.value.as_str(),
+            _ => DEFAULT_ESP,
+        };
+        let name = match route.device_name {
+            None => NameRule::None,
+            Some(DeviceName {
+                source: NameSource::Profile(profile),
+                name,
+            }) => self.templates[profile.index()]
+                .as_deref()
+                .map_or(NameRule::Fixed(name), NameRule::Template),
+            Some(DeviceName { name, .. }) => NameRule::Fixed(name),
+        };
+        Decision {
+            profile: join_names(
+                route
+                    .profiles
+                    .iter()
+                    .map(|pick| state.profile(pick.id).meta.name.value.as_str()),
+            ),
+            esp: esp.to_owned(),
+            name,
+            groups: route
+                .groups
+                .iter()
+                .map(|&g| state.group(g).meta.name.value.as_str())
+                .collect(),
+        }
     }
 }
 
@@ -298,31 +437,6 @@ fn join_names<'a>(names: impl Iterator<Item = &'a str>) -> Option<String> {
     names.sort_unstable();
     names.dedup();
     (!names.is_empty()).then(|| names.join(" | "))
-}
-
-fn land_desired<'s>(routing: &Routing<'s>, device: &KnownDevice) -> (Landing, Vec<&'s str>) {
-    let state = routing.state();
-    let route: Route = routing.route(device);
-    let esp = match route.esp {
-        Some(pick) if pick.via != Via::Default => state.esp(pick.id).meta.name.value.as_str(),
-        _ => DEFAULT_ESP,
-    };
-    let landing = Landing {
-        profile: join_names(
-            route
-                .profiles
-                .iter()
-                .map(|pick| state.profile(pick.id).meta.name.value.as_str()),
-        ),
-        esp: Some(esp.to_owned()),
-        name: route.device_name.as_ref().map(|name| name.name.clone()),
-    };
-    let groups = route
-        .groups
-        .iter()
-        .map(|&g| state.group(g).meta.name.value.as_str())
-        .collect();
-    (landing, groups)
 }
 
 #[derive(Default)]
@@ -336,94 +450,138 @@ struct TagAccumulator {
     esps_after: BTreeSet<String>,
 }
 
+impl TagAccumulator {
+    /// Adds what one device (or probe) contributes; names are copied only the first time.
+    fn note(&mut self, before: Option<&Decision<'_>>, after: Option<&Decision<'_>>) {
+        fn add(set: &mut BTreeSet<String>, value: Option<&str>) {
+            if let Some(value) = value
+                && !set.contains(value)
+            {
+                set.insert(value.to_owned());
+            }
+        }
+        if self.groups.is_empty()
+            && let Some(after) = after
+        {
+            self.groups.extend(after.groups.iter().map(|g| (*g).to_owned()));
+        }
+        add(
+            &mut self.profiles_before,
+            before.and_then(|d| d.profile.as_deref()),
+        );
+        add(&mut self.profiles_after, after.and_then(|d| d.profile.as_deref()));
+        add(&mut self.esps_before, before.map(|d| d.esp.as_str()));
+        add(&mut self.esps_after, after.map(|d| d.esp.as_str()));
+    }
+}
+
 /// Computes the impact. `deleted(device)` says whether the plan deletes a registered device;
 /// `managed` whether device registrations are managed (CSV tags win over live tags).
-pub(crate) fn compute(
-    state: &DesiredState,
-    live: &LiveState,
+///
+/// Cost: every device's groups are evaluated on both sides (a tag lookup plus any general
+/// rule), but what those groups decide (profiles, ESP, name rule) is computed once per
+/// distinct set of groups, and a landing is written out only for a device that moves.
+pub(crate) fn compute<'x>(
+    state: &'x DesiredState,
+    live: &'x LiveState,
     deleted: &dyn Fn(&LiveDevice) -> bool,
 ) -> Impact {
     let managed = !state.device_lists.is_empty();
     let before_routing = LiveRouting::new(live);
-    let after_routing = Routing::new(state);
+    let after_routing = DesiredRouting::new(state);
+    let mut before_decisions: Decisions<'_, usize> = Decisions::new();
+    let mut after_decisions: Decisions<'_, GroupId> = Decisions::new();
     let mut registered: HashMap<&str, &LiveDevice> = HashMap::with_capacity(live.devices.len());
     for device in &live.devices {
         registered.entry(device.serial()).or_insert(device);
     }
-    let mut tags: BTreeMap<Option<String>, TagAccumulator> = BTreeMap::new();
+    let mut tags: BTreeMap<Option<&'x str>, TagAccumulator> = BTreeMap::new();
     let mut by_object: BTreeMap<(Kind, String), (usize, BTreeSet<String>)> = BTreeMap::new();
     let mut changes = Vec::new();
     let mut devices = 0;
 
-    let mut visit = |serial: &str, found: Option<&LiveDevice>, after_tag: Option<Option<&str>>| {
+    let mut visit = |serial: &str, found: Option<&'x LiveDevice>, after_tag: Option<Option<&'x str>>| {
         devices += 1;
-        let (before, groups_before) = match found {
-            Some(found) => before_routing.land(&routing::known_live_device(found)),
-            None => (Landing::default(), Vec::new()),
-        };
-        let (after, groups_after) = match after_tag {
-            Some(tag) => {
-                let known = match found {
-                    Some(found) => routing::known_live_device(found),
-                    None => KnownDevice::new(serial.to_owned()),
-                };
-                let known = known.with_group_tag(tag.unwrap_or_default().to_owned());
-                land_desired(&after_routing, &known)
-            }
-            None => (Landing::default(), Vec::new()),
-        };
-        let tag_before = found.and_then(|f| f.group_tag.clone());
-        let tag_after = after_tag.flatten().map(str::to_owned);
-        let moved = before != after;
-        let accumulator = tags.entry(tag_after.clone()).or_default();
+        let live_known = found.map(routing::known_live_device);
+        let before = live_known.as_ref().map(|known| {
+            before_decisions.get(before_routing.groups_of(known), |groups| {
+                before_routing.decide(groups)
+            })
+        });
+        let after = after_tag.map(|tag| {
+            let tag = tag.unwrap_or_default();
+            let groups = match &live_known {
+                // The live device keeps its tag: route it as it is.
+                Some(known) if known.group_tag().unwrap_or_default() == tag => {
+                    after_routing.routing.groups_of(known)
+                }
+                Some(known) => after_routing
+                    .routing
+                    .groups_of(&known.clone().with_group_tag(tag.to_owned())),
+                None => after_routing
+                    .routing
+                    .groups_of(&KnownDevice::new(serial.to_owned()).with_group_tag(tag.to_owned())),
+            };
+            after_decisions.get(groups, |groups| after_routing.decide(groups))
+        });
+        let before = before.map(|at| &before_decisions.decided[at]);
+        let after = after.map(|at| &after_decisions.decided[at]);
+        let tag_after = after_tag.flatten();
+        let moved = !same_landing(before, after, serial);
+        let accumulator = tags.entry(tag_after).or_default();
         accumulator.devices += 1;
-        if accumulator.groups.is_empty() {
-            accumulator
-                .groups
-                .extend(groups_after.iter().map(|g| (*g).to_owned()));
-        }
-        accumulator.profiles_before.extend(before.profile.clone());
-        accumulator.profiles_after.extend(after.profile.clone());
-        accumulator.esps_before.extend(before.esp.clone());
-        accumulator.esps_after.extend(after.esp.clone());
+        accumulator.note(before, after);
         if !moved {
             return;
         }
         accumulator.moved += 1;
-        let tag_label = tag_after.clone().unwrap_or_else(|| "(untagged)".to_owned());
+        let before_landing = before.map(|d| d.landing(serial)).unwrap_or_default();
+        let after_landing = after.map(|d| d.landing(serial)).unwrap_or_default();
+        let tag_label = tag_after.unwrap_or("(untagged)");
         let mut blamed: BTreeSet<(Kind, &str)> = BTreeSet::new();
-        if before.profile != after.profile || before.name != after.name {
-            for names in before.profile.iter().chain(after.profile.iter()) {
+        if before_landing.profile != after_landing.profile || before_landing.name != after_landing.name {
+            for names in before_landing.profile.iter().chain(after_landing.profile.iter()) {
                 blamed.extend(names.split(" | ").map(|name| (Kind::DeploymentProfile, name)));
             }
         }
-        if before.esp != after.esp {
-            for name in before
+        if before_landing.esp != after_landing.esp {
+            for name in before_landing
                 .esp
                 .iter()
-                .chain(after.esp.iter())
+                .chain(after_landing.esp.iter())
                 .filter(|n| n.as_str() != DEFAULT_ESP)
             {
                 blamed.insert((Kind::EnrollmentStatusPage, name.as_str()));
             }
         }
-        let before_set: BTreeSet<&str> = groups_before.iter().copied().collect();
-        let after_set: BTreeSet<&str> = groups_after.iter().copied().collect();
+        let no_groups: &[&str] = &[];
+        let before_set: BTreeSet<&str> = before
+            .map_or(no_groups, |d| d.groups.as_slice())
+            .iter()
+            .copied()
+            .collect();
+        let after_set: BTreeSet<&str> = after
+            .map_or(no_groups, |d| d.groups.as_slice())
+            .iter()
+            .copied()
+            .collect();
         for group in before_set.symmetric_difference(&after_set) {
             blamed.insert((Kind::DeviceGroup, group));
         }
         for (kind, name) in blamed {
             let entry = by_object.entry((kind, name.to_owned())).or_default();
             entry.0 += 1;
-            entry.1.insert(tag_label.clone());
+            if !entry.1.contains(tag_label) {
+                entry.1.insert(tag_label.to_owned());
+            }
         }
         changes.push(DeviceImpact {
             serial: serial.to_owned(),
             registered: found.is_some(),
-            tag_before,
-            tag_after,
-            before,
-            after,
+            tag_before: found.and_then(|f| f.group_tag.clone()),
+            tag_after: tag_after.map(str::to_owned),
+            before: before_landing,
+            after: after_landing,
         });
     };
 
@@ -456,25 +614,24 @@ pub(crate) fn compute(
     // Markdown diagram) shows the whole design.
     for group in &state.groups {
         if let Membership::GroupTag(tag) = &group.membership.value {
-            let key = Some(tag.value.clone());
+            let key = Some(tag.value.as_str());
             if tags.contains_key(&key) {
                 continue;
             }
             let probe = KnownDevice::new(String::new()).with_group_tag(tag.value.clone());
-            let (before, _) = before_routing.land(&probe);
-            let (after, groups) = land_desired(&after_routing, &probe);
+            let before = before_routing.decide(&before_routing.groups_of(&probe));
+            let after = after_routing.decide(&after_routing.routing.groups_of(&probe));
             let accumulator = tags.entry(key).or_default();
-            accumulator.groups.extend(groups.iter().map(|g| (*g).to_owned()));
-            accumulator.profiles_before.extend(before.profile);
-            accumulator.profiles_after.extend(after.profile);
-            accumulator.esps_before.extend(before.esp);
-            accumulator.esps_after.extend(after.esp);
+            accumulator
+                .groups
+                .extend(after.groups.iter().map(|g| (*g).to_owned()));
+            accumulator.note(Some(&before), Some(&after));
         }
     }
     let tags = tags
         .into_iter()
         .map(|(tag, acc)| TagImpact {
-            tag,
+            tag: tag.map(str::to_owned),
             devices: acc.devices,
             moved: acc.moved,
             groups: acc.groups.into_iter().collect(),
