@@ -52,8 +52,9 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
+pub use devices::apply;
 pub use error::{Error, Evidence};
-pub use executor::{Cleanup, apply, cleanups};
+pub use executor::{Cleanup, cleanups};
 pub use report::{ActionReport, ApplyReport, CleanupReport, Counts, Status};
 pub use tenant::{GraphTenant, Tenant};
 

@@ -112,12 +112,25 @@ pub(crate) fn read_all(
             if let Some(&first) = seen.get(&key) {
                 let first_device = &devices[first];
                 let first_location = sources.location(first_device.span);
+                let tags = if first_device.group_tag == device.group_tag {
+                    String::new()
+                } else {
+                    let tag = |tag: &Option<String>| {
+                        tag.as_deref()
+                            .map_or_else(|| "no tag".to_owned(), |t| format!("tag `{t}`"))
+                    };
+                    format!(
+                        ", with different group tags ({} here, {} there): hangar cannot tell which one Intune should have",
+                        tag(&device.group_tag),
+                        tag(&first_device.group_tag)
+                    )
+                };
                 diagnostics.push(
                     Diagnostic::new(
                         &rules::DEVICES_DUPLICATE_SERIAL,
                         device.span,
                         format!(
-                            "serial `{}` is listed twice: row {} and {} row {}",
+                            "serial `{}` is listed twice: row {} and {} row {}{tags}",
                             device.serial, device.row, first_location.file, first_device.row
                         ),
                     )
@@ -412,6 +425,20 @@ impl<'a, R: Read> CsvStream<'a, R> {
                 );
                 continue;
             };
+            if let Err(problem) = check_serial(&serial) {
+                self.report(
+                    diagnostics,
+                    Diagnostic::new(
+                        &rules::DEVICES_CSV,
+                        field_marker(record_span, serial_at),
+                        format!("the serial `{}` (row {row}) {problem}", serial.escape_debug()),
+                    )
+                    .with_help(
+                        "copy the serial exactly as Get-WindowsAutopilotInfo wrote it (or collect the hash again); a damaged serial never matches the registered device",
+                    ),
+                );
+                continue;
+            }
             let hash = record.get(hash_at).unwrap_or_default();
             if let Err(problem) = check_base64(hash) {
                 self.report(
@@ -547,6 +574,52 @@ fn field_range(file: &mut std::fs::File, offset: u64, column: usize) -> Option<(
     None
 }
 
+/// Checks a (trimmed) serial number: printable ASCII letters, digits and `-` `_` `.` `/` `:`.
+/// Serials are printed on devices and read from firmware; anything else is damage from copying
+/// (a non-breaking space, a tab, a quote, a second serial in the same cell). Spaces are allowed
+/// only in the form hypervisors use, `Vendor-xx xx xx…-xx xx…` with hex pairs (VMware, Parallels).
+pub fn check_serial(serial: &str) -> Result<(), String> {
+    if let Some(bad) = serial.chars().find(|c| !c.is_ascii() || c.is_ascii_control()) {
+        let what = match bad {
+            '\t' => "a tab".to_owned(),
+            '\r' | '\n' => "a line break".to_owned(),
+            '\u{a0}' => "a non-breaking space (U+00A0)".to_owned(),
+            c if c.is_control() => format!("the control character U+{:04X}", u32::from(c)),
+            c => format!("the non-ASCII character `{c}` (U+{:04X})", u32::from(c)),
+        };
+        return Err(format!("has {what}"));
+    }
+    if serial.contains(' ') && !is_virtual_machine_serial(serial) {
+        return Err(
+            "has a space: hardware serials have none (only virtual machines write serials like `VMware-56 4d …`)"
+                .to_owned(),
+        );
+    }
+    if let Some(bad) = serial
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | ' ')))
+    {
+        return Err(format!(
+            "has the character `{bad}`, which serial numbers do not use"
+        ));
+    }
+    Ok(())
+}
+
+/// `VMware-56 4d 1c 26 3b 9a 0f 2d-8c 7e 11 21 3c 6d 5a 4f` and the like: a vendor word, a dash,
+/// then hex pairs separated by single spaces or dashes.
+fn is_virtual_machine_serial(serial: &str) -> bool {
+    let Some((vendor, rest)) = serial.split_once('-') else {
+        return false;
+    };
+    !vendor.is_empty()
+        && vendor.chars().all(|c| c.is_ascii_alphabetic())
+        && !rest.is_empty()
+        && rest
+            .split([' ', '-'])
+            .all(|pair| pair.len() == 2 && pair.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
 /// Checks that `hash` is non-empty standard base64 without decoding it (hashes are large and
 /// there are many).
 pub(crate) fn check_base64(hash: &[u8]) -> Result<(), &'static str> {
@@ -584,31 +657,104 @@ fn is_base64(byte: u8) -> bool {
 /// Reads the hardware hash of one device back from its CSV (base64, as Graph's
 /// `hardwareIdentifier` takes it).
 pub fn read_hash(device: &Device, path: &Path) -> Result<String, Error> {
-    let io = |source| Error::ReadHash {
+    let mut file = std::fs::File::open(path).map_err(|source| Error::ReadHash {
         path: path.to_owned(),
         serial: device.serial.clone(),
         source,
+    })?;
+    read_hash_at(
+        &mut file,
+        path,
+        &device.serial,
+        device.row,
+        device.hash.record_offset,
+        device.hash.column,
+        false,
+    )
+}
+
+/// Reads hashes back from their CSVs for an import, one open file per CSV, and checks each row
+/// is still the row that was validated: it lists the device's serial and its hash is valid
+/// base64. A CSV edited since the plan was made is refused row by row, never imported blindly.
+#[derive(Debug, Default)]
+pub struct HashReader {
+    files: HashMap<std::path::PathBuf, std::fs::File>,
+}
+
+impl HashReader {
+    /// A reader with no file open yet.
+    pub fn new() -> HashReader {
+        HashReader::default()
+    }
+
+    /// The hash of `serial`, data row `row` of `path`, whose record starts at `record_offset`
+    /// with the hash in column `column`.
+    pub fn read(
+        &mut self,
+        path: &Path,
+        serial: &str,
+        row: u32,
+        record_offset: u64,
+        column: u32,
+    ) -> Result<String, Error> {
+        let file = match self.files.entry(path.to_owned()) {
+            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                let file = std::fs::File::open(path).map_err(|source| Error::ReadHash {
+                    path: path.to_owned(),
+                    serial: serial.to_owned(),
+                    source,
+                })?;
+                entry.insert(file)
+            }
+        };
+        read_hash_at(file, path, serial, row, record_offset, column, true)
+    }
+}
+
+fn read_hash_at(
+    file: &mut std::fs::File,
+    path: &Path,
+    serial: &str,
+    row: u32,
+    record_offset: u64,
+    column: u32,
+    verify: bool,
+) -> Result<String, Error> {
+    let fail = |source| Error::ReadHash {
+        path: path.to_owned(),
+        serial: serial.to_owned(),
+        source,
     };
-    let mut file = std::fs::File::open(path).map_err(io)?;
-    file.seek(SeekFrom::Start(device.hash.record_offset))
-        .map_err(io)?;
+    let changed = |what: String| {
+        fail(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("row {row} {what}: the CSV changed since it was validated; run `hangar plan` again"),
+        ))
+    };
+    file.seek(SeekFrom::Start(record_offset)).map_err(fail)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(file.take(1 << 20));
+        .from_reader(Read::by_ref(file).take(1 << 20));
     let mut record = csv::ByteRecord::new();
     let found = reader
         .read_byte_record(&mut record)
-        .map_err(|error| io(std::io::Error::other(error)))?;
-    let field = record
-        .get(device.hash.column as usize)
-        .filter(|_| found)
-        .ok_or_else(|| {
-            io(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                "the row changed since it was validated",
-            ))
-        })?;
+        .map_err(|error| fail(std::io::Error::other(error)))?;
+    let Some(field) = record.get(column as usize).filter(|_| found) else {
+        return Err(changed("is gone or shorter".to_owned()));
+    };
+    if verify {
+        if !record
+            .iter()
+            .any(|f| String::from_utf8_lossy(f).trim() == serial.trim())
+        {
+            return Err(changed(format!("no longer lists serial `{serial}`")));
+        }
+        if let Err(problem) = check_base64(field) {
+            return Err(changed(format!("has a hardware hash that {problem}")));
+        }
+    }
     Ok(String::from_utf8_lossy(field).trim().to_owned())
 }
 
@@ -625,6 +771,58 @@ mod tests {
         assert!(check_base64(b"QUJ").is_err());
         assert!(check_base64(b"QU!D").is_err());
         assert!(check_base64(b"Q===").is_err());
+    }
+
+    #[test]
+    fn serial_check() {
+        for good in [
+            "5CG1234ABC",
+            "PF-2AB_3.4/5:6",
+            "0000-0007-7128-6447-4512-7366-90",
+            "VMware-56 4d 1c 26 3b 9a 0f 2d-8c 7e 11 21 3c 6d 5a 4f",
+            "Parallels-6E 8C 3F 0D",
+        ] {
+            assert!(check_serial(good).is_ok(), "{good}");
+        }
+        for (bad, why) in [
+            ("5CG 1234", "space"),
+            ("5CG\t1234", "tab"),
+            ("5CG\u{a0}1", "non-breaking"),
+            ("5CG1\"", "character `\"`"),
+            ("5CGé", "non-ASCII"),
+            ("To be filled by O.E.M.", "space"),
+            ("VMware-5 4d", "space"),
+            ("5CG1;5CG2", "character `;`"),
+        ] {
+            let problem = check_serial(bad).unwrap_err();
+            assert!(problem.contains(why), "{bad}: {problem}");
+        }
+    }
+
+    #[test]
+    fn hash_reader_checks_the_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.csv");
+        std::fs::write(
+            &path,
+            "Device Serial Number,Hardware Hash\r\nA1,QUJD\r\nB2,QUJDRA==\r\n",
+        )
+        .unwrap();
+        let mut reader = HashReader::new();
+        assert_eq!(reader.read(&path, "A1", 1, 36, 1).unwrap(), "QUJD");
+        assert_eq!(reader.read(&path, "B2", 2, 45, 1).unwrap(), "QUJDRA==");
+        let moved = reader.read(&path, "B2", 2, 36, 1).unwrap_err().to_string();
+        assert!(moved.contains("B2"), "{moved}");
+        std::fs::write(&path, "Device Serial Number,Hardware Hash\r\nA1,QU!D\r\n").unwrap();
+        let mut reader = HashReader::new();
+        let error = reader.read(&path, "A1", 1, 36, 1).unwrap_err();
+        assert!(
+            std::error::Error::source(&error)
+                .unwrap()
+                .to_string()
+                .contains("base64"),
+            "{error}"
+        );
     }
 
     #[test]

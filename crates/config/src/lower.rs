@@ -249,7 +249,8 @@ impl Lowerer<'_> {
         let text = pattern.value();
         let problem = match text.split_once('/') {
             Some((kind, glob)) => match Kind::from_name(kind) {
-                Some(kind) if kind != Kind::AutopilotDevice => match globset::Glob::new(glob) {
+                // `AutopilotDevice/<serial glob>`: registered devices in no CSV (issue 7).
+                Some(kind) => match globset::Glob::new(glob) {
                     Ok(_) => {
                         return Some(PrunePattern {
                             kind,
@@ -259,7 +260,6 @@ impl Lowerer<'_> {
                     }
                     Err(error) => format!("`{text}` is not a valid glob: {}", error.kind()),
                 },
-                Some(_) => "registered devices are never pruned".to_owned(),
                 None => {
                     let kinds = Kind::ALL.iter().map(|kind| kind.name());
                     match did_you_mean(kind, kinds) {

@@ -259,6 +259,8 @@ pub fn every_request(ep: &Endpoint) -> Vec<Result<GraphRequest, Error>> {
         devices::list_imported(ep),
         devices::get_imported(ep, "i1"),
         devices::delete_imported(ep, "i1"),
+        devices::list_imported_states(ep),
+        devices::sync_in_batch(ep),
         settings::get(ep),
         settings::sync(ep),
     ]
