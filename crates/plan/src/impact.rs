@@ -373,6 +373,17 @@ impl<'r, K: std::hash::Hash + Eq> Decisions<'r, K> {
     }
 }
 
+/// Whether every desired group's membership follows from the group tag alone (group-tag
+/// groups, rules that are exactly a group-tag rule, assigned groups, which routing never
+/// places a device in).
+fn tag_only(state: &DesiredState) -> bool {
+    state.groups.iter().all(|group| {
+        group.membership.value.rule().is_none_or(|text| {
+            hangar_membership::parse(&text).map_or(true, |rule| rule.exact_group_tag().is_some())
+        })
+    })
+}
+
 /// The desired side: `hangar-config`'s routing, with the name templates it uses.
 struct DesiredRouting<'s> {
     routing: Routing<'s>,
@@ -491,6 +502,11 @@ pub(crate) fn compute<'x>(
     let after_routing = DesiredRouting::new(state);
     let mut before_decisions: Decisions<'_, usize> = Decisions::new();
     let mut after_decisions: Decisions<'_, GroupId> = Decisions::new();
+    // When every dynamic group of a side is a group-tag group, a device's groups on that side
+    // follow from its tag alone: one decision per tag, no route evaluated per device.
+    let mut before_by_tag: Option<HashMap<Option<&'x str>, usize>> =
+        before_routing.general.is_empty().then(HashMap::new);
+    let mut after_by_tag: Option<HashMap<&'x str, usize>> = tag_only(state).then(HashMap::new);
     let mut registered: HashMap<&str, &LiveDevice> = HashMap::with_capacity(live.devices.len());
     for device in &live.devices {
         registered.entry(device.serial()).or_insert(device);
@@ -502,27 +518,45 @@ pub(crate) fn compute<'x>(
 
     let mut visit = |serial: &str, found: Option<&'x LiveDevice>, after_tag: Option<Option<&'x str>>| {
         devices += 1;
-        let live_known = found.map(routing::known_live_device);
-        let before = live_known.as_ref().map(|known| {
-            before_decisions.get(before_routing.groups_of(known), |groups| {
+        // Only built when a route must be evaluated (always, when a general rule exists).
+        let mut live_known: Option<KnownDevice> = None;
+        let before = found.map(|found| {
+            let key = found.group_tag.as_deref();
+            if let Some(&at) = before_by_tag.as_ref().and_then(|cache| cache.get(&key)) {
+                return at;
+            }
+            let known = live_known.get_or_insert_with(|| routing::known_live_device(found));
+            let at = before_decisions.get(before_routing.groups_of(known), |groups| {
                 before_routing.decide(groups)
-            })
+            });
+            if let Some(cache) = &mut before_by_tag {
+                cache.insert(key, at);
+            }
+            at
         });
         let after = after_tag.map(|tag| {
             let tag = tag.unwrap_or_default();
-            let groups = match &live_known {
+            if let Some(&at) = after_by_tag.as_ref().and_then(|cache| cache.get(tag)) {
+                return at;
+            }
+            let groups = match found {
                 // The live device keeps its tag: route it as it is.
-                Some(known) if known.group_tag().unwrap_or_default() == tag => {
+                Some(found) if found.group_tag.as_deref().unwrap_or_default() == tag => {
+                    let known = live_known.get_or_insert_with(|| routing::known_live_device(found));
                     after_routing.routing.groups_of(known)
                 }
-                Some(known) => after_routing
+                Some(found) => after_routing
                     .routing
-                    .groups_of(&known.clone().with_group_tag(tag.to_owned())),
+                    .groups_of(&routing::known_live_device(found).with_group_tag(tag.to_owned())),
                 None => after_routing
                     .routing
                     .groups_of(&KnownDevice::new(serial.to_owned()).with_group_tag(tag.to_owned())),
             };
-            after_decisions.get(groups, |groups| after_routing.decide(groups))
+            let at = after_decisions.get(groups, |groups| after_routing.decide(groups));
+            if let Some(cache) = &mut after_by_tag {
+                cache.insert(tag, at);
+            }
+            at
         });
         let before = before.map(|at| &before_decisions.decided[at]);
         let after = after.map(|at| &after_decisions.decided[at]);
