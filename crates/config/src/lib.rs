@@ -18,7 +18,8 @@
 //!
 //! This crate does no network IO and knows nothing about Graph beyond documenting, on each
 //! model field, the Graph property it maps to. It reads only the directory it is given and the
-//! CSVs its documents name. It does not print.
+//! CSVs its documents name, and writes only the devices CSV that `hangar devices import-csv`
+//! merges into ([`devices::merge`]). It does not print.
 #![warn(missing_docs)]
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
@@ -62,6 +63,25 @@ pub enum Error {
         path: PathBuf,
         /// The device.
         serial: String,
+        /// Why it failed.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A CSV to merge into a devices CSV ([`devices::merge`]) has problems; nothing was written.
+    #[error(
+        "nothing was written: {}:\n{}",
+        if problems.len() == 1 { "1 problem".to_owned() } else { format!("{} problems", problems.len()) },
+        problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n")
+    )]
+    Merge {
+        /// Each problem: `file` row N: what, and what to do.
+        problems: Vec<String>,
+    },
+    /// A devices CSV could not be written.
+    #[error("cannot write `{}`", path.display())]
+    WriteCsv {
+        /// The CSV.
+        path: PathBuf,
         /// Why it failed.
         #[source]
         source: std::io::Error,

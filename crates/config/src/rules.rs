@@ -288,8 +288,9 @@ rules! {
     DEVICES_DUPLICATE_SERIAL = "devices/duplicate-serial", Error,
         "each serial number appears once across all devices CSVs",
         "remove one of the two rows";
-    /// An empty CSV.
-    DEVICES_EMPTY = "devices/empty", Warning,
+    /// An empty CSV: an error, because with devices in the prune scope an empty export would
+    /// plan the deletion of every registered device (issue 7).
+    DEVICES_EMPTY = "devices/empty", Error,
         "a devices CSV lists at least one device",
         "add devices or remove the `AutopilotDevices` document";
 }

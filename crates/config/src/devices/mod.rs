@@ -9,6 +9,8 @@
 //! ([`HashLocation`]) and [`read_hash`] reads one back when `apply` imports the device.
 //! A CSV may be at most [`crate::Limits::max_csv_bytes`] (256 MiB by default).
 
+pub mod merge;
+
 use std::collections::HashMap;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
