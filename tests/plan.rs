@@ -543,6 +543,34 @@ fn secrets_and_tokens_reach_no_output() {
         "an authorization header leaked"
     );
 
+    // Apply through the same credential, then plan the converged tenant: still nothing.
+    let report = out.path().join("report.json");
+    let output = hangar(
+        &[
+            "-vv",
+            "apply",
+            dir.to_str().unwrap(),
+            "--endpoint",
+            &url,
+            "--auto-approve",
+            "--report",
+            report.to_str().unwrap(),
+        ],
+        &[("AZURE_CLIENT_SECRET", SECRET)],
+    );
+    assert_code(&output, 0);
+    let written = std::fs::read_to_string(&report).unwrap();
+    let everything = format!("{}\n{}\n{written}", stdout(&output), stderr(&output));
+    assert!(!everything.contains(SECRET), "the secret leaked from apply");
+    assert!(!everything.contains("eyJ"), "a token leaked from apply");
+    let output = run("drift", "commercial", &sim, &[]);
+    assert_code(&output, 1);
+    let output = hangar(
+        &["drift", dir.to_str().unwrap(), "--endpoint", &url],
+        &[("AZURE_CLIENT_SECRET", SECRET)],
+    );
+    assert_code(&output, 0);
+
     // A wrong secret: the refusal is reported, still without the secret.
     let output = hangar(
         &["-vv", "plan", dir.to_str().unwrap(), "--endpoint", &url],
