@@ -1,6 +1,7 @@
 //! One module per command: `Args` (clap) and `exec`.
 
 pub mod apply;
+pub mod devices;
 pub mod drift;
 pub mod explain;
 pub mod plan;

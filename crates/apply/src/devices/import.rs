@@ -82,6 +82,7 @@ pub(super) async fn run<T: DeviceTenant>(
         queue: VecDeque::new(),
         complete: Vec::new(),
         reader: HashReader::new(),
+        look_now: false,
     };
     if !run.survey(slots, live, sweep).await {
         return 0;
@@ -176,6 +177,8 @@ struct Run<'a, T> {
     /// Devices whose import completed, to confirm in the registered list.
     complete: Vec<usize>,
     reader: HashReader,
+    /// Look at the staging area without waiting first (records were just adopted).
+    look_now: bool,
 }
 
 impl<T: DeviceTenant> Run<'_, T> {
@@ -234,6 +237,7 @@ impl<T: DeviceTenant> Run<'_, T> {
                 }
                 Some(&i) => {
                     adopted.insert(i);
+                    self.look_now = true;
                     let slot = &mut slots[i];
                     slot.start(self.progress);
                     slot.note(format!(
@@ -287,8 +291,8 @@ impl<T: DeviceTenant> Run<'_, T> {
                 }
                 continue;
             }
-            if !posted {
-                let pause = self.options.import_poll.step(quiet);
+            if !posted && !std::mem::take(&mut self.look_now) {
+                let pause = poll_pause(self.options, quiet);
                 quiet = quiet.saturating_add(1);
                 let detail = format!(
                     "{} imports staged; next look in {:.1} s",
@@ -670,6 +674,7 @@ impl<T: DeviceTenant> Run<'_, T> {
         let wait = self.options.import_poll;
         let started = Instant::now();
         let mut left = complete;
+        left.sort_unstable();
         let mut registered = 0;
         let mut round = 0u32;
         let mut last_error: Option<Error> = None;
@@ -740,6 +745,17 @@ impl<T: DeviceTenant> Run<'_, T> {
         }
         registered
     }
+}
+
+/// The pause before the next look at the staging area: a quarter of `import_poll.first`, then
+/// doubling up to `import_poll.max_step` (3.75 s, 7.5 s, 15 s, 30 s, 30 s… for Microsoft's
+/// service). Small imports often finish within seconds, and each look is one request for all
+/// staged devices, so the first looks come sooner than the 15 to 30 s the community scripts use.
+fn poll_pause(options: &Options, quiet: u32) -> std::time::Duration {
+    let wait = options.import_poll;
+    (wait.first / 4)
+        .saturating_mul(2u32.saturating_pow(quiet.min(16)))
+        .min(wait.max_step)
 }
 
 /// A device refused with 806 while the tenant has its serial in another letter case: say so

@@ -196,8 +196,9 @@ impl<'p> Slot<'p> {
         self.action.address.name.trim()
     }
 
+    /// Not started yet (an adopted import is started: it must not be sent again).
     fn is_open(&self) -> bool {
-        self.status == Status::NotStarted && self.error.is_none()
+        self.started.is_none() && self.status == Status::NotStarted && self.error.is_none()
     }
 
     fn start(&mut self, progress: &dyn Progress) {

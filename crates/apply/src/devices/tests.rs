@@ -252,12 +252,20 @@ async fn records_staged_by_an_interrupted_run_are_adopted_not_imported_again() {
     assert_eq!(plan.summary.devices.import, 6, "not registered yet");
     assert!(report.succeeded(), "{}", show(&report));
     assert_eq!(env.imports_posted(), 1, "only the four others are imported");
-    let adopted = report
+    let adopted: Vec<_> = report
         .actions
         .iter()
         .filter(|a| a.notes.iter().any(|n| n.contains("adopted")))
-        .count();
-    assert_eq!(adopted, 2);
+        .collect();
+    assert_eq!(adopted.len(), 2);
+    assert!(
+        adopted.iter().all(|a| a.attempts == 0),
+        "never sent: {adopted:#?}"
+    );
+    assert!(
+        report.actions.iter().all(|a| a.error.is_none()),
+        "no 806 from a second import"
+    );
     for (serial, _) in &rows {
         assert_eq!(env.registered(serial), 1, "{serial}");
     }
