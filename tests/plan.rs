@@ -443,6 +443,28 @@ fn drift_exits_2_on_difference_in_every_format() {
 }
 
 #[test]
+fn a_usage_error_is_an_error_not_changes() {
+    let dir = policies("commercial");
+    for args in [
+        vec![
+            "plan",
+            dir.to_str().unwrap(),
+            "--local",
+            "x.json",
+            "--endpoint",
+            "http://127.0.0.1:9",
+        ],
+        vec!["drift", dir.to_str().unwrap(), "--detailed-exitcod"],
+        vec!["plan", dir.to_str().unwrap(), "--format", "yaml"],
+    ] {
+        let output = hangar(&args, &[]);
+        assert_code(&output, 1);
+        assert!(stdout(&output).is_empty());
+    }
+    assert_code(&hangar(&["plan", "--help"], &[]), 0);
+}
+
+#[test]
 fn the_endpoint_can_come_from_the_environment() {
     let sim = start("commercial");
     let dir = policies("commercial");
