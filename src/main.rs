@@ -49,6 +49,9 @@ enum Command {
     Drift(commands::drift::Args),
     /// Make the tenant match Git: plan (or take a saved plan), confirm, apply, report.
     Apply(commands::apply::Args),
+    /// Manage the devices CSVs: `import-csv` adds a freshly collected hash CSV without
+    /// duplicating serials (offline).
+    Devices(commands::devices::Args),
     /// Write the JSON Schemas of the YAML kinds (for editors).
     Schema(commands::schema::Args),
     /// Run a Graph-compatible tenant simulator over a state file.
@@ -74,6 +77,7 @@ fn main() -> ExitCode {
         Command::Plan(args) => commands::plan::exec(args),
         Command::Drift(args) => commands::drift::exec(args),
         Command::Apply(args) => commands::apply::exec(args),
+        Command::Devices(args) => commands::devices::exec(args),
         Command::Schema(args) => commands::schema::exec(args),
         Command::Sim(args) => commands::sim::exec(args),
     };
