@@ -711,7 +711,7 @@ impl<T: DeviceTenant> Run<'_, T> {
             if left.is_empty() {
                 break;
             }
-            let pause = wait.step(round);
+            let pause = poll_pause(self.options, round);
             round += 1;
             if started.elapsed() + pause > wait.total {
                 for i in left {
