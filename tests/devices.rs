@@ -246,6 +246,20 @@ fn tag_changes_and_a_pruned_device_converge() {
         );
         assert!(syncs(&sim).is_empty(), "{cloud}: nothing imported, no sync");
         assert_eq!(plan_exit(dir.path(), &sim), Some(0), "{cloud}: converged");
+
+        // Someone retags a device in the portal: the nightly drift job sees it.
+        sim.with_state(|state| {
+            for device in state.devices.values_mut().filter(|d| d.serial_number == "T-001") {
+                device.group_tag = "Portal".into();
+            }
+        });
+        let drift = run(&["drift", dir.path().to_str().unwrap()], Some(&sim));
+        assert_eq!(drift.status.code(), Some(2), "{cloud}: {}", text(&drift));
+        let shown = String::from_utf8_lossy(&drift.stdout);
+        assert!(
+            shown.contains("AutopilotDevice/T-001") && shown.contains("\"Portal\" → \"New\""),
+            "{cloud}: {shown}"
+        );
     }
 }
 

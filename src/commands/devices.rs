@@ -1,4 +1,4 @@
-//! `hangar devices import-csv FILE --tag TAG [--into CSV|DIR] [--update]`: adds the devices of a
+//! `hangar devices import-csv FILE [DIR] --tag TAG [--into CSV|DIR] [--update]`: adds the devices of a
 //! freshly collected hash CSV (Get-WindowsAutopilotInfo's output, UTF-8 or UTF-16) to the
 //! managed CSV an `AutopilotDevices` document names, without duplicating serials. Offline:
 //! nothing is sent to a tenant; `hangar plan` then shows the imports and `hangar apply` makes
@@ -49,6 +49,10 @@ pub struct ImportCsvArgs {
     #[arg(long, value_name = "CSV|DIR", default_value = ".")]
     pub into: PathBuf,
 
+    /// The same as `--into`, given as a second argument.
+    #[arg(value_name = "DIR", conflicts_with = "into")]
+    pub dir: Option<PathBuf>,
+
     /// Replace rows whose serial is already in the managed CSV with another hash, tag or user
     /// (by default that is an error and nothing is written).
     #[arg(long)]
@@ -63,6 +67,7 @@ pub fn exec(args: Args) -> miette::Result<Exit> {
 }
 
 fn import_csv(args: &ImportCsvArgs) -> miette::Result<Exit> {
+    let into = args.dir.as_ref().unwrap_or(&args.into);
     let tag = args.tag.trim();
     if tag.is_empty() {
         return Err(miette!(
@@ -71,31 +76,28 @@ fn import_csv(args: &ImportCsvArgs) -> miette::Result<Exit> {
         ));
     }
     let limits = Limits::default();
-    let is_csv = args
-        .into
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-    let merged = if is_csv && !args.into.is_dir() {
+    let is_csv = into.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let merged = if is_csv && !into.is_dir() {
         run_merge(ImportCsv {
             fresh: &args.file,
             tag,
             update: args.update,
-            target: &args.into,
+            target: into,
             default_tag: None,
             elsewhere: Vec::new(),
             limits: &limits,
         })?
     } else {
-        let loaded = validate::load(&args.into)?;
+        let loaded = validate::load(into)?;
         let Some(state) = &loaded.state else {
             validate::print_text(&loaded);
-            eprintln!("{}", validate::summary(&loaded, &args.into));
+            eprintln!("{}", validate::summary(&loaded, into));
             eprintln!(
                 "The configuration has errors, so its devices CSVs cannot be checked for duplicates: fix it first, or name the CSV with `--into FILE.csv`. Nothing was written."
             );
             return Ok(Exit::Failure);
         };
-        let list = pick_list(state, tag, &args.into)?;
+        let list = pick_list(state, tag, into)?;
         let target = state.device_lists[list].path.clone();
         let default_tag = state.device_lists[list]
             .group_tag
