@@ -208,7 +208,7 @@ impl<T: DeviceTenant> Run<'_, T> {
             .iter()
             .enumerate()
             .filter(|(_, s)| s.is_open())
-            .map(|(i, s)| (s.serial().to_owned(), i))
+            .map(|(i, s)| (key(s.serial()), i))
             .collect();
         let registered: HashSet<&str> = if sweep {
             live.map(|l| l.devices.iter().map(LiveDevice::serial).collect())
@@ -220,7 +220,7 @@ impl<T: DeviceTenant> Run<'_, T> {
         let mut deletes: Vec<(String, Option<usize>)> = Vec::new();
         let mut leftovers = 0usize;
         for record in staged {
-            match wanted.get(record.serial.as_str()) {
+            match wanted.get(&key(&record.serial)) {
                 Some(&i) if record.state.status == "error" => {
                     slots[i].note(format!(
                         "deleted the staging record `{}` of an earlier failed import ({}, {}) and imported the device again",
@@ -462,9 +462,10 @@ impl<T: DeviceTenant> Run<'_, T> {
         indices: &[usize],
         records: Vec<StagedImport>,
     ) -> Vec<usize> {
-        let mut by_serial: HashMap<&str, usize> = indices.iter().map(|&i| (slots[i].serial(), i)).collect();
+        let mut by_serial: HashMap<String, usize> =
+            indices.iter().map(|&i| (key(slots[i].serial()), i)).collect();
         for record in records {
-            if let Some(i) = by_serial.remove(record.serial.as_str()) {
+            if let Some(i) = by_serial.remove(&key(&record.serial)) {
                 self.tracked.insert(
                     record.id,
                     Tracked {
@@ -687,16 +688,17 @@ impl<T: DeviceTenant> Run<'_, T> {
             };
             match found {
                 Ok(devices) => {
-                    let wanted: HashSet<&str> = serials.iter().map(String::as_str).collect();
+                    let wanted: HashSet<String> = serials.iter().map(|s| key(s)).collect();
                     let mut ids: HashMap<String, String> = HashMap::new();
                     for device in devices {
-                        if wanted.contains(device.serial()) {
-                            ids.entry(device.serial().to_owned()).or_insert(device.id);
+                        let serial = key(device.serial());
+                        if wanted.contains(&serial) {
+                            ids.entry(serial).or_insert(device.id);
                         }
                     }
                     let mut still = Vec::new();
                     for i in left {
-                        match ids.remove(slots[i].serial()) {
+                        match ids.remove(&key(slots[i].serial())) {
                             Some(id) => {
                                 registered += 1;
                                 slots[i].finish(self.progress, Ok(Some(id)));
@@ -745,6 +747,13 @@ impl<T: DeviceTenant> Run<'_, T> {
         }
         registered
     }
+}
+
+/// How staging records and registrations are matched to this run's devices: trimmed and without
+/// case. The plan matches registrations exactly; here the looser match is the safe one, since a
+/// record missed would be imported again (serials are unique without case across the CSVs).
+fn key(serial: &str) -> String {
+    serial.trim().to_ascii_uppercase()
 }
 
 /// The pause before the next look at the staging area: a quarter of `import_poll.first`, then

@@ -23,7 +23,7 @@ pub trait DeviceTenant: Tenant {
     /// Every staging record in the tenant (hangar's and anyone else's), without hashes.
     fn staged_imports(&self) -> impl Future<Output = Result<Vec<StagedImport>, GraphError>> + Send;
 
-    /// Registered devices whose trimmed serial is one of `serials`.
+    /// Registered devices whose trimmed serial is one of `serials`, compared without case.
     fn registered_by_serials(
         &self,
         serials: &[String],

@@ -507,9 +507,10 @@ impl AutopilotDevices<'_> {
         Ok(bodies.iter().filter_map(StagedRecord::of).collect())
     }
 
-    /// Registered devices whose trimmed serial is one of `serials`: one filtered read per
-    /// serial, twenty to a `$batch`, the batches in parallel. Any failed lookup fails the whole
-    /// call (a failed read is never "not registered").
+    /// Registered devices whose trimmed serial is one of `serials`, compared without case (the
+    /// caller decides how strict to be): one filtered read per serial, twenty to a `$batch`, the
+    /// batches in parallel. Any failed lookup fails the whole call (a failed read is never "not
+    /// registered").
     pub async fn find_by_serials(&self, serials: &[String]) -> Result<Vec<LiveDevice>, Error> {
         let endpoint = self.client.endpoint();
         let requests = serials
@@ -522,7 +523,13 @@ impl AutopilotDevices<'_> {
             let page = answer?;
             if page.get("@odata.nextLink").is_some_and(|link| !link.is_null()) {
                 // More than a page of partial matches: read this one to the end.
-                found.extend(self.find_by_serial(serial).await?);
+                let rows: Vec<DeviceRow> =
+                    crate::paging::collect(self.client, find_by_serial(endpoint, serial)?).await?;
+                found.extend(
+                    rows.into_iter()
+                        .map(LiveDevice::from)
+                        .filter(|d| d.serial().eq_ignore_ascii_case(serial.trim())),
+                );
                 continue;
             }
             let rows: Vec<DeviceRow> = match page.get("value") {
@@ -535,7 +542,7 @@ impl AutopilotDevices<'_> {
             found.extend(
                 rows.into_iter()
                     .map(LiveDevice::from)
-                    .filter(|d| d.serial() == serial.trim()),
+                    .filter(|d| d.serial().eq_ignore_ascii_case(serial.trim())),
             );
         }
         Ok(found)
