@@ -112,8 +112,12 @@ pub fn runtime() -> miette::Result<tokio::runtime::Runtime> {
 /// Connects to the tenant of `desired` as `args` say. Sends no request: sign-in happens on the
 /// first Graph request.
 pub fn connect(args: &TenantArgs, desired: &DesiredState) -> miette::Result<Connection> {
-    let cloud = desired.tenant.cloud.value;
-    let tenant_id = desired.tenant.tenant_id.value.as_str();
+    connect_to(args, desired.tenant.cloud.value, &desired.tenant.tenant_id.value)
+}
+
+/// Connects to tenant `tenant_id` in `cloud` as `args` say (a saved plan names both). Sends no
+/// request: sign-in happens on the first Graph request.
+pub fn connect_to(args: &TenantArgs, cloud: Cloud, tenant_id: &str) -> miette::Result<Connection> {
     if let Some(path) = &args.local {
         return connect_local(path, cloud, tenant_id);
     }

@@ -155,8 +155,7 @@ fn from_saved_plan(args: &Args) -> miette::Result<Result<Prepared, ()>> {
     let plan = Plan::from_json(&text)
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot use `{}` as a plan", path.display()))?;
-    let desired = stand_in(&plan);
-    let connection = tenant::connect(&args.tenant, &desired)?;
+    let connection = tenant::connect_to(&args.tenant, plan.cloud, &plan.tenant_id)?;
     eprintln!(
         "Checking saved plan `{}` against tenant `{}` ({}) at {}…",
         path.display(),
@@ -188,34 +187,6 @@ fn from_saved_plan(args: &Args) -> miette::Result<Result<Prepared, ()>> {
         connection,
         runtime,
     }))
-}
-
-/// What `tenant::connect` needs to know about a saved plan's tenant: its cloud and id.
-fn stand_in(plan: &Plan) -> hangar_config::DesiredState {
-    use hangar_config::{FileId, Prune, Span, Spanned, Tenant};
-    let span = Span::point(FileId(0), 0);
-    hangar_config::DesiredState {
-        tenant: Tenant {
-            name: Spanned::new(plan.tenant.clone(), span),
-            cloud: Spanned::new(plan.cloud, span),
-            tenant_id: Spanned::new(plan.tenant_id.clone(), span),
-            prune: Prune {
-                enabled: Spanned::new(false, span),
-                only: Vec::new(),
-                max_deletes: Spanned::new(0, span),
-            },
-            document: span,
-        },
-        groups: Vec::new(),
-        profiles: Vec::new(),
-        esps: Vec::new(),
-        device_preparation: Vec::new(),
-        domain_joins: Vec::new(),
-        restrictions: Vec::new(),
-        device_lists: Vec::new(),
-        devices: Vec::new(),
-        sources: Arc::new(hangar_config::SourceMap::default()),
-    }
 }
 
 fn run(args: &Args, prepared: Prepared) -> miette::Result<Exit> {
