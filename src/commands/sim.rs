@@ -55,6 +55,8 @@ pub fn exec(args: Args) -> miette::Result<Exit> {
         .wrap_err("cannot start the async runtime")?;
     runtime.block_on(async move {
         let sim = Sim::start_on(config, args.listen).await.into_diagnostic()?;
+        // Listen before announcing the URL: whoever reads it may interrupt at once.
+        let interrupted = interrupted()?;
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "listening on {}", sim.url()).into_diagnostic()?;
         stdout.flush().into_diagnostic()?;
@@ -69,7 +71,7 @@ pub fn exec(args: Args) -> miette::Result<Exit> {
         );
         let _ = stdout.flush();
         drop(stdout);
-        interrupted().await?;
+        interrupted.await;
         sim.save()
             .into_diagnostic()
             .wrap_err("cannot save the simulator's state")?;
@@ -78,19 +80,25 @@ pub fn exec(args: Args) -> miette::Result<Exit> {
     })
 }
 
-/// Waits for Ctrl-C (or SIGTERM on Unix).
-async fn interrupted() -> miette::Result<()> {
+/// Starts listening for Ctrl-C (and SIGTERM on Unix); the future ends at the first of them.
+fn interrupted() -> miette::Result<impl Future<Output = ()>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt()).into_diagnostic()?;
         let mut terminate = signal(SignalKind::terminate()).into_diagnostic()?;
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result.into_diagnostic(),
-            _ = terminate.recv() => Ok(()),
-        }
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+        })
     }
     #[cfg(not(unix))]
     {
-        tokio::signal::ctrl_c().await.into_diagnostic()
+        let mut interrupt = tokio::signal::windows::ctrl_c().into_diagnostic()?;
+        Ok(async move {
+            interrupt.recv().await;
+        })
     }
 }
