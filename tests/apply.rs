@@ -330,6 +330,17 @@ fn more_deletes_than_max_deletes_refuse_the_whole_plan() {
     ]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     assert!(stderr(&output).contains("maxDeletes"), "{}", text(&output));
+    // Rendered as `plan` renders a refusal: the rule id, and that nothing was changed.
+    assert!(
+        stderr(&output).contains("plan/too-many-deletes"),
+        "{}",
+        text(&output)
+    );
+    assert!(
+        stderr(&output).contains("nothing was changed"),
+        "{}",
+        text(&output)
+    );
     assert_eq!(names(&local_state(&state)), before, "nothing was deleted");
 }
 

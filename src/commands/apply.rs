@@ -20,17 +20,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use hangar_apply::{ApplyReport, Cleanup, Event, GraphTenant, Options, Progress, Status};
-use hangar_config::{Diagnostic, Severity};
-use hangar_model::LiveState;
 use hangar_plan::Plan;
 use hangar_plan::render::Wording;
 use miette::{IntoDiagnostic, WrapErr, miette};
 
-use crate::commands::plan::{self as plan_command, Format};
-use crate::commands::validate;
+use crate::commands::plan::{self as plan_command, Format, Next, Planned};
 use crate::exit::Exit;
 use crate::output;
-use crate::tenant::{self, Connection, TenantArgs};
+use crate::tenant::{self, TenantArgs};
 
 /// How much shorter every wait is against the local tenant (it answers at once).
 const LOCAL_SPEEDUP: f64 = 100.0;
@@ -63,91 +60,20 @@ pub fn exec(args: Args) -> miette::Result<Exit> {
             .source
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    let prepared = if saved_plan {
+    let planned = if saved_plan {
         from_saved_plan(&args)?
     } else {
-        from_configuration(&args)?
+        plan_command::read_and_plan(&args.source, &args.tenant, Next::Apply)?
     };
-    let Ok(prepared) = prepared else {
-        return Ok(Exit::Failure);
-    };
-    run(&args, prepared)
-}
-
-/// A plan ready to apply, with the tenant it is for.
-struct Prepared {
-    plan: Plan,
-    live: LiveState,
-    connection: Connection,
-    runtime: tokio::runtime::Runtime,
-}
-
-/// Loads and validates the configuration, reads the tenant and plans. `Ok(Err(()))` when the
-/// reason to stop was already printed.
-fn from_configuration(args: &Args) -> miette::Result<Result<Prepared, ()>> {
-    let dir = &args.source;
-    let loaded = validate::load(dir)?;
-    let Some(desired) = loaded.state.as_ref().filter(|_| !loaded.has_errors()) else {
-        validate::print_text(&loaded);
-        eprintln!("{}", validate::summary(&loaded, dir));
-        eprintln!("Nothing was read from the tenant and nothing was changed: fix the configuration first.");
-        return Ok(Err(()));
-    };
-    validate::print_text(&loaded);
-    let scope = tenant::read_scope(desired);
-    let connection = tenant::connect(&args.tenant, desired)?;
-    eprintln!(
-        "Reading tenant `{}` ({}) from {}…",
-        desired.tenant.name.value, desired.tenant.cloud.value, connection.target
-    );
-    let runtime = tenant::runtime()?;
-    let live = match runtime.block_on(hangar_graph::read_live_state(&connection.client, &scope)) {
-        Ok(live) => live,
-        Err(error) => {
-            connection.close()?;
-            return Err(
-                miette::Report::from_err(error).wrap_err("cannot read the tenant; nothing was changed")
-            );
-        }
-    };
-    let plan = match hangar_plan::plan(desired, &live) {
-        Ok(plan) => plan,
-        Err(errors) => {
-            for error in &errors.0 {
-                let report = match error.span() {
-                    Some(span) => validate::report(
-                        &Diagnostic {
-                            rule: "plan/refused",
-                            severity: Severity::Error,
-                            message: error.to_string(),
-                            help: None,
-                            span,
-                            labels: Vec::new(),
-                        },
-                        &loaded.sources,
-                    ),
-                    None => miette!("{error}"),
-                };
-                eprintln!("{report:?}");
-            }
-            eprintln!("{}: the plan was refused; nothing was changed", dir.display());
-            connection.close()?;
-            return Ok(Err(()));
-        }
-    };
-    for warning in &plan.warnings {
-        eprintln!("warning: {warning}");
+    match planned {
+        Ok(planned) => run(&args, planned),
+        Err(exit) => Ok(exit),
     }
-    Ok(Ok(Prepared {
-        plan,
-        live,
-        connection,
-        runtime,
-    }))
 }
 
-/// Reads a saved plan and checks it against the tenant.
-fn from_saved_plan(args: &Args) -> miette::Result<Result<Prepared, ()>> {
+/// Reads a saved plan and checks it against the tenant. `Ok(Err(exit))` when the reason to
+/// stop was already printed.
+fn from_saved_plan(args: &Args) -> miette::Result<Result<Planned, Exit>> {
     let path = &args.source;
     let text = std::fs::read_to_string(path)
         .into_diagnostic()
@@ -169,7 +95,9 @@ fn from_saved_plan(args: &Args) -> miette::Result<Result<Prepared, ()>> {
     let live = match runtime.block_on(hangar_apply::Tenant::read(&tenant, &scope)) {
         Ok(live) => live,
         Err(error) => {
-            connection.close()?;
+            // The failed read is the error; dropping still saves a local tenant (a failure to
+            // save is logged).
+            drop(connection);
             return Err(
                 miette::Report::from_err(error).wrap_err("cannot read the tenant; nothing was changed")
             );
@@ -179,9 +107,9 @@ fn from_saved_plan(args: &Args) -> miette::Result<Result<Prepared, ()>> {
         eprintln!("{:?}", miette!("{stale}"));
         eprintln!("Nothing was changed.");
         connection.close()?;
-        return Ok(Err(()));
+        return Ok(Err(Exit::Failure));
     }
-    Ok(Ok(Prepared {
+    Ok(Ok(Planned {
         plan,
         live,
         connection,
@@ -189,13 +117,13 @@ fn from_saved_plan(args: &Args) -> miette::Result<Result<Prepared, ()>> {
     }))
 }
 
-fn run(args: &Args, prepared: Prepared) -> miette::Result<Exit> {
-    let Prepared {
+fn run(args: &Args, planned: Planned) -> miette::Result<Exit> {
+    let Planned {
         plan,
         live,
         connection,
         runtime,
-    } = prepared;
+    } = planned;
     let cleanups = hangar_apply::cleanups(&plan, Some(&live));
     plan_command::print_plan(&plan, Format::Text, Wording::Plan)?;
     let leftovers: Vec<&Cleanup> = cleanups.iter().filter(|c| c.replaced_by.is_none()).collect();

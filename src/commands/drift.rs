@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use hangar_plan::render::Wording;
 
-use crate::commands::plan::{self, Format};
+use crate::commands::plan::{self, Format, Next};
 use crate::exit::Exit;
 use crate::tenant::TenantArgs;
 
@@ -26,8 +26,8 @@ pub struct Args {
 
 /// Runs `hangar drift`: exit 0 when the tenant matches Git, 2 when it differs, 1 on error.
 pub fn exec(args: Args) -> miette::Result<Exit> {
-    let plan = match plan::read_and_plan(&args.dir, &args.tenant)? {
-        Ok(plan) => plan,
+    let plan = match plan::read_and_plan(&args.dir, &args.tenant, Next::Show)? {
+        Ok(planned) => planned.into_plan()?,
         Err(exit) => return Ok(exit),
     };
     plan::print_plan(&plan, args.format, Wording::Drift)?;

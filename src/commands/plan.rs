@@ -2,13 +2,15 @@
 //!
 //! The steps other tenant commands share live here too ([`read_and_plan`]): load and validate
 //! (errors stop everything before any request), connect, read what the configuration needs,
-//! plan. `drift` is the same read, worded as drift.
+//! plan, and render a refused plan ([`plan_error_report`]). `drift` is the same read, worded as
+//! drift; `apply` goes on with the plan, the live state and the open connection.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use hangar_config::{Diagnostic, Severity, SourceMap};
+use hangar_model::LiveState;
 use hangar_plan::render::Wording;
 use hangar_plan::render::text::TextOptions;
 use hangar_plan::{Error as PlanError, Plan};
@@ -17,7 +19,7 @@ use miette::{IntoDiagnostic, WrapErr};
 use crate::commands::validate;
 use crate::exit::Exit;
 use crate::output;
-use crate::tenant::{self, TenantArgs};
+use crate::tenant::{self, Connection, TenantArgs};
 
 /// Moved devices and device actions listed one by one in text output (the rest are counted).
 const TEXT_DEVICE_LIMIT: usize = 50;
@@ -60,8 +62,8 @@ pub enum Format {
 
 /// Runs `hangar plan`.
 pub fn exec(args: Args) -> miette::Result<Exit> {
-    let plan = match read_and_plan(&args.dir, &args.tenant)? {
-        Ok(plan) => plan,
+    let plan = match read_and_plan(&args.dir, &args.tenant, Next::Show)? {
+        Ok(planned) => planned.into_plan()?,
         Err(exit) => return Ok(exit),
     };
     if let Some(out) = &args.out {
@@ -77,14 +79,65 @@ pub fn exec(args: Args) -> miette::Result<Exit> {
     })
 }
 
+/// What the command does with the plan, which decides what its messages say did not happen
+/// when it stops early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Next {
+    /// `plan` and `drift`: show it.
+    Show,
+    /// `apply`: carry it out.
+    Apply,
+}
+
+impl Next {
+    /// What did not happen, for the end of a message saying why the command stopped.
+    fn nothing_done(self) -> &'static str {
+        match self {
+            Next::Show => "nothing was planned",
+            Next::Apply => "nothing was changed",
+        }
+    }
+}
+
+/// A plan made against the tenant, with the live state it was made from and the connection it
+/// was read through, still open (and the runtime its client runs on).
+pub(crate) struct Planned {
+    /// The plan.
+    pub plan: Plan,
+    /// What it was made from (`apply` resolves leftovers and cleanups against it).
+    pub live: LiveState,
+    /// Open: close it when done.
+    pub connection: Connection,
+    /// The runtime `connection`'s client runs on.
+    pub runtime: tokio::runtime::Runtime,
+}
+
+impl Planned {
+    /// Closes the connection (saving a local tenant) and keeps the plan.
+    pub(crate) fn into_plan(self) -> miette::Result<Plan> {
+        drop(self.runtime);
+        self.connection.close()?;
+        Ok(self.plan)
+    }
+}
+
 /// Loads `dir`, reads its tenant and plans. `Ok(Err(exit))` when the command already printed
-/// why it stops (invalid configuration, refused plan).
-pub(crate) fn read_and_plan(dir: &Path, tenant_args: &TenantArgs) -> miette::Result<Result<Plan, Exit>> {
+/// why it stops (invalid configuration, refused plan); the connection is closed then.
+pub(crate) fn read_and_plan(
+    dir: &Path,
+    tenant_args: &TenantArgs,
+    next: Next,
+) -> miette::Result<Result<Planned, Exit>> {
     let loaded = validate::load(dir)?;
     let Some(desired) = loaded.state.as_ref().filter(|_| !loaded.has_errors()) else {
         validate::print_text(&loaded);
         eprintln!("{}", validate::summary(&loaded, dir));
-        eprintln!("Nothing was read from the tenant: fix the configuration first.");
+        match next {
+            Next::Show => eprintln!("Nothing was read from the tenant: fix the configuration first."),
+            Next::Apply => eprintln!(
+                "Nothing was read from the tenant and nothing was changed: fix the configuration first."
+            ),
+        }
         return Ok(Err(Exit::Failure));
     };
     // Warnings do not stop a plan, but a reviewer should see them.
@@ -98,13 +151,17 @@ pub(crate) fn read_and_plan(dir: &Path, tenant_args: &TenantArgs) -> miette::Res
     );
     let started = Instant::now();
     let runtime = tenant::runtime()?;
-    let read = runtime.block_on(hangar_graph::read_live_state(&connection.client, &scope));
-    drop(runtime);
-    let closed = connection.close();
-    let live = read
-        .into_diagnostic()
-        .wrap_err("cannot read the tenant; nothing was planned")?;
-    closed?;
+    let live = match runtime.block_on(hangar_graph::read_live_state(&connection.client, &scope)) {
+        Ok(live) => live,
+        Err(error) => {
+            drop(runtime);
+            // The failed read is the error; dropping still saves a local tenant (a failure to
+            // save is logged).
+            drop(connection);
+            return Err(miette::Report::from_err(error)
+                .wrap_err(format!("cannot read the tenant; {}", next.nothing_done())));
+        }
+    };
     tracing::info!(
         objects = live.objects.len(),
         devices = live.devices.len(),
@@ -120,11 +177,17 @@ pub(crate) fn read_and_plan(dir: &Path, tenant_args: &TenantArgs) -> miette::Res
                 eprintln!("{:?}", plan_error_report(error, &loaded.sources));
             }
             eprintln!(
-                "{}: the plan was refused ({} error{})",
+                "{}: the plan was refused ({} error{}){}",
                 dir.display(),
                 errors.0.len(),
-                if errors.0.len() == 1 { "" } else { "s" }
+                if errors.0.len() == 1 { "" } else { "s" },
+                match next {
+                    Next::Show => "",
+                    Next::Apply => "; nothing was changed",
+                }
             );
+            drop(runtime);
+            connection.close()?;
             return Ok(Err(Exit::Failure));
         }
     };
@@ -136,7 +199,12 @@ pub(crate) fn read_and_plan(dir: &Path, tenant_args: &TenantArgs) -> miette::Res
     for warning in &plan.warnings {
         eprintln!("warning: {warning}");
     }
-    Ok(Ok(plan))
+    Ok(Ok(Planned {
+        plan,
+        live,
+        connection,
+        runtime,
+    }))
 }
 
 /// Prints `plan` on stdout in `format`.
@@ -158,7 +226,7 @@ pub(crate) fn print_plan(plan: &Plan, format: Format, wording: Wording) -> miett
 
 /// A refused plan's reason as a diagnostic, with the configuration snippet when it has a place
 /// there.
-fn plan_error_report(error: &PlanError, sources: &SourceMap) -> miette::Report {
+pub(crate) fn plan_error_report(error: &PlanError, sources: &SourceMap) -> miette::Report {
     let rule = match error {
         PlanError::DuplicateName { .. } => "plan/duplicate-name",
         PlanError::PinnedIdNotFound { .. } => "plan/pinned-id-not-found",
