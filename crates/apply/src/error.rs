@@ -8,7 +8,7 @@ use hangar_plan::Address;
 pub enum Error {
     /// Graph refused or failed a request (after the client's own retries).
     #[error(transparent)]
-    Graph(Box<hangar_graph::Error>),
+    Graph(#[from] hangar_graph::Error),
 
     /// An action references a group that has no id: it is not in the tenant and nothing in this
     /// run created it.
@@ -163,12 +163,6 @@ pub enum Error {
     },
 }
 
-impl From<hangar_graph::Error> for Error {
-    fn from(error: hangar_graph::Error) -> Error {
-        Error::Graph(Box::new(error))
-    }
-}
-
 /// What a report keeps of a failure: the message and Graph's evidence.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Evidence {
@@ -213,11 +207,9 @@ impl Error {
                 client_request_id: non_empty(client_request_id),
                 ..Evidence::default()
             },
-            hangar_graph::Error::Decode {
-                status, request_id, ..
-            } => Evidence {
-                status: Some(*status),
-                request_id: non_empty(request_id),
+            hangar_graph::Error::Decode(decode) => Evidence {
+                status: Some(decode.status),
+                request_id: non_empty(&decode.request_id),
                 ..Evidence::default()
             },
             other => match other.api() {
@@ -240,9 +232,9 @@ impl Error {
         let Error::Graph(graph) = self else {
             return false;
         };
-        match **graph {
+        match graph {
             hangar_graph::Error::Transport { .. } | hangar_graph::Error::OutcomeUnknown { .. } => true,
-            ref other => other
+            other => other
                 .status()
                 .is_some_and(|s| s == 429 || (500..=599).contains(&s)),
         }

@@ -2,8 +2,6 @@
 //! runs, a write that commits and loses its answer, a group Intune does not know yet, the
 //! app-only 500 of the Device Preparation binding. The simulator (`hangar-sim`) is the real
 //! test double; this one makes the executor's rules cheap to test one by one.
-// The error type is hangar-graph's, as the trait's is; its size is not this module's to change.
-#![allow(clippy::result_large_err)]
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;

@@ -17,7 +17,7 @@ use tokio::time::Instant;
 
 use crate::Error;
 use crate::endpoint::{ApiVersion, display_url};
-use crate::error::{ApiError, parse_error_body};
+use crate::error::{ApiError, DecodeError, parse_error_body};
 use crate::http::GraphClient;
 use crate::request::{GraphRequest, Repeat};
 use crate::retry::{RetryDecision, Transient, is_transient_status, parse_retry_after};
@@ -114,14 +114,14 @@ pub async fn send_chain(
 }
 
 fn missing(url: &str) -> Error {
-    Error::Decode {
+    Error::from(DecodeError {
         method: "POST".into(),
         url: url.into(),
         status: 200,
         reason: "the batch answer has no response for this request".into(),
         snippet: String::new(),
         request_id: String::new(),
-    }
+    })
 }
 
 async fn send_one_batch(

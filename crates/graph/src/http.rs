@@ -13,7 +13,7 @@ use tokio::time::Instant;
 
 use crate::credential::{Credential, TokenProvider};
 use crate::endpoint::{Endpoint, display_url};
-use crate::error::{ApiError, parse_error_body, truncate};
+use crate::error::{ApiError, DecodeError, parse_error_body, truncate};
 use crate::rate_limit::{RateLimitConfig, RateLimiter};
 use crate::request::{GraphRequest, Repeat};
 use crate::retry::{RetryDecision, RetryPolicy, Transient, is_transient_status, parse_retry_after};
@@ -88,13 +88,15 @@ pub struct Response {
 impl Response {
     /// The body decoded as `T`.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        serde_json::from_slice(&self.body).map_err(|e| Error::Decode {
-            method: self.method.clone(),
-            url: self.url.clone(),
-            status: self.status,
-            reason: e.to_string(),
-            snippet: truncate(&String::from_utf8_lossy(&self.body), 120),
-            request_id: self.request_id.clone(),
+        serde_json::from_slice(&self.body).map_err(|e| {
+            Error::from(DecodeError {
+                method: self.method.clone(),
+                url: self.url.clone(),
+                status: self.status,
+                reason: e.to_string(),
+                snippet: truncate(&String::from_utf8_lossy(&self.body), 120),
+                request_id: self.request_id.clone(),
+            })
         })
     }
 

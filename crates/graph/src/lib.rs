@@ -42,7 +42,7 @@ mod secret;
 
 pub use credential::{Credential, CredentialError};
 pub use endpoint::{ApiVersion, ENDPOINT_ENV, Endpoint};
-pub use error::{ApiError, Error, parse_error_body};
+pub use error::{ApiError, DecodeError, Error, parse_error_body};
 pub use http::{ClientOptions, GraphClient, Response};
 pub use live::{ReadScope, read_live_state};
 pub use request::GraphRequest;

@@ -38,13 +38,7 @@ pub(crate) async fn set<T: Tenant>(
         match visibility::while_unknown_group(step, &groups, || step.tenant.set_device_group(&policy, &ids))
             .await
         {
-            Err(Error::Graph(error))
-                if matches!(*error, hangar_graph::Error::MembershipTargetRejected { .. }) =>
-            {
-                let codes = match *error {
-                    hangar_graph::Error::MembershipTargetRejected { codes, .. } => codes,
-                    _ => Vec::new(),
-                };
+            Err(Error::Graph(hangar_graph::Error::MembershipTargetRejected { codes, .. })) => {
                 Err(Error::DeviceGroupRejected {
                     policy: policy_name.to_owned(),
                     group: group.name.clone(),
@@ -81,7 +75,7 @@ where
                         policy: policy.to_owned(),
                         group: group.to_owned(),
                         advice: advice(step, policy, group),
-                        source: error,
+                        source: Box::new(error),
                     });
                 }
                 let pause = step.options.retry.step(failures - 1);
