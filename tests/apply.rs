@@ -297,6 +297,45 @@ fn a_saved_plan_applies_when_fresh_and_is_refused_when_stale() {
     );
 }
 
+/// GCC High has a Device Preparation policy, so plans read group owners: a saved plan made
+/// there applies while nothing changed, and a new owner makes it stale.
+#[test]
+fn a_saved_plan_that_read_owners_is_checked_with_owners() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("tenant.json");
+    let state_arg = state.to_str().unwrap();
+    let plan_file = dir.path().join("plan.json");
+    let plan_arg = plan_file.to_str().unwrap();
+    let example = policies("gcc-high");
+    let example = example.to_str().unwrap();
+    let first = hangar(&["apply", example, "--local", state_arg, "--auto-approve"]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+
+    let plan = hangar(&["plan", example, "--local", state_arg, "--out", plan_arg]);
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+    let saved: Value = serde_json::from_slice(&std::fs::read(&plan_file).unwrap()).unwrap();
+    assert_eq!(saved["read"]["group_owners"], true, "{saved}");
+    let fresh = hangar(&["apply", plan_arg, "--local", state_arg, "--auto-approve"]);
+    assert_eq!(fresh.status.code(), Some(0), "{}", text(&fresh));
+
+    // The owner of one group (the Intune Provisioning Client) becomes an owner of the other.
+    let mut tenant = local_state(&state);
+    let owner = tenant
+        .groups
+        .values()
+        .find_map(|g| g.owners.first().cloned())
+        .unwrap();
+    let group = tenant.groups.values_mut().find(|g| g.owners.is_empty()).unwrap();
+    let name = group.display_name().to_owned();
+    group.owners.push(owner);
+    tenant.save(&state).unwrap();
+    let stale = hangar(&["apply", plan_arg, "--local", state_arg, "--auto-approve"]);
+    assert_eq!(stale.status.code(), Some(1), "{}", text(&stale));
+    let message = stderr(&stale);
+    assert!(message.contains("the saved plan is stale"), "{message}");
+    assert!(message.contains(&format!("DeviceGroup `{name}`")), "{message}");
+}
+
 #[test]
 fn more_deletes_than_max_deletes_refuse_the_whole_plan() {
     let dir = tempfile::tempdir().unwrap();

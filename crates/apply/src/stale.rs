@@ -20,7 +20,7 @@ use hangar_plan::{Op, Plan};
 use crate::Error;
 
 /// What to read to check `plan`: every kind it read or acts on, the groups it names, with
-/// owners.
+/// owners when the plan read them (so fingerprints compare like with like).
 pub fn scope(plan: &Plan) -> ReadScope {
     let mut kinds: BTreeSet<Kind> = plan.read.complete.iter().copied().collect();
     kinds.extend(plan.read.objects.iter().map(|o| o.kind));
@@ -53,7 +53,7 @@ pub fn scope(plan: &Plan) -> ReadScope {
     ReadScope {
         kinds,
         groups: GroupScope::Named(groups),
-        group_owners: true,
+        group_owners: plan.read.group_owners,
         provisioning_client: false,
     }
 }
@@ -73,7 +73,7 @@ pub fn check(plan: &Plan, live: &LiveState) -> Result<(), Error> {
                 "{} `{}` (`{}`) is gone from the tenant",
                 recorded.kind, recorded.name, recorded.id
             )),
-            Some(object) if !same(object, &recorded.fingerprint) => {
+            Some(object) if object.fingerprint() != recorded.fingerprint => {
                 let renamed = if object.display_name == recorded.name {
                     String::new()
                 } else {
@@ -139,20 +139,6 @@ pub fn check(plan: &Plan, live: &LiveState) -> Result<(), Error> {
     }
 }
 
-/// Whether `object` reads back as recorded. A group's owners are part of its fingerprint only
-/// when the plan read them; the re-read always does, so both forms are tried.
-fn same(object: &LiveObject, recorded: &str) -> bool {
-    if object.fingerprint() == recorded {
-        return true;
-    }
-    if object.kind == Kind::DeviceGroup && object.owners.is_some() {
-        let mut without = object.clone();
-        without.owners = None;
-        return without.fingerprint() == recorded;
-    }
-    false
-}
-
 #[cfg(test)]
 mod tests {
     use hangar_plan::{Action, ActionId, Address, Body, ObjectFingerprint, Reason};
@@ -204,14 +190,28 @@ mod tests {
                 }
             })
             .collect();
+        plan.read.group_owners = !without_owners;
         plan
+    }
+
+    /// `live` as [`scope`] reads it again for `plan`.
+    fn reread(live: &LiveState, plan: &Plan) -> LiveState {
+        let mut live = live.clone();
+        if !scope(plan).group_owners {
+            for object in &mut live.objects {
+                object.owners = None;
+            }
+        }
+        live
     }
 
     #[test]
     fn unchanged_tenant_passes_with_or_without_owners_read() {
         let live = live();
-        check(&plan_of(&live, false), &live).unwrap();
-        check(&plan_of(&live, true), &live).unwrap();
+        for without_owners in [false, true] {
+            let plan = plan_of(&live, without_owners);
+            check(&plan, &reread(&live, &plan)).unwrap();
+        }
     }
 
     #[test]
@@ -254,5 +254,6 @@ mod tests {
             GroupScope::Named(["Autopilot-Sales".to_owned()].into_iter().collect())
         );
         assert!(scope.group_owners);
+        assert!(!super::scope(&plan_of(&live, true)).group_owners);
     }
 }

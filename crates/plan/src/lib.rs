@@ -230,6 +230,9 @@ fn read_record(live: &LiveState, touched: &std::collections::HashSet<String>) ->
     ReadRecord {
         complete,
         objects,
+        group_owners: live
+            .objects_of(Kind::DeviceGroup)
+            .any(|group| group.owners.is_some()),
         devices: live.devices.len(),
         devices_digest,
         device_fingerprints,

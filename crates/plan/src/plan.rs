@@ -603,6 +603,9 @@ pub struct ReadRecord {
     /// Every live object read, with its fingerprint
     /// ([`hangar_model::LiveObject::fingerprint`]).
     pub objects: Vec<ObjectFingerprint>,
+    /// Whether the owners of the groups were read, and so are part of their fingerprints.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub group_owners: bool,
     /// Number of registered devices read.
     pub devices: usize,
     /// A digest over the fingerprints of every device read (sorted by id); `None` when no
