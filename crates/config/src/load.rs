@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use serde_saphyr::Error as YamlError;
+use serde_saphyr::budget::BudgetBreach;
 
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::rules;
@@ -233,7 +234,10 @@ pub(crate) fn load_file(
                     limits.max_documents
                 ),
             )
-            .with_help(rules::YAML_LIMIT.fix),
+            .with_help(format!(
+                "split the file: at most {} documents per file, and a directory may hold any number of files",
+                limits.max_documents
+            )),
         );
         return;
     }
@@ -472,13 +476,16 @@ fn yaml_diagnostic(error: &YamlError, piece: &str, at: DocAt, kind: Option<&str>
             Diagnostic::new(&rules::YAML_DUPLICATE_KEY, span, format!("duplicate key{key}"))
                 .with_help(rules::YAML_DUPLICATE_KEY.fix)
         }
-        YamlError::Budget { .. }
-        | YamlError::AliasReplayLimitExceeded { .. }
+        YamlError::Budget { breach, .. } => {
+            Diagnostic::new(&rules::YAML_LIMIT, span, format!("{}{in_kind}", message(error)))
+                .with_help(budget_help(breach))
+        }
+        YamlError::AliasReplayLimitExceeded { .. }
         | YamlError::AliasExpansionLimitExceeded { .. }
         | YamlError::AliasReplayStackDepthExceeded { .. }
         | YamlError::AliasReplayCounterOverflow { .. } => {
             Diagnostic::new(&rules::YAML_LIMIT, span, format!("{}{in_kind}", message(error)))
-                .with_help(rules::YAML_LIMIT.fix)
+                .with_help(ALIAS_HELP)
         }
         YamlError::SerdeInvalidType { .. }
         | YamlError::SerdeInvalidValue { .. }
@@ -517,6 +524,26 @@ fn offset_of(text: &str, line: u64, column: u64) -> u32 {
 }
 
 /// serde-saphyr's message without its own "at line L, column C" (we print our own location).
+/// What to do about an alias that expands too far.
+const ALIAS_HELP: &str = "do not use aliases to build large structures: write the values out";
+
+/// What to do about the parsing budget `breach`, which depends on the limit that was hit.
+fn budget_help(breach: &BudgetBreach) -> &'static str {
+    match breach {
+        BudgetBreach::Depth { .. } => {
+            "nest less deeply: hangar's kinds need a few levels, and at most 64 are read"
+        }
+        BudgetBreach::Aliases { .. }
+        | BudgetBreach::Anchors { .. }
+        | BudgetBreach::AliasAnchorRatio { .. }
+        | BudgetBreach::MergeKeys { .. } => ALIAS_HELP,
+        BudgetBreach::Documents { .. } => {
+            "start every document with a `---` line of its own (a file may hold several)"
+        }
+        _ => "split the file into smaller files",
+    }
+}
+
 fn message(error: &YamlError) -> String {
     let text = error.to_string();
     let text = match text.rfind(" at line ") {

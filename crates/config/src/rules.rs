@@ -67,7 +67,7 @@ rules! {
     /// A resource limit was hit (alias expansion, nesting, node count, documents per file).
     YAML_LIMIT = "yaml/limit", Error,
         "a file stays within hangar's parsing budget (bounded alias expansion, nesting depth 64, at most 1,024 documents)",
-        "do not use aliases to build large structures; split the file";
+        "depends on the limit: split a file with too many documents or nodes, nest less deeply, do not use aliases to build large structures";
     /// A document without `kind:`.
     DOCUMENT_MISSING_KIND = "document/missing-kind", Error,
         "every YAML document has `kind:` and `name:`",

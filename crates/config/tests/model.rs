@@ -326,3 +326,38 @@ fn user_targeted_esps_are_mentioned_not_guessed() {
         "{lines:#?}"
     );
 }
+
+#[test]
+fn each_parsing_limit_says_what_to_do_about_it() {
+    let help = |name: &str, text: &str| {
+        let loaded = load(&[("t.yaml", TENANT), (name, text)]);
+        let finding = loaded
+            .diagnostics
+            .iter()
+            .find(|d| d.rule == "yaml/limit")
+            .unwrap_or_else(|| panic!("{name}: {:#?}", loaded.diagnostics));
+        finding.help.clone().unwrap_or_default()
+    };
+    let documents = help("many.yaml", &"---\n# nothing\n".repeat(1025));
+    assert!(
+        documents.contains("at most 1024 documents per file"),
+        "{documents}"
+    );
+    assert!(!documents.contains("alias"), "{documents}");
+
+    let deep = format!(
+        "kind: DeviceGroup\nname: g\nx: {}{}\n",
+        "[".repeat(70),
+        "]".repeat(70)
+    );
+    let deep = help("deep.yaml", &deep);
+    assert!(deep.contains("nest less deeply"), "{deep}");
+
+    let mut bomb = String::from("kind: DeviceGroup\nname: g\nx0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..6 {
+        let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+        bomb.push_str(&format!("x{i}: &a{i} [{refs}]\n"));
+    }
+    let bomb = help("bomb.yaml", &bomb);
+    assert!(bomb.contains("do not use aliases"), "{bomb}");
+}
