@@ -5,7 +5,6 @@
 //! plan, and render a refused plan ([`plan_error_report`]). `drift` is the same read, worded as
 //! drift; `apply` goes on with the plan, the live state and the open connection.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -67,7 +66,8 @@ pub fn exec(args: Args) -> miette::Result<Exit> {
         Err(exit) => return Ok(exit),
     };
     if let Some(out) = &args.out {
-        write_atomically(out, hangar_plan::render::json::render(&plan).as_bytes())
+        hangar_durable::write(out, hangar_plan::render::json::render(&plan).as_bytes())
+            .into_diagnostic()
             .wrap_err_with(|| format!("cannot save the plan to `{}`", out.display()))?;
         eprintln!("Saved the plan to {}.", out.display());
     }
@@ -255,26 +255,4 @@ pub(crate) fn plan_error_report(error: &PlanError, sources: &SourceMap) -> miett
                 .with_severity(miette::Severity::Error),
         ),
     }
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
-/// reader never sees half a plan and a failure leaves any previous file as it was.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> miette::Result<()> {
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| miette::miette!("`{}` is not a file path", path.display()))?;
-    let mut temp_name = std::ffi::OsString::from(".");
-    temp_name.push(file_name);
-    temp_name.push(format!(".{}.tmp", std::process::id()));
-    let temp = path.with_file_name(temp_name);
-    let written = (|| {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    written.into_diagnostic()
 }

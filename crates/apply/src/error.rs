@@ -157,9 +157,9 @@ pub enum Error {
     Report {
         /// The report file.
         path: std::path::PathBuf,
-        /// Why.
+        /// Which step failed, and why.
         #[source]
-        source: std::io::Error,
+        source: hangar_durable::Error,
     },
 }
 

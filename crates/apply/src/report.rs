@@ -256,36 +256,16 @@ impl ApplyReport {
         !self.succeeded()
     }
 
-    /// Writes the report as pretty JSON to `path` atomically: a temporary file beside it,
-    /// flushed to disk, then renamed over it, so a reader never sees half a report.
+    /// Writes the report as pretty JSON to `path` durably ([`hangar_durable::write`]), so a
+    /// reader never sees half a report.
     pub fn write_atomic(&self, path: &Path) -> Result<(), Error> {
-        use std::io::Write;
-        let fail = |source: std::io::Error| Error::Report {
+        let mut text = serde_json::to_vec_pretty(self)
+            .expect("a report serializes: derived types, no maps with non-string keys");
+        text.push(b'\n');
+        hangar_durable::write(path, &text).map_err(|source| Error::Report {
             path: path.to_owned(),
             source,
-        };
-        let mut text = serde_json::to_vec_pretty(self).map_err(|e| fail(std::io::Error::other(e)))?;
-        text.push(b'\n');
-        let folder = match path.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
-            _ => Path::new(".").to_owned(),
-        };
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "report.json".to_owned());
-        let temp = folder.join(format!(".{name}.{}.tmp", std::process::id()));
-        let result = (|| {
-            let mut file = std::fs::File::create(&temp)?;
-            file.write_all(&text)?;
-            file.sync_all()?;
-            drop(file);
-            std::fs::rename(&temp, path)
-        })();
-        if result.is_err() {
-            let _ = std::fs::remove_file(&temp);
-        }
-        result.map_err(fail)
+        })
     }
 }
 

@@ -11,7 +11,6 @@
 //! process leaves either the old file or the new one, never a torn one.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -663,40 +662,19 @@ impl SimState {
         Ok(state)
     }
 
-    /// Writes the state file atomically (temporary file, fsync, rename, fsync of the folder).
+    /// Writes the state file durably ([`hangar_durable::write`]: temporary file, fsync, rename,
+    /// fsync of the folder).
     pub fn save(&self, path: &Path) -> Result<(), SimError> {
-        let io = |action: &'static str, source: std::io::Error| SimError::Io {
-            action,
+        let bytes = serde_json::to_vec(self).map_err(|e| SimError::Io {
+            action: "serialize",
             path: path.to_owned(),
-            source,
-        };
-        let bytes = serde_json::to_vec(self).map_err(|e| io("serialize", std::io::Error::other(e)))?;
-        let folder = match path.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
-            _ => Path::new(".").to_owned(),
-        };
-        let file_name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "state".into());
-        let temp = folder.join(format!(".{file_name}.{}.tmp", std::process::id()));
-        let result = (|| {
-            let mut file =
-                std::fs::File::create(&temp).map_err(|e| io("create a temporary file beside", e))?;
-            file.write_all(&bytes).map_err(|e| io("write", e))?;
-            file.sync_all().map_err(|e| io("fsync", e))?;
-            drop(file);
-            std::fs::rename(&temp, path).map_err(|e| io("rename a temporary file onto", e))?;
-            // Make the rename itself durable; not every platform can open a folder.
-            if let Ok(dir) = std::fs::File::open(&folder) {
-                let _ = dir.sync_all();
-            }
-            Ok(())
-        })();
-        if result.is_err() {
-            let _ = std::fs::remove_file(&temp);
-        }
-        result
+            source: std::io::Error::other(e),
+        })?;
+        hangar_durable::write(path, &bytes).map_err(|error| SimError::Io {
+            action: error.action,
+            path: error.path,
+            source: error.source,
+        })
     }
 }
 
