@@ -3,89 +3,30 @@
 //! and quirks), in the commercial and the GCC High example.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use hangar_model::Cloud;
-use hangar_sim::{Sim, SimCloud, SimConfig, SimState};
+use common::{policies, sim_config, stderr, text};
+use hangar_sim::{Sim, SimState};
 use serde_json::Value;
 
 const CLIENT_ID: &str = "hangar-apply-e2e";
 const CLIENT_SECRET: &str = "e2e-secret-value";
 
-fn policies(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("policies").join(name)
-}
-
-/// The commercial example without its devices CSV, in `dir`: the tests that are not about
-/// devices skip 50 imports (and the rate limiter's wait they cost).
+/// The commercial example without its devices CSV, in `dir/config`.
 fn without_devices(dir: &Path) -> PathBuf {
-    let target = dir.join("config");
-    std::fs::create_dir_all(&target).unwrap();
-    for entry in std::fs::read_dir(policies("commercial")).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
-        if name.ends_with(".yaml") && name != "devices.yaml" {
-            std::fs::copy(&path, target.join(name)).unwrap();
-        }
-    }
-    target
+    common::commercial_without_devices(&dir.join("config"))
 }
 
-fn sim_config(example: &str) -> SimConfig {
-    let desired = hangar_config::load(&policies(example))
-        .expect("readable")
-        .state
-        .expect("the example is valid");
-    let cloud = match desired.tenant.cloud.value {
-        Cloud::Commercial => SimCloud::Commercial,
-        Cloud::Gcc => SimCloud::Gcc,
-        Cloud::GccHigh => SimCloud::GccHigh,
-        Cloud::Dod => SimCloud::Dod,
-    };
-    SimConfig::default()
-        .cloud(cloud)
-        .tenant_id(desired.tenant.tenant_id.value.clone())
-        .clock_scale(100.0)
-}
-
-/// Runs `hangar` with a clean environment (no colour, no inherited credentials or endpoint,
-/// the test client's secret) and no terminal: stdin is empty.
+/// Runs `hangar` with a clean environment and the test client's secret.
 fn hangar(args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_hangar"));
-    command
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null());
-    for name in [
-        "HANGAR_ENDPOINT",
-        "HANGAR_ACCESS_TOKEN",
-        "AZURE_TENANT_ID",
-        "AZURE_CLIENT_CERTIFICATE_PATH",
-        "AZURE_FEDERATED_TOKEN_FILE",
-        "ACTIONS_ID_TOKEN_REQUEST_URL",
-        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-    ] {
-        command.env_remove(name);
-    }
-    command
+    common::hangar(args)
         .env("AZURE_CLIENT_ID", CLIENT_ID)
-        .env("AZURE_CLIENT_SECRET", CLIENT_SECRET);
-    command.output().expect("hangar runs")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
+        .env("AZURE_CLIENT_SECRET", CLIENT_SECRET)
+        .output()
+        .expect("hangar runs")
 }
 
 fn local_state(path: &Path) -> SimState {

@@ -4,9 +4,12 @@
 //! writes nothing. Once from an empty tenant, once while a profile is being replaced.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+use common::text;
 
 use hangar_sim::{RequestRecord, Sim, SimConfig, SimState};
 use serde_json::json;
@@ -14,47 +17,18 @@ use serde_json::json;
 const CLIENT_ID: &str = "hangar-crash-test";
 const TENANT_ID: &str = "3f6b2c1e-8d4a-4b7e-9c2f-5a1d0e7b9c44";
 
-/// The commercial example without its devices CSV (imports are issue 7's; here the object
-/// actions are killed mid-way).
-fn example(dir: &Path) -> PathBuf {
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/commercial");
-    for entry in std::fs::read_dir(&source).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
-        if name.ends_with(".yaml") && name != "devices.yaml" {
-            std::fs::copy(&path, dir.join(name)).unwrap();
-        }
-    }
-    dir.to_owned()
-}
-
+/// `hangar ARGS --endpoint SIM` with a clean environment and the test client's secret.
 fn command(args: &[&str], sim: &Sim) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_hangar"));
+    let mut command = common::hangar(args);
     command
-        .args(args)
         .args(["--endpoint", &sim.url()])
-        .env("NO_COLOR", "1")
-        .env_remove("RUST_LOG")
-        .env_remove("HANGAR_ENDPOINT")
-        .env_remove("HANGAR_ACCESS_TOKEN")
-        .env_remove("AZURE_TENANT_ID")
         .env("AZURE_CLIENT_ID", CLIENT_ID)
-        .env("AZURE_CLIENT_SECRET", "crash-test-secret")
-        .stdin(Stdio::null());
+        .env("AZURE_CLIENT_SECRET", "crash-test-secret");
     command
 }
 
 fn run(args: &[&str], sim: &Sim) -> Output {
     command(args, sim).output().expect("hangar runs")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 fn is_write(record: &RequestRecord) -> bool {
@@ -203,7 +177,7 @@ fn killed_applies_converge(seed: u64) {
     )
     .expect("the simulator starts");
     let dir = tempfile::tempdir().unwrap();
-    let example = example(dir.path());
+    let example = common::commercial_without_devices(dir.path());
     let example = example.to_str().unwrap();
     let mut seed = Seeded(seed);
 
@@ -247,7 +221,7 @@ fn ctrl_c_stops_starting_actions_and_the_report_says_what_was_not_started() {
     )
     .expect("the simulator starts");
     let dir = tempfile::tempdir().unwrap();
-    let example = example(dir.path());
+    let example = common::commercial_without_devices(dir.path());
     let report = dir.path().join("report.json");
     let child = command(
         &[

@@ -3,70 +3,28 @@
 //! over a state file), in the commercial and the GCC High example.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::Path;
+use std::process::Output;
+
+use common::{desired, policies, sim_config, stderr, stdout};
 use hangar_apply::{GraphTenant, Options};
 use hangar_graph::{ClientOptions, Credential, GraphClient, ReadScope};
-use hangar_model::Cloud;
 use hangar_plan::{Op, Plan};
-use hangar_sim::{ClientRegistration, FaultRule, GroupMembership, MethodClass, Sim, SimCloud, SimConfig};
+use hangar_sim::{ClientRegistration, FaultRule, GroupMembership, MethodClass, Sim};
 use serde_json::{Value, json};
 
 const CLIENT_ID: &str = "hangar-e2e";
 const CLIENT_SECRET: &str = "e2e-secret-value";
 
-fn policies(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("policies").join(name)
-}
-
-fn desired(dir: &Path) -> hangar_config::DesiredState {
-    hangar_config::load(dir)
-        .expect("readable")
-        .state
-        .expect("the example is valid")
-}
-
-fn sim_cloud(cloud: Cloud) -> SimCloud {
-    match cloud {
-        Cloud::Commercial => SimCloud::Commercial,
-        Cloud::Gcc => SimCloud::Gcc,
-        Cloud::GccHigh => SimCloud::GccHigh,
-        Cloud::Dod => SimCloud::Dod,
-    }
-}
-
-/// A simulator for the example's tenant (its cloud and tenant id), fresh: built-ins only.
-fn sim_config(example: &str) -> SimConfig {
-    let desired = desired(&policies(example));
-    SimConfig::default()
-        .cloud(sim_cloud(desired.tenant.cloud.value))
-        .tenant_id(desired.tenant.tenant_id.value.clone())
-        .clock_scale(100.0)
-}
-
 fn start(example: &str) -> Sim {
     Sim::start_background(sim_config(example)).expect("the simulator starts")
 }
 
-/// Runs `hangar` with a clean environment: no colour, no inherited credentials or endpoint,
-/// the test client's secret.
+/// Runs `hangar` with a clean environment, the test client's secret, and `env` on top.
 fn hangar(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_hangar"));
-    command.args(args).env("NO_COLOR", "1").env_remove("RUST_LOG");
-    for name in [
-        "HANGAR_ENDPOINT",
-        "HANGAR_ACCESS_TOKEN",
-        "AZURE_TENANT_ID",
-        "AZURE_CLIENT_ID",
-        "AZURE_CLIENT_SECRET",
-        "AZURE_CLIENT_CERTIFICATE_PATH",
-        "AZURE_FEDERATED_TOKEN_FILE",
-        "ACTIONS_ID_TOKEN_REQUEST_URL",
-        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-    ] {
-        command.env_remove(name);
-    }
+    let mut command = common::hangar(args);
     command
         .env("AZURE_CLIENT_ID", CLIENT_ID)
         .env("AZURE_CLIENT_SECRET", CLIENT_SECRET);
@@ -83,14 +41,6 @@ fn run(verb: &str, example: &str, sim: &Sim, extra: &[&str]) -> Output {
     let mut args = vec![verb, dir.to_str().unwrap(), "--endpoint", url.as_str()];
     args.extend_from_slice(extra);
     hangar(&args, &[])
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
 }
 
 fn code(output: &Output) -> i32 {

@@ -2,17 +2,16 @@
 //! examples, one fixture per rule, and hostile input.
 #![allow(clippy::unwrap_used)] // a panic in a test helper is a failed test
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
 fn hangar(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hangar"))
-        .args(args)
+    common::hangar(args)
         .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("RUST_LOG")
         .output()
         .expect("the hangar binary runs")
 }
