@@ -203,6 +203,56 @@ fn an_import_with_a_refused_row_names_it_and_registers_the_rest() {
     }
 }
 
+/// A large import in a CI log (no terminal): the refused row line by line, then a count every
+/// tenth of the run, not one line per device. On the local tenant, whose limiter is off: over
+/// HTTP the 400 staging deletes would take 80 s of Intune's write budget.
+#[test]
+fn a_large_import_logs_failures_and_counts_not_every_device() {
+    let dir = tempfile::tempdir().unwrap();
+    let serials: Vec<String> = (0..400).map(|i| format!("BULK-{i:04}")).collect();
+    let rows: Vec<(&str, &str)> = serials.iter().map(|s| (s.as_str(), "Lab")).collect();
+    fleet(dir.path(), "commercial", &rows, None);
+    let local = dir.path().join("tenant.json");
+    {
+        let sim = start(SimCloud::Commercial, SimConfig::default().state_file(&local));
+        sim.add_devices([DeviceSeed::new("bulk-0007", "Old")]);
+        sim.save().unwrap();
+    }
+    let report_path = dir.path().join("report.json");
+    let output = run(
+        &[
+            "apply",
+            dir.path().to_str().unwrap(),
+            "--local",
+            local.to_str().unwrap(),
+            "--auto-approve",
+            "--report",
+            report_path.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("failed") && l.contains("BULK-0007")),
+        "{}",
+        text(&output)
+    );
+    assert!(
+        !stderr.contains("BULK-0008"),
+        "a device that imported is not listed: {stderr}"
+    );
+    assert!(stderr.contains("400/400 steps finished (1 not done)"), "{stderr}");
+    assert!(
+        stderr.lines().count() < 60,
+        "{} lines: {stderr}",
+        stderr.lines().count()
+    );
+    assert_eq!(report(dir.path())["summary"]["done"], 399);
+}
+
 #[test]
 fn tag_changes_and_a_pruned_device_converge() {
     for (cloud, sim_cloud) in CLOUDS {

@@ -16,7 +16,7 @@
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use hangar_apply::{ApplyReport, Cleanup, Event, GraphTenant, Options, Progress, Status};
@@ -294,16 +294,19 @@ fn print_outcome(report: &ApplyReport, elapsed: std::time::Duration) {
     }
 }
 
-/// Progress on stderr: a bar on a terminal, one line per finished step otherwise (CI logs).
+/// Progress on stderr: a bar on a terminal; without one (CI logs), one line per finished step
+/// for a run of at most [`Lines::EVERY_STEP_UP_TO`] steps. A larger run (a device import of
+/// thousands) prints its failures and waits line by line and a count every
+/// [`Lines::COUNT_EVERY_PERCENT`] percent, so the log stays readable.
 enum Display {
     Bar(indicatif::ProgressBar),
-    Lines,
+    Lines(Lines),
 }
 
 impl Display {
     fn new(terminal: bool) -> Display {
         if !terminal {
-            return Display::Lines;
+            return Display::Lines(Lines::default());
         }
         let bar = indicatif::ProgressBar::new(0);
         if let Ok(style) = indicatif::ProgressStyle::with_template(
@@ -320,6 +323,66 @@ impl Display {
             bar.finish_and_clear();
         }
     }
+}
+
+/// Counters for the line display; atomics because [`Progress`] is shared by concurrent steps.
+#[derive(Default)]
+struct Lines {
+    total: AtomicUsize,
+    finished: AtomicUsize,
+    not_done: AtomicUsize,
+}
+
+impl Lines {
+    const EVERY_STEP_UP_TO: usize = 200;
+    const COUNT_EVERY_PERCENT: usize = 10;
+
+    fn event(&self, event: Event<'_>) {
+        match event {
+            Event::Begin { total } => {
+                self.total.store(total, Ordering::Relaxed);
+                if total > Self::EVERY_STEP_UP_TO {
+                    eprintln!(
+                        "Applying {total} steps (failures line by line, a count every {}%)…",
+                        Self::COUNT_EVERY_PERCENT
+                    );
+                } else {
+                    eprintln!("Applying {total} steps…");
+                }
+            }
+            Event::Started { .. } => {}
+            Event::Waiting { label, detail } => eprintln!("wait    {label}: {detail}"),
+            Event::Finished {
+                label,
+                status,
+                detail,
+            } => {
+                let total = self.total.load(Ordering::Relaxed);
+                let finished = self.finished.fetch_add(1, Ordering::Relaxed) + 1;
+                if status != Status::Done {
+                    self.not_done.fetch_add(1, Ordering::Relaxed);
+                }
+                if total <= Self::EVERY_STEP_UP_TO || status != Status::Done {
+                    match detail {
+                        Some(detail) => eprintln!("{:<7} {label}: {detail}", status.name()),
+                        None => eprintln!("{:<7} {label}", status.name()),
+                    }
+                }
+                if total > Self::EVERY_STEP_UP_TO && crosses_step(finished, total) {
+                    eprintln!(
+                        "        {finished}/{total} steps finished ({} not done)",
+                        self.not_done.load(Ordering::Relaxed)
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Whether `finished` is the first count at or past a [`Lines::COUNT_EVERY_PERCENT`] mark.
+fn crosses_step(finished: usize, total: usize) -> bool {
+    let percent = |n: usize| n * 100 / total.max(1) / Lines::COUNT_EVERY_PERCENT;
+    finished >= total || percent(finished) > percent(finished - 1)
 }
 
 impl Progress for Display {
@@ -347,20 +410,21 @@ impl Progress for Display {
                     ));
                 }
             }
-            (Display::Lines, Event::Begin { total }) => eprintln!("Applying {total} steps…"),
-            (Display::Lines, Event::Started { .. }) => {}
-            (Display::Lines, Event::Waiting { label, detail }) => eprintln!("wait    {label}: {detail}"),
-            (
-                Display::Lines,
-                Event::Finished {
-                    label,
-                    status,
-                    detail,
-                },
-            ) => match detail {
-                Some(detail) => eprintln!("{:<7} {label}: {detail}", status.name()),
-                None => eprintln!("{:<7} {label}", status.name()),
-            },
+            (Display::Lines(lines), event) => lines.event(event),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_large_run_counts_once_per_ten_percent() {
+        let marks: Vec<usize> = (1..=1000).filter(|&n| crosses_step(n, 1000)).collect();
+        assert_eq!(marks, vec![100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
+        let odd: Vec<usize> = (1..=333).filter(|&n| crosses_step(n, 333)).collect();
+        assert_eq!(odd.len(), 10);
+        assert_eq!(odd.last(), Some(&333));
     }
 }
