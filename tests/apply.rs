@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use common::{policies, sim_config, stderr, text};
+use common::{policies, sim_config, stderr, stdout, text};
 use hangar_sim::{Sim, SimState};
 use serde_json::Value;
 
@@ -116,7 +116,8 @@ fn quickstart(example: &str) {
 
     let second = hangar(&["apply", policies, "--local", state_arg, "--auto-approve"]);
     assert_eq!(second.status.code(), Some(0), "{}", text(&second));
-    assert!(stderr(&second).contains("No changes"), "{}", text(&second));
+    assert!(stdout(&second).contains("No changes"), "{}", text(&second));
+    assert!(stderr(&second).contains("Nothing to apply."), "{}", text(&second));
 }
 
 #[test]

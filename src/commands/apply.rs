@@ -136,7 +136,7 @@ fn run(args: &Args, planned: Planned) -> miette::Result<Exit> {
         }
     }
     if !plan.has_changes() && leftovers.is_empty() {
-        eprintln!("No changes: the tenant matches Git.");
+        eprintln!("Nothing to apply.");
         let report = runtime.block_on(hangar_apply::apply(
             &plan,
             &GraphTenant::new(connection.client.clone()),
