@@ -6,10 +6,13 @@
 //! the bundled examples importing their CSVs.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::text;
 use hangar_sim::{DeviceSeed, RequestRecord, Sim, SimCloud, SimConfig};
 use serde_json::Value;
 
@@ -62,40 +65,18 @@ fn start(cloud: SimCloud, config: SimConfig) -> Sim {
 
 /// `hangar` with a clean environment; `sim` adds `--endpoint` and the test client's secret.
 fn command(args: &[&str], sim: Option<&Sim>) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_hangar"));
-    command.args(args).env("NO_COLOR", "1").env_remove("RUST_LOG");
-    for name in [
-        "HANGAR_ENDPOINT",
-        "HANGAR_ACCESS_TOKEN",
-        "AZURE_TENANT_ID",
-        "AZURE_CLIENT_ID",
-        "AZURE_CLIENT_SECRET",
-        "AZURE_CLIENT_CERTIFICATE_PATH",
-        "AZURE_FEDERATED_TOKEN_FILE",
-    ] {
-        command.env_remove(name);
-    }
+    let mut command = common::hangar(args);
     if let Some(sim) = sim {
         command
             .args(["--endpoint", &sim.url()])
             .env("AZURE_CLIENT_ID", CLIENT_ID)
             .env("AZURE_CLIENT_SECRET", "devices-e2e-secret");
     }
-    command.stdin(Stdio::null());
     command
 }
 
 fn run(args: &[&str], sim: Option<&Sim>) -> Output {
     command(args, sim).output().expect("hangar runs")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 fn apply(dir: &Path, sim: &Sim) -> Output {
