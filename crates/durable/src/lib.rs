@@ -1,4 +1,4 @@
-//! Replacing a file durably: [`write`] puts the new contents in a temporary file beside it,
+//! Replacing a file durably: [`write()`] puts the new contents in a temporary file beside it,
 //! flushes that to disk, renames it over the file and flushes the folder, so that a reader or a
 //! crash sees the old contents or the new, never half of them, and a failure leaves the old file
 //! as it was.
@@ -13,7 +13,7 @@ use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-/// A failed step of [`write`]: which one, the file being written, and what the OS said.
+/// A failed step of [`write()`]: which one, the file being written, and what the OS said.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot {action} `{}`", path.display())]
 pub struct Error {

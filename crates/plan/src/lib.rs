@@ -11,7 +11,7 @@
 //!    aliases, fields the service ignores in a state, rule layout), as data.
 //! 4. **Diff** ([`diff`]) into **actions** (create, update, replace, delete, assignments,
 //!    owners, priorities, device group, device registrations), each with a reason, ordered as a
-//!    dependency graph ([`order`]).
+//!    dependency graph (`order`).
 //! 5. **Impact** ([`impact`]): where every known device lands before and after.
 //! 6. **Rendering** ([`render`]): text, JSON and Markdown.
 //!

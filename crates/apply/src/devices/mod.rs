@@ -2,11 +2,11 @@
 //! user changes, pruning deletes, staging clean-up and one Autopilot sync per run.
 //!
 //! [`apply`] is the crate's entry point ([`crate::apply`]): it runs the plan's object actions
-//! through the [`executor`](crate::executor) and then the device actions here, as one phase,
+//! through the [`executor`] and then the device actions here, as one phase,
 //! because per-action steps cannot batch: 100,000 imports would be 100,000 POSTs and 100,000
 //! polling loops. What the phase does:
 //!
-//! - **Imports** ([`import`]): every CSV row to import is read back and checked first (the row
+//! - **Imports** (`import`): every CSV row to import is read back and checked first (the row
 //!   still lists the serial, the hash is valid base64); a CSV with one bad row imports nothing.
 //!   Staging records left by an earlier, interrupted run are adopted instead of importing the
 //!   serial again; failed ones are deleted and the device imported afresh. Devices go to
@@ -19,10 +19,10 @@
 //!   Failures name the device and, for known codes (802, 806, 808), what to do. A lost answer
 //!   to an import is resolved by looking for the staging records before anything is sent
 //!   again; a refused batch is split in halves until the refused device is found.
-//! - **Updates and deletes** ([`writes`]): `updateDeviceProperties` and `DELETE`, many at a
+//! - **Updates and deletes** (`writes`): `updateDeviceProperties` and `DELETE`, many at a
 //!   time, paced by the client's rate limiter (Intune: 100 writes per 20 s per app), so that
 //!   10,000 tag changes run at the budget without a 429.
-//! - **Sync** ([`sync`]): once per run, after imports registered at least one device: the
+//! - **Sync** (`sync`): once per run, after imports registered at least one device: the
 //!   settings are read first (no request while a sync runs), and a refusal (429 within ten
 //!   minutes of the last sync, 409) is reported, never fatal and never repeated.
 //! - **Leftovers**: when the configuration manages devices, finished staging records of devices

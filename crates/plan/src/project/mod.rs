@@ -1,7 +1,7 @@
 //! Desired → Graph: the exact body hangar sends for each desired object, following
 //! `graph-api-notes.md` to the letter, one module per kind.
 //!
-//! Bodies are complete create bodies (with `@odata.type`); [`write_body`] strips the
+//! Bodies are complete create bodies (with `@odata.type`); `write_body` strips the
 //! create-only fields for an update. Group references are symbolic ([`GroupRef`]): a body that
 //! names a group holds its live id when the group exists, else `null`, and records a
 //! [`crate::plan::GroupSlot`] for apply to fill.
