@@ -292,7 +292,8 @@ pub async fn apply<T: Tenant>(
                 }
             }
             Err(error) => {
-                tracing::warn!(step = nodes[i].label.as_str(), error = %error, "failed");
+                // Info, not warn: the progress event shows the failure to the user already.
+                tracing::info!(step = nodes[i].label.as_str(), error = %error, "failed");
                 states[i] = State::Failed;
                 let cause = match nodes[i].work {
                     Work::Action(a) => vec![plan.actions[a].id],

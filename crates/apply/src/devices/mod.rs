@@ -223,7 +223,8 @@ impl<'p> Slot<'p> {
                 self.object_id = object_id;
             }
             Err(error) => {
-                tracing::warn!(step = self.label.as_str(), error = %error, "failed");
+                // Info, not warn: the progress event below shows the failure to the user already.
+                tracing::info!(step = self.label.as_str(), error = %error, "failed");
                 self.status = Status::Failed;
                 self.error = Some(error);
             }
