@@ -72,6 +72,11 @@ impl GraphError {
         GraphError::new(400, "BadRequest", message)
     }
 
+    /// Intune's answer for a body its model refuses (missing, unknown or wrongly typed values).
+    pub fn model_validation(message: impl Into<String>) -> GraphError {
+        GraphError::new(400, "ModelValidationFailure", message)
+    }
+
     pub fn with_header(mut self, name: &str, value: impl Into<String>) -> GraphError {
         self.headers.push((name.to_owned(), value.into()));
         self

@@ -798,7 +798,7 @@ impl Style {
     fn error(self, message: String) -> GraphError {
         match self {
             Style::Directory => GraphError::new(400, "Request_BadRequest", message),
-            Style::Intune => GraphError::new(400, "ModelValidationFailure", message),
+            Style::Intune => GraphError::model_validation(message),
         }
     }
 }

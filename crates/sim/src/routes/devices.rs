@@ -13,14 +13,14 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value, json};
 
-use super::intune::intune_bad;
+use super::intune::{array_parameter, intune_bad, refuse_filters};
 use super::{Ctx, no_route, with_id};
 use crate::clock::{INTUNE_MIN_DATE, intune_timestamp};
 use crate::config::SimConfig;
 use crate::odata::{Clause, Method, matches};
-use crate::paging::{Family, collection, encode_token, next_link, page_spec, select, take_page};
+use crate::paging::{Family, collection, encode_token, next_link, select, take_page};
 use crate::reply::{GraphError, IntuneService, Outcome, Reply};
-use crate::schema::{ApiVersion, Style, Write, check_select, render, validate_write};
+use crate::schema::{ApiVersion, Style, Write, render, validate_write};
 use crate::state::{AutopilotDevice, ImportedDevice, SimState, intune_time_or_min};
 
 const SERVICE: IntuneService = IntuneService::Enrollment;
@@ -239,11 +239,9 @@ fn check_imported_body(
     if let Some(t) = body.get("@odata.type").and_then(Value::as_str)
         && crate::schema::short_type(t) != IMPORTED
     {
-        return Err(GraphError::new(
-            400,
-            "ModelValidationFailure",
-            format!("'{t}' is not 'microsoft.graph.{IMPORTED}'."),
-        ));
+        return Err(GraphError::model_validation(format!(
+            "'{t}' is not 'microsoft.graph.{IMPORTED}'."
+        )));
     }
     let mut props = validate_write(IMPORTED, body, Write::Create, version, Style::Intune)?;
     props.remove("state");
@@ -290,15 +288,8 @@ pub(crate) fn imported(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
                     "Filtering is not supported on imported device identities.",
                 ));
             }
-            if let Some(list) = &ctx.query.select {
-                check_select(IMPORTED, list, ctx.version())?;
-            }
-            let spec = page_spec(
-                &ctx.query,
-                Family::Intune,
-                ctx.config.directory_page_size,
-                ctx.config.intune_page_size,
-            )?;
+            ctx.check_select(IMPORTED)?;
+            let spec = ctx.page_spec(Family::Intune)?;
             let (page, next) = take_page(&ctx.state.imported_devices, &spec, |_| true);
             let items = page
                 .into_iter()
@@ -311,32 +302,18 @@ pub(crate) fn imported(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
             let props = check_imported_body(&body, ctx.version())?;
             let import_id = ctx.state.new_guid();
             let device = new_import(ctx, props, &import_id);
-            let mut out = Map::new();
-            out.insert(
-                "@odata.context".into(),
-                json!(ctx.context(&format!("{FRAGMENT}/$entity"))),
-            );
-            out.extend(render_imported(&device));
+            let body = ctx.entity(FRAGMENT, render_imported(&device));
             ctx.state.imported_devices.insert(device.id.clone(), device);
-            Ok(Reply::created(Value::Object(out)))
+            Ok(Reply::created(body))
         }
         (Method::Post, ["import"]) => {
             let body = ctx.call.json_body()?;
-            let items = body
-                .get("importedWindowsAutopilotDeviceIdentities")
-                .and_then(Value::as_array)
-                .ok_or_else(|| {
-                    GraphError::new(
-                        400,
-                        "ModelValidationFailure",
-                        "The 'importedWindowsAutopilotDeviceIdentities' parameter must be an array.",
-                    )
-                })?;
+            let items = array_parameter(&body, "importedWindowsAutopilotDeviceIdentities")?;
             let mut checked = Vec::new();
             for item in items {
-                let item = item.as_object().ok_or_else(|| {
-                    GraphError::new(400, "ModelValidationFailure", "Each device must be an object.")
-                })?;
+                let item = item
+                    .as_object()
+                    .ok_or_else(|| GraphError::model_validation("Each device must be an object."))?;
                 checked.push(check_imported_body(item, ctx.version())?);
             }
             let import_id = ctx.state.new_guid();
@@ -356,13 +333,10 @@ pub(crate) fn imported(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
         }
         (Method::Get, [id]) => {
             let device = ctx.state.imported_devices.get(*id).ok_or_else(|| not_found(id))?;
-            let mut out = Map::new();
-            out.insert(
-                "@odata.context".into(),
-                json!(ctx.context(&format!("{FRAGMENT}/$entity"))),
-            );
-            out.extend(select(render_imported(device), ctx.query.select.as_deref()));
-            Ok(Reply::ok(Value::Object(out)))
+            Ok(Reply::ok(ctx.entity(
+                FRAGMENT,
+                select(render_imported(device), ctx.query.select.as_deref()),
+            )))
         }
         (Method::Delete, [id]) => {
             ctx.state
@@ -382,36 +356,18 @@ pub(crate) fn registered(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
     let not_found = |id: &str| GraphError::intune_not_found(SERVICE, "WindowsAutopilotDeviceIdentity", id);
     match (ctx.method().clone(), rest) {
         (Method::Get, []) => {
-            for clause in ctx.query.filter.iter().flatten() {
-                let ok = match clause {
-                    Clause::Contains(p, _) => {
-                        matches!(p.as_str(), "serialNumber" | "groupTag" | "userPrincipalName")
-                    }
-                    Clause::Eq(p, _) => matches!(
-                        p.as_str(),
-                        "serialNumber" | "groupTag" | "enrollmentState" | "purchaseOrderIdentifier"
-                    ),
-                    _ => false,
-                };
-                if !ok {
-                    return Err(intune_bad(
-                        SERVICE,
-                        format!(
-                            "Filtering by '{}' is not supported on Autopilot devices.",
-                            clause.property()
-                        ),
-                    ));
+            refuse_filters(ctx, SERVICE, "Autopilot devices", |clause| match clause {
+                Clause::Contains(p, _) => {
+                    matches!(p.as_str(), "serialNumber" | "groupTag" | "userPrincipalName")
                 }
-            }
-            if let Some(list) = &ctx.query.select {
-                check_select(REGISTERED, list, ctx.version())?;
-            }
-            let spec = page_spec(
-                &ctx.query,
-                Family::Intune,
-                ctx.config.directory_page_size,
-                ctx.config.intune_page_size,
-            )?;
+                Clause::Eq(p, _) => matches!(
+                    p.as_str(),
+                    "serialNumber" | "groupTag" | "enrollmentState" | "purchaseOrderIdentifier"
+                ),
+                _ => false,
+            })?;
+            ctx.check_select(REGISTERED)?;
+            let spec = ctx.page_spec(Family::Intune)?;
             let clauses = ctx.query.filter.clone().unwrap_or_default();
             let keep =
                 |d: &AutopilotDevice| clauses.is_empty() || matches(&clauses, |p| device_property(d, p));
@@ -466,20 +422,12 @@ pub(crate) fn registered(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
             Ok(Reply::ok(body))
         }
         (Method::Get, [id]) => {
-            if let Some(list) = &ctx.query.select {
-                check_select(REGISTERED, list, ctx.version())?;
-            }
+            ctx.check_select(REGISTERED)?;
             let device = ctx.state.devices.get(*id).ok_or_else(|| not_found(id))?;
-            let mut out = Map::new();
-            out.insert(
-                "@odata.context".into(),
-                json!(ctx.context(&format!("{FRAGMENT}/$entity"))),
-            );
-            out.extend(select(
-                render_device(device, ctx.version()),
-                ctx.query.select.as_deref(),
-            ));
-            Ok(Reply::ok(Value::Object(out)))
+            Ok(Reply::ok(ctx.entity(
+                FRAGMENT,
+                select(render_device(device, ctx.version()), ctx.query.select.as_deref()),
+            )))
         }
         (Method::Delete, [id]) => {
             ctx.state.devices.remove(*id).ok_or_else(|| not_found(id))?;
@@ -498,21 +446,13 @@ pub(crate) fn registered(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
             }
             for (key, value) in &body {
                 if !allowed.contains(&key.as_str()) {
-                    return Err(GraphError::new(
-                        400,
-                        "ModelValidationFailure",
-                        format!(
-                            "'{key}' is not a parameter of updateDeviceProperties; it takes {}.",
-                            allowed.join(", ")
-                        ),
-                    ));
+                    return Err(GraphError::model_validation(format!(
+                        "'{key}' is not a parameter of updateDeviceProperties; it takes {}.",
+                        allowed.join(", ")
+                    )));
                 }
                 if !value.is_string() && !value.is_null() {
-                    return Err(GraphError::new(
-                        400,
-                        "ModelValidationFailure",
-                        format!("'{key}' must be a string."),
-                    ));
+                    return Err(GraphError::model_validation(format!("'{key}' must be a string.")));
                 }
             }
             let device = ctx.state.devices.get_mut(*id).ok_or_else(|| not_found(id))?;
@@ -542,9 +482,7 @@ pub(crate) fn registered(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
             let upn = body
                 .get("userPrincipalName")
                 .and_then(Value::as_str)
-                .ok_or_else(|| {
-                    GraphError::new(400, "ModelValidationFailure", "'userPrincipalName' is required.")
-                })?;
+                .ok_or_else(|| GraphError::model_validation("'userPrincipalName' is required."))?;
             let name = body
                 .get("addressableUserName")
                 .and_then(Value::as_str)
@@ -586,14 +524,11 @@ pub(crate) fn settings(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
                 intune_time_or_min(s.last_manual_trigger_ms),
             );
             props.insert("syncStatus".into(), json!(s.sync_status));
-            let mut out = Map::new();
-            out.insert(
-                "@odata.context".into(),
-                json!(ctx.context("deviceManagement/windowsAutopilotSettings/$entity")),
-            );
-            out.extend(with_id(&s.id, Some("windowsAutopilotSettings")));
-            render("windowsAutopilotSettings", &props, ctx.version(), &mut out);
-            Ok(Reply::ok(Value::Object(out)))
+            let mut item = with_id(&s.id, Some("windowsAutopilotSettings"));
+            render("windowsAutopilotSettings", &props, ctx.version(), &mut item);
+            Ok(Reply::ok(
+                ctx.entity("deviceManagement/windowsAutopilotSettings", item),
+            ))
         }
         (Method::Post, ["sync"]) => {
             let settings = &mut ctx.state.autopilot_settings;

@@ -12,14 +12,14 @@
 use serde_json::{Map, Value, json};
 
 use super::intune::{
-    check_same_type, check_target, get_object, intune_bad, list_assignments, list_objects, render_object,
-    resolve_type, stamp_create, stamp_update,
+    array_parameter, create_object, get_object, intune_bad, list_assignments, list_objects,
+    patched_properties, render_assignment, replacing_assignments, resolve_type, stamp_create, stamp_update,
 };
 use super::{Ctx, no_route};
 use crate::odata::{Clause, Method};
 use crate::reply::{GraphError, IntuneService, Outcome, Reply};
 use crate::schema::{ApiVersion, Style, Write, type_exists, validate_write};
-use crate::state::{Assignment, IntuneObject, SimState};
+use crate::state::{IntuneObject, SimState};
 
 const SERVICE: IntuneService = IntuneService::Enrollment;
 const FRAGMENT: &str = "deviceManagement/deviceEnrollmentConfigurations";
@@ -94,11 +94,7 @@ fn check_values(type_name: &str, merged: &Map<String, Value>, creating: bool) ->
         .and_then(Value::as_str)
         .is_none_or(|n| n.trim().is_empty())
     {
-        return Err(GraphError::new(
-            400,
-            "ModelValidationFailure",
-            "'displayName' is required.",
-        ));
+        return Err(GraphError::model_validation("'displayName' is required."));
     }
     match type_name {
         "windows10EnrollmentCompletionPageConfiguration" => {
@@ -136,11 +132,7 @@ fn check_values(type_name: &str, merged: &Map<String, Value>, creating: bool) ->
         "deviceEnrollmentPlatformRestrictionConfiguration"
             if creating && merged.get("platformType").is_none_or(Value::is_null) =>
         {
-            return Err(GraphError::new(
-                400,
-                "ModelValidationFailure",
-                "'platformType' is required.",
-            ));
+            return Err(GraphError::model_validation("'platformType' is required."));
         }
         "deviceEnrollmentLimitConfiguration" => {
             if let Some(limit) = merged.get("limit").and_then(Value::as_i64)
@@ -203,38 +195,23 @@ pub(crate) fn configurations(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
             props.insert("version".into(), json!(0));
             props.insert("deviceEnrollmentConfigurationType".into(), json!(config_type));
             let id = format!("{}_{suffix}", ctx.state.new_guid());
-            let object = IntuneObject {
-                id: id.clone(),
-                odata_type: type_name,
-                properties: props,
-                assignments: Vec::new(),
-            };
-            let mut out = Map::new();
-            out.insert(
-                "@odata.context".into(),
-                json!(ctx.context(&format!("{FRAGMENT}/$entity"))),
-            );
-            out.extend(render_object(&object, ctx.version()));
-            ctx.state.enrollment_configurations.insert(id, object);
-            Ok(Reply::created(Value::Object(out)))
+            create_object(
+                ctx,
+                |state| &mut state.enrollment_configurations,
+                FRAGMENT,
+                id,
+                type_name,
+                props,
+            )
         }
         (Method::Get, [id]) => {
             let object = visible(ctx, id).ok_or_else(|| not_found(id))?;
-            get_object(ctx, &object, FRAGMENT, &object.odata_type.clone(), ASSIGNMENT)
+            get_object(ctx, &object, FRAGMENT, ASSIGNMENT)
         }
         (Method::Patch, [id]) => {
             let body = ctx.call.json_body()?;
             let object = visible(ctx, id).ok_or_else(|| not_found(id))?;
-            check_same_type(&body, &object.odata_type)?;
-            let props = validate_write(
-                &object.odata_type,
-                &body,
-                Write::Update(&object.properties),
-                ctx.version(),
-                Style::Intune,
-            )?;
-            let mut merged = object.properties.clone();
-            merged.extend(props);
+            let mut merged = patched_properties(ctx, &object, &body)?;
             check_values(&object.odata_type, &merged, false)?;
             stamp_update(&mut merged, ctx.now);
             if let Some(stored) = ctx.state.enrollment_configurations.get_mut(*id) {
@@ -259,7 +236,7 @@ pub(crate) fn configurations(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
             let object = visible(ctx, id).ok_or_else(|| not_found(id))?;
             list_assignments(
                 ctx,
-                &object,
+                &object.assignments,
                 &format!("{FRAGMENT}('{id}')/assignments"),
                 ASSIGNMENT,
             )
@@ -273,13 +250,10 @@ pub(crate) fn configurations(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
                 .ok_or_else(|| {
                     GraphError::intune_not_found(SERVICE, "EnrollmentConfigurationAssignment", assignment)
                 })?;
-            let mut out = Map::new();
-            out.insert(
-                "@odata.context".into(),
-                json!(ctx.context(&format!("{FRAGMENT}('{id}')/assignments/$entity"))),
-            );
-            out.extend(super::intune::render_assignment(found, ASSIGNMENT, ctx.version()));
-            Ok(Reply::ok(Value::Object(out)))
+            Ok(Reply::ok(ctx.entity(
+                &format!("{FRAGMENT}('{id}')/assignments"),
+                render_assignment(found, ASSIGNMENT, ctx.version()),
+            )))
         }
         (Method::Post, [id, "assign"]) => {
             let object = visible(ctx, id).ok_or_else(|| not_found(id))?;
@@ -290,31 +264,8 @@ pub(crate) fn configurations(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
                 ));
             }
             let body = ctx.call.json_body()?;
-            let requested = body
-                .get("enrollmentConfigurationAssignments")
-                .and_then(Value::as_array)
-                .ok_or_else(|| {
-                    GraphError::new(
-                        400,
-                        "ModelValidationFailure",
-                        "The 'enrollmentConfigurationAssignments' parameter must be an array.",
-                    )
-                })?;
-            let mut assignments: Vec<Assignment> = Vec::new();
-            for item in requested {
-                let (target, suffix) = check_target(ctx, item.get("target"), TARGETS, SERVICE)?;
-                let assignment = Assignment {
-                    id: format!("{}_{suffix}", object.id),
-                    target,
-                };
-                if assignments.iter().any(|a| a.id == assignment.id) {
-                    return Err(intune_bad(
-                        SERVICE,
-                        format!("Target '{suffix}' appears twice in the assignments."),
-                    ));
-                }
-                assignments.push(assignment);
-            }
+            let requested = array_parameter(&body, "enrollmentConfigurationAssignments")?;
+            let assignments = replacing_assignments(ctx, &object.id, requested, TARGETS, SERVICE, "Target")?;
             if let Some(stored) = ctx.state.enrollment_configurations.get_mut(*id) {
                 stored.assignments = assignments;
             }
@@ -330,11 +281,7 @@ pub(crate) fn configurations(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
             }
             let body = ctx.call.json_body()?;
             let wanted = body.get("priority").and_then(Value::as_i64).ok_or_else(|| {
-                GraphError::new(
-                    400,
-                    "ModelValidationFailure",
-                    "The 'priority' parameter must be an integer.",
-                )
+                GraphError::model_validation("The 'priority' parameter must be an integer.")
             })?;
             let mut members = family_members(ctx.state, &object.odata_type);
             let count = members.len() as i64;

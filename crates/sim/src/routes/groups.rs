@@ -12,9 +12,9 @@ use serde_json::{Map, Value, json};
 use super::{Ctx, no_route, with_id};
 use crate::clock::directory_timestamp;
 use crate::odata::{Clause, Method, matches};
-use crate::paging::{Family, collection, page_spec, select, take_page};
+use crate::paging::{Family, collection, select, take_page};
 use crate::reply::{GraphError, Outcome, Reply};
-use crate::schema::{Style, Write, check_select, render, validate_write};
+use crate::schema::{Style, Write, render, validate_write};
 use crate::state::{DirectoryObject, Group};
 
 fn bad(message: impl Into<String>) -> GraphError {
@@ -35,6 +35,15 @@ pub(crate) fn render_service_principal(sp: &DirectoryObject, ctx: &Ctx<'_>) -> M
     let mut out = with_id(&sp.id, None);
     render("servicePrincipal", &sp.properties, ctx.version(), &mut out);
     out
+}
+
+/// A property `$filter` compares: `id` is not among the stored properties.
+fn filter_property(id: &str, properties: &Map<String, Value>, name: &str) -> Option<Value> {
+    if name == "id" {
+        Some(json!(id))
+    } else {
+        properties.get(name).cloned()
+    }
 }
 
 fn check_filter(ctx: &Ctx<'_>, supported: &[&str], startswith: &[&str]) -> Result<(), GraphError> {
@@ -110,26 +119,11 @@ fn list_groups(ctx: &Ctx<'_>) -> Outcome {
         ],
         &["displayName", "mailNickname"],
     )?;
-    if let Some(select_list) = &ctx.query.select {
-        check_select("group", select_list, ctx.version())?;
-    }
+    ctx.check_select("group")?;
     let owners = expand_owners(ctx)?;
-    let spec = page_spec(
-        &ctx.query,
-        Family::Directory,
-        ctx.config.directory_page_size,
-        ctx.config.intune_page_size,
-    )?;
+    let spec = ctx.page_spec(Family::Directory)?;
     let clauses = ctx.query.filter.clone().unwrap_or_default();
-    let keep = |g: &Group| {
-        matches(&clauses, |p| {
-            if p == "id" {
-                Some(json!(g.id))
-            } else {
-                g.properties.get(p).cloned()
-            }
-        })
-    };
+    let keep = |g: &Group| matches(&clauses, |p| filter_property(&g.id, &g.properties, p));
     let (page, next) = take_page(&ctx.state.groups, &spec, keep);
     let items: Vec<Value> = page
         .into_iter()
@@ -147,22 +141,18 @@ fn list_groups(ctx: &Ctx<'_>) -> Outcome {
 }
 
 fn get_group(ctx: &Ctx<'_>, id: &str) -> Outcome {
-    if let Some(select_list) = &ctx.query.select {
-        check_select("group", select_list, ctx.version())?;
-    }
+    ctx.check_select("group")?;
     let owners = expand_owners(ctx)?;
     let group = ctx
         .state
         .groups
         .get(id)
         .ok_or_else(|| GraphError::directory_not_found(id))?;
-    let mut body = Map::new();
-    body.insert("@odata.context".into(), json!(ctx.context("groups/$entity")));
-    body.extend(select(render_group(group, ctx), ctx.query.select.as_deref()));
+    let mut item = select(render_group(group, ctx), ctx.query.select.as_deref());
     if owners {
-        body.insert("owners".into(), Value::Array(owner_objects(ctx, group)));
+        item.insert("owners".into(), Value::Array(owner_objects(ctx, group)));
     }
-    Ok(Reply::ok(Value::Object(body)))
+    Ok(Reply::ok(ctx.entity("groups", item)))
 }
 
 fn owner_objects(ctx: &Ctx<'_>, group: &Group) -> Vec<Value> {
@@ -395,11 +385,9 @@ fn create_group(ctx: &mut Ctx<'_>) -> Outcome {
         owners,
         intune_visible_at_ms: visible_at,
     };
-    let mut body = Map::new();
-    body.insert("@odata.context".into(), json!(ctx.context("groups/$entity")));
-    body.extend(render_group(&group, ctx));
+    let body = ctx.entity("groups", render_group(&group, ctx));
     ctx.state.groups.insert(id, group);
-    Ok(Reply::created(Value::Object(body)))
+    Ok(Reply::created(body))
 }
 
 /// `S-1-12-1-…`: the SID form Entra derives from an object id.
@@ -466,12 +454,7 @@ fn list_owners(ctx: &Ctx<'_>, id: &str) -> Outcome {
         .groups
         .get(id)
         .ok_or_else(|| GraphError::directory_not_found(id))?;
-    let spec = page_spec(
-        &ctx.query,
-        Family::Directory,
-        ctx.config.directory_page_size,
-        ctx.config.intune_page_size,
-    )?;
+    let spec = ctx.page_spec(Family::Directory)?;
     let ordered: std::collections::BTreeMap<String, String> =
         group.owners.iter().map(|o| (o.clone(), o.clone())).collect();
     let (page, next) = take_page(&ordered, &spec, |_| true);
@@ -538,30 +521,16 @@ pub(crate) fn service_principals(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
                 &["appId", "displayName", "id", "servicePrincipalType"],
                 &["displayName"],
             )?;
-            if let Some(select_list) = &ctx.query.select {
-                check_select("servicePrincipal", select_list, ctx.version())?;
-            }
+            ctx.check_select("servicePrincipal")?;
             if !ctx.query.expand.is_empty() {
                 return Err(bad(
                     "'$expand' is not supported on service principals by the simulator.",
                 ));
             }
-            let spec = page_spec(
-                &ctx.query,
-                Family::Directory,
-                ctx.config.directory_page_size,
-                ctx.config.intune_page_size,
-            )?;
+            let spec = ctx.page_spec(Family::Directory)?;
             let clauses = ctx.query.filter.clone().unwrap_or_default();
-            let keep = |sp: &DirectoryObject| {
-                matches(&clauses, |p| {
-                    if p == "id" {
-                        Some(json!(sp.id))
-                    } else {
-                        sp.properties.get(p).cloned()
-                    }
-                })
-            };
+            let keep =
+                |sp: &DirectoryObject| matches(&clauses, |p| filter_property(&sp.id, &sp.properties, p));
             let (page, next) = take_page(&ctx.state.service_principals, &spec, keep);
             let items = page
                 .into_iter()
@@ -588,9 +557,7 @@ pub(crate) fn service_principals(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
             )))
         }
         (Method::Get, [key]) => {
-            if let Some(select_list) = &ctx.query.select {
-                check_select("servicePrincipal", select_list, ctx.version())?;
-            }
+            ctx.check_select("servicePrincipal")?;
             let sp = if let Some(app_key) = key.strip_prefix('(') {
                 let inner = app_key.trim_end_matches(')');
                 let Some(app_id) = inner.strip_prefix("appId=") else {
@@ -608,16 +575,10 @@ pub(crate) fn service_principals(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
                     .get(*key)
                     .ok_or_else(|| GraphError::directory_not_found(key))?
             };
-            let mut body = Map::new();
-            body.insert(
-                "@odata.context".into(),
-                json!(ctx.context("servicePrincipals/$entity")),
-            );
-            body.extend(select(
-                render_service_principal(sp, ctx),
-                ctx.query.select.as_deref(),
-            ));
-            Ok(Reply::ok(Value::Object(body)))
+            Ok(Reply::ok(ctx.entity(
+                "servicePrincipals",
+                select(render_service_principal(sp, ctx), ctx.query.select.as_deref()),
+            )))
         }
         (Method::Post, []) => {
             let body = ctx.call.json_body()?;
@@ -653,13 +614,9 @@ pub(crate) fn service_principals(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
                 .service_principals
                 .get(&id)
                 .ok_or_else(|| GraphError::directory_not_found(&id))?;
-            let mut body = Map::new();
-            body.insert(
-                "@odata.context".into(),
-                json!(ctx.context("servicePrincipals/$entity")),
-            );
-            body.extend(render_service_principal(sp, ctx));
-            Ok(Reply::created(Value::Object(body)))
+            Ok(Reply::created(
+                ctx.entity("servicePrincipals", render_service_principal(sp, ctx)),
+            ))
         }
         (_, [] | [_]) => Err(no_route(ctx, None)),
         (_, [_, other, ..]) => Err(GraphError::segment_not_found(other)),
@@ -671,13 +628,7 @@ pub(crate) fn directory_objects(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
     match (ctx.method().clone(), rest) {
         (Method::Get, [id]) => {
             let object = directory_object(ctx, id).ok_or_else(|| GraphError::directory_not_found(id))?;
-            let mut body = Map::new();
-            body.insert(
-                "@odata.context".into(),
-                json!(ctx.context("directoryObjects/$entity")),
-            );
-            body.extend(object);
-            Ok(Reply::ok(Value::Object(body)))
+            Ok(Reply::ok(ctx.entity("directoryObjects", object)))
         }
         _ => Err(no_route(ctx, None)),
     }

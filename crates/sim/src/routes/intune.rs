@@ -1,5 +1,6 @@
-//! Helpers shared by the Intune routes (rendering, types, assignment targets, group
-//! visibility), and the `deviceConfigurations` routes (domain join profiles).
+//! Helpers shared by the Intune routes (rendering, types, create and PATCH, assignments and
+//! their targets, `$filter` refusals, group visibility), and the `deviceConfigurations` routes
+//! (domain join profiles).
 
 use std::collections::BTreeMap;
 
@@ -8,13 +9,13 @@ use serde_json::{Map, Value, json};
 use super::{Ctx, no_route, with_id};
 use crate::clock::intune_timestamp;
 use crate::odata::{Clause, Method, matches};
-use crate::paging::{Family, collection, page_spec, select, take_page};
+use crate::paging::{Family, collection, select, take_page};
 use crate::reply::{GraphError, IntuneService, Outcome, Reply};
 use crate::schema::{
-    ApiVersion, Style, Write, check_select, derives_from, normalise_complex, render, short_type, type_def,
-    type_exists, validate_write,
+    ApiVersion, Style, Write, derives_from, normalise_complex, render, short_type, type_def, type_exists,
+    validate_write,
 };
-use crate::state::{ALL_DEVICES_VIRTUAL_GROUP, ALL_USERS_VIRTUAL_GROUP, Assignment, IntuneObject};
+use crate::state::{ALL_DEVICES_VIRTUAL_GROUP, ALL_USERS_VIRTUAL_GROUP, Assignment, IntuneObject, SimState};
 
 const SERVICE: IntuneService = IntuneService::DeviceConfiguration;
 
@@ -54,40 +55,24 @@ pub(crate) fn resolve_type(
     let name = match body.get("@odata.type") {
         Some(Value::String(t)) => short_type(t).to_owned(),
         Some(_) => {
-            return Err(GraphError::new(
-                400,
-                "ModelValidationFailure",
-                "'@odata.type' must be a string.",
-            ));
+            return Err(GraphError::model_validation("'@odata.type' must be a string."));
         }
         None => match default {
             Some(default) => default.to_owned(),
             None => {
-                return Err(GraphError::new(
-                    400,
-                    "ModelValidationFailure",
-                    format!(
-                        "Cannot create an abstract class. Send '@odata.type' with a type derived from 'microsoft.graph.{base}'."
-                    ),
-                ));
+                return Err(GraphError::model_validation(format!(
+                    "Cannot create an abstract class. Send '@odata.type' with a type derived from 'microsoft.graph.{base}'."
+                )));
             }
         },
     };
     if !type_exists(&name, version) || !derives_from(&name, base) {
-        return Err(GraphError::new(
-            400,
-            "ModelValidationFailure",
-            format!(
-                "A type named 'microsoft.graph.{name}' could not be resolved by the model, or it does not derive from 'microsoft.graph.{base}'."
-            ),
-        ));
+        return Err(GraphError::model_validation(format!(
+            "A type named 'microsoft.graph.{name}' could not be resolved by the model, or it does not derive from 'microsoft.graph.{base}'."
+        )));
     }
     if type_def(&name).is_some_and(|def| def.is_abstract) {
-        return Err(GraphError::new(
-            400,
-            "ModelValidationFailure",
-            "Cannot create an abstract class.",
-        ));
+        return Err(GraphError::model_validation("Cannot create an abstract class."));
     }
     Ok(name)
 }
@@ -95,11 +80,9 @@ pub(crate) fn resolve_type(
 /// Checks a PATCH/PUT body's `@odata.type` against the stored object's.
 pub(crate) fn check_same_type(body: &Map<String, Value>, stored: &str) -> Result<(), GraphError> {
     match body.get("@odata.type").and_then(Value::as_str) {
-        Some(t) if short_type(t) != stored => Err(GraphError::new(
-            400,
-            "ModelValidationFailure",
-            format!("The '@odata.type' '{t}' does not match the object's type 'microsoft.graph.{stored}'."),
-        )),
+        Some(t) if short_type(t) != stored => Err(GraphError::model_validation(format!(
+            "The '@odata.type' '{t}' does not match the object's type 'microsoft.graph.{stored}'."
+        ))),
         _ => Ok(()),
     }
 }
@@ -120,13 +103,9 @@ pub(crate) fn check_target(
     allowed: &[&str],
     service: IntuneService,
 ) -> Result<(Value, String), GraphError> {
-    let target = target.and_then(Value::as_object).ok_or_else(|| {
-        GraphError::new(
-            400,
-            "ModelValidationFailure",
-            "An assignment needs a 'target' object.",
-        )
-    })?;
+    let target = target
+        .and_then(Value::as_object)
+        .ok_or_else(|| GraphError::model_validation("An assignment needs a 'target' object."))?;
     let normalised = normalise_complex(
         "deviceAndAppManagementAssignmentTarget",
         target,
@@ -198,6 +177,26 @@ pub(crate) fn stamp_update(props: &mut Map<String, Value>, now: i64) {
     }
 }
 
+/// Refuses the `$filter` clauses a collection does not support, naming the property, as
+/// Intune does; `collection` ends the message ("… is not supported on {collection}.").
+pub(crate) fn refuse_filters(
+    ctx: &Ctx<'_>,
+    service: IntuneService,
+    collection: &str,
+    supported: impl Fn(&Clause) -> bool,
+) -> Result<(), GraphError> {
+    match ctx.query.filter.iter().flatten().find(|c| !supported(c)) {
+        Some(bad) => Err(intune_bad(
+            service,
+            format!(
+                "Filtering by '{}' is not supported on {collection}.",
+                bad.property()
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Lists an Intune collection of [`IntuneObject`]s with paging, `$select`, `$filter` (only the
 /// clauses `filter_ok` accepts) and `$expand=assignments`.
 pub(crate) fn list_objects(
@@ -215,27 +214,10 @@ pub(crate) fn list_objects(
             "'$search' and '$orderby' are not supported on this collection.",
         ));
     }
-    if let Some(clauses) = &ctx.query.filter
-        && let Some(bad) = clauses.iter().find(|c| !filter_ok(c))
-    {
-        return Err(intune_bad(
-            service,
-            format!(
-                "Filtering by '{}' is not supported on this collection.",
-                bad.property()
-            ),
-        ));
-    }
-    if let Some(list) = &ctx.query.select {
-        check_select(base, list, ctx.version())?;
-    }
+    refuse_filters(ctx, service, "this collection", filter_ok)?;
+    ctx.check_select(base)?;
     let expand = expansions(ctx, &["assignments"])?;
-    let spec = page_spec(
-        &ctx.query,
-        Family::Intune,
-        ctx.config.directory_page_size,
-        ctx.config.intune_page_size,
-    )?;
+    let spec = ctx.page_spec(Family::Intune)?;
     let clauses = ctx.query.filter.clone().unwrap_or_default();
     let version = ctx.version();
     let keep = |o: &IntuneObject| {
@@ -254,12 +236,7 @@ pub(crate) fn list_objects(
             if !expand.is_empty() {
                 item.insert(
                     "assignments".into(),
-                    Value::Array(
-                        o.assignments
-                            .iter()
-                            .map(|a| Value::Object(render_assignment(a, assignment_type, version)))
-                            .collect(),
-                    ),
+                    Value::Array(render_assignments(&o.assignments, assignment_type, version)),
                 );
             }
             Value::Object(item)
@@ -273,50 +250,137 @@ pub(crate) fn get_object(
     ctx: &Ctx<'_>,
     object: &IntuneObject,
     fragment: &str,
-    base: &str,
     assignment_type: &str,
 ) -> Outcome {
-    if let Some(list) = &ctx.query.select {
-        check_select(base, list, ctx.version())?;
-    }
+    ctx.check_select(&object.odata_type)?;
     let expand = expansions(ctx, &["assignments"])?;
-    let mut body = Map::new();
-    body.insert(
-        "@odata.context".into(),
-        json!(ctx.context(&format!("{fragment}/$entity"))),
-    );
-    body.extend(select(
-        render_object(object, ctx.version()),
-        ctx.query.select.as_deref(),
-    ));
+    let mut item = select(render_object(object, ctx.version()), ctx.query.select.as_deref());
     if !expand.is_empty() {
-        body.insert(
+        item.insert(
             "assignments".into(),
-            Value::Array(
-                object
-                    .assignments
-                    .iter()
-                    .map(|a| Value::Object(render_assignment(a, assignment_type, ctx.version())))
-                    .collect(),
-            ),
+            Value::Array(render_assignments(
+                &object.assignments,
+                assignment_type,
+                ctx.version(),
+            )),
         );
     }
-    Ok(Reply::ok(Value::Object(body)))
+    Ok(Reply::ok(ctx.entity(fragment, item)))
+}
+
+/// Stores a new object in `objects` of the state and answers 201 with it, as Intune answers
+/// every create.
+pub(crate) fn create_object(
+    ctx: &mut Ctx<'_>,
+    objects: fn(&mut SimState) -> &mut BTreeMap<String, IntuneObject>,
+    fragment: &str,
+    id: String,
+    odata_type: String,
+    properties: Map<String, Value>,
+) -> Outcome {
+    let object = IntuneObject {
+        id: id.clone(),
+        odata_type,
+        properties,
+        assignments: Vec::new(),
+    };
+    let body = ctx.entity(fragment, render_object(&object, ctx.version()));
+    objects(ctx.state).insert(id, object);
+    Ok(Reply::created(body))
+}
+
+/// An object's properties after a PATCH: the body keeps the object's type and passes the type
+/// table, and is merged over what is stored, so the resource's own rules see the result.
+pub(crate) fn patched_properties(
+    ctx: &Ctx<'_>,
+    object: &IntuneObject,
+    body: &Map<String, Value>,
+) -> Result<Map<String, Value>, GraphError> {
+    check_same_type(body, &object.odata_type)?;
+    let changes = validate_write(
+        &object.odata_type,
+        body,
+        Write::Update(&object.properties),
+        ctx.version(),
+        Style::Intune,
+    )?;
+    let mut merged = object.properties.clone();
+    merged.extend(changes);
+    Ok(merged)
+}
+
+/// Assignments rendered as items of a collection or an expansion.
+pub(crate) fn render_assignments(
+    assignments: &[Assignment],
+    type_name: &str,
+    version: ApiVersion,
+) -> Vec<Value> {
+    assignments
+        .iter()
+        .map(|a| Value::Object(render_assignment(a, type_name, version)))
+        .collect()
 }
 
 /// The assignments collection of an object.
 pub(crate) fn list_assignments(
     ctx: &Ctx<'_>,
-    object: &IntuneObject,
+    assignments: &[Assignment],
     fragment: &str,
     assignment_type: &str,
 ) -> Outcome {
-    let items = object
-        .assignments
-        .iter()
-        .map(|a| Value::Object(render_assignment(a, assignment_type, ctx.version())))
-        .collect();
+    let items = render_assignments(assignments, assignment_type, ctx.version());
     Ok(Reply::ok(collection(ctx.call, fragment, items, None, None)))
+}
+
+/// The array parameter `name` of an action's body.
+pub(crate) fn array_parameter<'b>(
+    body: &'b Map<String, Value>,
+    name: &str,
+) -> Result<&'b Vec<Value>, GraphError> {
+    body.get(name)
+        .and_then(Value::as_array)
+        .ok_or_else(|| GraphError::model_validation(format!("The '{name}' parameter must be an array.")))
+}
+
+/// The assignments an `assign` action puts in place of all of an object's: every target
+/// checked, one per target; a repeated target is refused, `repeated` naming it in the message
+/// ("Group" or "Target", as each service words it).
+pub(crate) fn replacing_assignments(
+    ctx: &Ctx<'_>,
+    object_id: &str,
+    requested: &[Value],
+    allowed: &[&str],
+    service: IntuneService,
+    repeated: &str,
+) -> Result<Vec<Assignment>, GraphError> {
+    let mut assignments: Vec<Assignment> = Vec::new();
+    for item in requested {
+        let (target, suffix) = check_target(ctx, item.get("target"), allowed, service)?;
+        let assignment = Assignment {
+            id: format!("{object_id}_{suffix}"),
+            target,
+        };
+        if assignments.iter().any(|a| a.id == assignment.id) {
+            return Err(intune_bad(
+                service,
+                format!("{repeated} '{suffix}' appears twice in the assignments."),
+            ));
+        }
+        assignments.push(assignment);
+    }
+    Ok(assignments)
+}
+
+/// The 200 `value[]` with which `deviceConfigurations` and `configurationPolicies` answer
+/// `assign`: the assignments now in place.
+pub(crate) fn assigned(ctx: &Ctx<'_>, assignments: &[Assignment], assignment_type: &str) -> Reply {
+    Reply::ok(collection(
+        ctx.call,
+        &format!("Collection(microsoft.graph.{assignment_type})"),
+        render_assignments(assignments, assignment_type, ctx.version()),
+        None,
+        None,
+    ))
 }
 
 const DEVICE_CONFIG_TARGETS: &[&str] = &[
@@ -360,44 +424,31 @@ pub(crate) fn device_configurations(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome
                 ));
             }
             let mut props = validate_write(&type_name, &body, Write::Create, ctx.version(), Style::Intune)?;
-            check_domain_join(&props, None)?;
+            check_domain_join(&props, true)?;
             stamp_create(&mut props, ctx.now);
             props.insert("version".into(), json!(1));
             let id = ctx.state.new_guid();
-            let object = IntuneObject {
-                id: id.clone(),
-                odata_type: type_name,
-                properties: props,
-                assignments: Vec::new(),
-            };
-            let mut out = Map::new();
-            out.insert(
-                "@odata.context".into(),
-                json!(ctx.context(&format!("{FRAGMENT}/$entity"))),
-            );
-            out.extend(render_object(&object, ctx.version()));
-            ctx.state.device_configurations.insert(id, object);
-            Ok(Reply::created(Value::Object(out)))
+            create_object(
+                ctx,
+                |state| &mut state.device_configurations,
+                FRAGMENT,
+                id,
+                type_name,
+                props,
+            )
         }
         (Method::Get, [id]) => {
             let object = visible(ctx, id).ok_or_else(|| not_found(id))?;
-            get_object(ctx, &object, FRAGMENT, &object.odata_type.clone(), ASSIGNMENT)
+            get_object(ctx, &object, FRAGMENT, ASSIGNMENT)
         }
         (Method::Patch, [id]) => {
             let body = ctx.call.json_body()?;
             let object = visible(ctx, id).ok_or_else(|| not_found(id))?;
-            check_same_type(&body, &object.odata_type)?;
-            let props = validate_write(
-                &object.odata_type,
-                &body,
-                Write::Update(&object.properties),
-                ctx.version(),
-                Style::Intune,
-            )?;
-            check_domain_join(&props, Some(&object.properties))?;
+            let mut merged = patched_properties(ctx, &object, &body)?;
+            check_domain_join(&merged, false)?;
+            stamp_update(&mut merged, ctx.now);
             if let Some(stored) = ctx.state.device_configurations.get_mut(*id) {
-                stored.properties.extend(props);
-                stamp_update(&mut stored.properties, ctx.now);
+                stored.properties = merged;
             }
             Ok(Reply::no_content())
         }
@@ -410,7 +461,7 @@ pub(crate) fn device_configurations(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome
             let object = visible(ctx, id).ok_or_else(|| not_found(id))?;
             list_assignments(
                 ctx,
-                &object,
+                &object.assignments,
                 &format!("{FRAGMENT}('{id}')/assignments"),
                 ASSIGNMENT,
             )
@@ -418,65 +469,42 @@ pub(crate) fn device_configurations(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome
         (Method::Post, [id, "assign"]) => {
             let object = visible(ctx, id).ok_or_else(|| not_found(id))?;
             let body = ctx.call.json_body()?;
-            let requested = body.get("assignments").and_then(Value::as_array).ok_or_else(|| {
-                GraphError::new(
-                    400,
-                    "ModelValidationFailure",
-                    "The 'assignments' parameter must be an array.",
-                )
-            })?;
-            let mut assignments = Vec::new();
-            for item in requested {
-                let (target, suffix) = check_target(ctx, item.get("target"), DEVICE_CONFIG_TARGETS, SERVICE)?;
-                let assignment = Assignment {
-                    id: format!("{}_{suffix}", object.id),
-                    target,
-                };
-                if assignments.iter().any(|a: &Assignment| a.id == assignment.id) {
-                    return Err(intune_bad(
-                        SERVICE,
-                        format!("Group '{suffix}' appears twice in the assignments."),
-                    ));
-                }
-                assignments.push(assignment);
-            }
-            let items = assignments
-                .iter()
-                .map(|a| Value::Object(render_assignment(a, ASSIGNMENT, ctx.version())))
-                .collect();
+            let requested = array_parameter(&body, "assignments")?;
+            let assignments = replacing_assignments(
+                ctx,
+                &object.id,
+                requested,
+                DEVICE_CONFIG_TARGETS,
+                SERVICE,
+                "Group",
+            )?;
+            let reply = assigned(ctx, &assignments, ASSIGNMENT);
             if let Some(stored) = ctx.state.device_configurations.get_mut(*id) {
                 stored.assignments = assignments;
             }
-            Ok(Reply::ok(collection(
-                ctx.call,
-                "Collection(microsoft.graph.deviceConfigurationAssignment)",
-                items,
-                None,
-                None,
-            )))
+            Ok(reply)
         }
         (_, [] | [_] | [_, "assignments" | "assign"]) => Err(no_route(ctx, Some(SERVICE))),
         (_, [_, other, ..]) => Err(GraphError::segment_not_found(other)),
     }
 }
 
-fn check_domain_join(
-    props: &Map<String, Value>,
-    existing: Option<&Map<String, Value>>,
-) -> Result<(), GraphError> {
-    let get = |key: &str| props.get(key).or_else(|| existing.and_then(|e| e.get(key)));
-    if existing.is_none() {
+/// The domain join profile's rules, on the properties it will have (`creating`: the required
+/// ones must be there).
+fn check_domain_join(props: &Map<String, Value>, creating: bool) -> Result<(), GraphError> {
+    if creating {
         for required in ["displayName", "activeDirectoryDomainName"] {
-            if get(required).is_none_or(|v| v.as_str().is_none_or(str::is_empty)) {
-                return Err(GraphError::new(
-                    400,
-                    "ModelValidationFailure",
-                    format!("'{required}' is required."),
-                ));
+            if props
+                .get(required)
+                .is_none_or(|v| v.as_str().is_none_or(str::is_empty))
+            {
+                return Err(GraphError::model_validation(format!("'{required}' is required.")));
             }
         }
     }
-    let count = get("computerNameSuffixRandomCharCount").and_then(Value::as_i64);
+    let count = props
+        .get("computerNameSuffixRandomCharCount")
+        .and_then(Value::as_i64);
     if let Some(count) = count
         && !(3..=14).contains(&count)
     {
@@ -485,7 +513,8 @@ fn check_domain_join(
             format!("computerNameSuffixRandomCharCount must be between 3 and 14, got {count}."),
         ));
     }
-    let prefix = get("computerNameStaticPrefix")
+    let prefix = props
+        .get("computerNameStaticPrefix")
         .and_then(Value::as_str)
         .unwrap_or("");
     if prefix.chars().count() as i64 + count.unwrap_or(0) > 15 {

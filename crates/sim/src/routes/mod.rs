@@ -16,8 +16,9 @@ use serde_json::{Map, Value, json};
 
 use crate::config::SimConfig;
 use crate::odata::{Call, Method, Query};
+use crate::paging::{Family, PageSpec, page_spec};
 use crate::reply::{GraphError, IntuneService, Outcome};
-use crate::schema::ApiVersion;
+use crate::schema::{ApiVersion, check_select};
 use crate::state::SimState;
 
 /// What a route handler works with.
@@ -42,6 +43,36 @@ impl Ctx<'_> {
     /// `@odata.context` for a fragment.
     pub fn context(&self, fragment: &str) -> String {
         crate::paging::context(self.call, fragment)
+    }
+
+    /// One entity of the collection at `fragment`: `@odata.context` of `…/$entity`, then the
+    /// rendered item.
+    pub fn entity(&self, fragment: &str, item: Map<String, Value>) -> Value {
+        let mut body = Map::new();
+        body.insert(
+            "@odata.context".into(),
+            json!(self.context(&format!("{fragment}/$entity"))),
+        );
+        body.extend(item);
+        Value::Object(body)
+    }
+
+    /// The page this request asks for, within the limits of the service `family`.
+    pub fn page_spec(&self, family: Family) -> Result<PageSpec, GraphError> {
+        page_spec(
+            &self.query,
+            family,
+            self.config.directory_page_size,
+            self.config.intune_page_size,
+        )
+    }
+
+    /// Refuses a `$select` naming a property `type_name` does not have.
+    pub fn check_select(&self, type_name: &str) -> Result<(), GraphError> {
+        match &self.query.select {
+            Some(list) => check_select(type_name, list, self.version()),
+            None => Ok(()),
+        }
     }
 
     /// Refuses query options a route does not support.

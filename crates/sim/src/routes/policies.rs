@@ -12,14 +12,15 @@
 use serde_json::{Map, Value, json};
 
 use super::intune::{
-    check_target, expansions, group_visible, intune_bad, render_assignment, stamp_create, stamp_update,
+    array_parameter, assigned, expansions, group_visible, intune_bad, list_assignments, refuse_filters,
+    render_assignments, replacing_assignments, stamp_create, stamp_update,
 };
 use super::{Ctx, no_route, with_id};
 use crate::odata::{Clause, Method, matches};
-use crate::paging::{Family, collection, page_spec, select, take_page};
+use crate::paging::{Family, collection, select, take_page};
 use crate::reply::{GraphError, IntuneService, Outcome, Reply};
-use crate::schema::{CONFIGURATION_TECHNOLOGIES, Style, Write, check_select, render, validate_write};
-use crate::state::{Assignment, ConfigurationPolicy, INTUNE_PROVISIONING_CLIENT_APP_ID};
+use crate::schema::{CONFIGURATION_TECHNOLOGIES, Style, Write, render, validate_write};
+use crate::state::{ConfigurationPolicy, INTUNE_PROVISIONING_CLIENT_APP_ID, SimState};
 
 const SERVICE: IntuneService = IntuneService::DeviceConfigV2;
 const FRAGMENT: &str = "deviceManagement/configurationPolicies";
@@ -240,11 +241,7 @@ fn check_policy(
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(settings)) => settings,
         Some(_) => {
-            return Err(GraphError::new(
-                400,
-                "ModelValidationFailure",
-                "'settings' must be an array.",
-            ));
+            return Err(GraphError::model_validation("'settings' must be an array."));
         }
     };
     top.remove("id");
@@ -254,21 +251,15 @@ fn check_policy(
             .get(required)
             .is_none_or(|v| v.as_str().is_none_or(str::is_empty))
         {
-            return Err(GraphError::new(
-                400,
-                "ModelValidationFailure",
-                format!("'{required}' is required."),
-            ));
+            return Err(GraphError::model_validation(format!("'{required}' is required.")));
         }
     }
     let technologies = props.get("technologies").and_then(Value::as_str).unwrap_or("");
     for part in technologies.split(',').map(str::trim) {
         if !CONFIGURATION_TECHNOLOGIES.contains(&part) {
-            return Err(GraphError::new(
-                400,
-                "ModelValidationFailure",
-                format!("Requested value '{part}' was not found. Property 'technologies'."),
-            ));
+            return Err(GraphError::model_validation(format!(
+                "Requested value '{part}' was not found. Property 'technologies'."
+            )));
         }
     }
     let template = template_of(&props);
@@ -304,11 +295,7 @@ fn check_policy(
     let mut stored = Vec::new();
     for (index, setting) in settings.into_iter().enumerate() {
         let Value::Object(mut setting) = setting else {
-            return Err(GraphError::new(
-                400,
-                "ModelValidationFailure",
-                "Each setting must be an object.",
-            ));
+            return Err(GraphError::model_validation("Each setting must be an object."));
         };
         if dpp {
             check_dpp_setting(&Value::Object(setting.clone()), &template)?;
@@ -355,13 +342,7 @@ fn with_expansions(
     if expand.iter().any(|e| e == "assignments") {
         item.insert(
             "assignments".into(),
-            Value::Array(
-                policy
-                    .assignments
-                    .iter()
-                    .map(|a| Value::Object(render_assignment(a, ASSIGNMENT, ctx.version())))
-                    .collect(),
-            ),
+            Value::Array(render_assignments(&policy.assignments, ASSIGNMENT, ctx.version())),
         );
     }
     item
@@ -412,40 +393,48 @@ fn membership_result(ctx: &Ctx<'_>, targets: &[Value]) -> (bool, Value) {
     (ok, result)
 }
 
-fn app_only_500() -> GraphError {
-    GraphError::intune(
-        500,
-        "InternalServerError",
-        SERVICE,
-        "An internal server error has occurred",
-    )
+/// The membership-target actions answer the result wrapped in `value`, as the docs' example does.
+fn membership_reply(ctx: &Ctx<'_>, result: Value) -> Reply {
+    Reply::ok(json!({
+        "@odata.context": ctx.context("microsoft.graph.enrollmentTimeDeviceMembershipTargetResult"),
+        "value": result,
+    }))
+}
+
+/// The opt-in quirk: Intune answers 500 to the membership-target writes with an app-only
+/// token, and every token the simulator issues is app-only.
+fn app_only_quirk(ctx: &Ctx<'_>) -> Result<(), GraphError> {
+    if ctx.config.quirks.dpp_app_only_500 {
+        return Err(GraphError::intune(
+            500,
+            "InternalServerError",
+            SERVICE,
+            "An internal server error has occurred",
+        ));
+    }
+    Ok(())
+}
+
+fn policy<'s>(state: &'s SimState, id: &str) -> Result<&'s ConfigurationPolicy, GraphError> {
+    state
+        .configuration_policies
+        .get(id)
+        .ok_or_else(|| GraphError::intune_not_found(SERVICE, "DeviceManagementConfigurationPolicy", id))
 }
 
 /// `configurationPolicies…`
 pub(crate) fn policies(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
-    let not_found =
-        |id: &str| GraphError::intune_not_found(SERVICE, "DeviceManagementConfigurationPolicy", id);
     match (ctx.method().clone(), rest) {
         (Method::Get, []) => {
-            for clause in ctx.query.filter.iter().flatten() {
-                let ok = matches!(clause, Clause::Eq(p, _) if p.eq_ignore_ascii_case("templateReference/templateFamily") || p == "name" || p.eq_ignore_ascii_case("templateReference/templateId"));
-                if !ok {
-                    return Err(invalid(format!(
-                        "Filtering by '{}' is not supported on configuration policies.",
-                        clause.property()
-                    )));
-                }
-            }
-            if let Some(list) = &ctx.query.select {
-                check_select(TYPE, list, ctx.version())?;
-            }
-            let expand = expansions(ctx, &["assignments", "settings"])?;
-            let spec = page_spec(
-                &ctx.query,
-                Family::Intune,
-                ctx.config.directory_page_size,
-                ctx.config.intune_page_size,
+            refuse_filters(
+                ctx,
+                SERVICE,
+                "configuration policies",
+                |clause| matches!(clause, Clause::Eq(p, _) if p.eq_ignore_ascii_case("templateReference/templateFamily") || p == "name" || p.eq_ignore_ascii_case("templateReference/templateId")),
             )?;
+            ctx.check_select(TYPE)?;
+            let expand = expansions(ctx, &["assignments", "settings"])?;
+            let spec = ctx.page_spec(Family::Intune)?;
             let clauses = ctx.query.filter.clone().unwrap_or_default();
             let keep = |p: &ConfigurationPolicy| {
                 matches(&clauses, |name| match name.to_ascii_lowercase().as_str() {
@@ -488,47 +477,26 @@ pub(crate) fn policies(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
                 assignments: Vec::new(),
                 device_membership_targets: Vec::new(),
             };
-            let mut out = Map::new();
-            out.insert(
-                "@odata.context".into(),
-                json!(ctx.context(&format!("{FRAGMENT}/$entity"))),
-            );
-            out.extend(render_policy(&policy, ctx));
+            let body = ctx.entity(FRAGMENT, render_policy(&policy, ctx));
             ctx.state.configuration_policies.insert(id, policy);
-            Ok(Reply::created(Value::Object(out)))
+            Ok(Reply::created(body))
         }
         (Method::Get, [id]) => {
-            if let Some(list) = &ctx.query.select {
-                check_select(TYPE, list, ctx.version())?;
-            }
+            ctx.check_select(TYPE)?;
             let expand = expansions(ctx, &["assignments", "settings"])?;
-            let policy = ctx
-                .state
-                .configuration_policies
-                .get(*id)
-                .ok_or_else(|| not_found(id))?;
-            let mut out = Map::new();
-            out.insert(
-                "@odata.context".into(),
-                json!(ctx.context(&format!("{FRAGMENT}/$entity"))),
-            );
-            out.extend(with_expansions(
+            let policy = policy(ctx.state, id)?;
+            let item = with_expansions(
                 ctx,
                 policy,
                 select(render_policy(policy, ctx), ctx.query.select.as_deref()),
                 &expand,
-            ));
-            Ok(Reply::ok(Value::Object(out)))
+            );
+            Ok(Reply::ok(ctx.entity(FRAGMENT, item)))
         }
         (Method::Put, [id]) => {
             let body = ctx.call.json_body()?;
-            let existing = ctx
-                .state
-                .configuration_policies
-                .get(*id)
-                .cloned()
-                .ok_or_else(|| not_found(id))?;
-            let (mut props, settings) = check_policy(ctx, &body, Some(&existing))?;
+            let existing = policy(ctx.state, id)?;
+            let (mut props, settings) = check_policy(ctx, &body, Some(existing))?;
             for kept in ["createdDateTime", "creationSource"] {
                 if let Some(value) = existing.properties.get(kept) {
                     props.insert(kept.into(), value.clone());
@@ -548,11 +516,7 @@ pub(crate) fn policies(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
                     "The 'settings' of a policy cannot be changed with PATCH; send the whole policy with PUT.",
                 ));
             }
-            let existing = ctx
-                .state
-                .configuration_policies
-                .get(*id)
-                .ok_or_else(|| not_found(id))?;
+            let existing = policy(ctx.state, id)?;
             let props = validate_write(
                 TYPE,
                 &body,
@@ -576,113 +540,44 @@ pub(crate) fn policies(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
             Ok(Reply::no_content())
         }
         (Method::Delete, [id]) => {
-            ctx.state
-                .configuration_policies
-                .remove(*id)
-                .ok_or_else(|| not_found(id))?;
+            policy(ctx.state, id)?;
+            ctx.state.configuration_policies.remove(*id);
             Ok(Reply::no_content())
         }
-        (Method::Get, [id, "settings"]) => {
-            let policy = ctx
-                .state
-                .configuration_policies
-                .get(*id)
-                .ok_or_else(|| not_found(id))?;
-            Ok(Reply::ok(collection(
-                ctx.call,
-                &format!("{FRAGMENT}('{id}')/settings"),
-                policy.settings.clone(),
-                None,
-                None,
-            )))
-        }
-        (Method::Get, [id, "assignments"]) => {
-            let policy = ctx
-                .state
-                .configuration_policies
-                .get(*id)
-                .ok_or_else(|| not_found(id))?;
-            let items = policy
-                .assignments
-                .iter()
-                .map(|a| Value::Object(render_assignment(a, ASSIGNMENT, ctx.version())))
-                .collect();
-            Ok(Reply::ok(collection(
-                ctx.call,
-                &format!("{FRAGMENT}('{id}')/assignments"),
-                items,
-                None,
-                None,
-            )))
-        }
+        (Method::Get, [id, "settings"]) => Ok(Reply::ok(collection(
+            ctx.call,
+            &format!("{FRAGMENT}('{id}')/settings"),
+            policy(ctx.state, id)?.settings.clone(),
+            None,
+            None,
+        ))),
+        (Method::Get, [id, "assignments"]) => list_assignments(
+            ctx,
+            &policy(ctx.state, id)?.assignments,
+            &format!("{FRAGMENT}('{id}')/assignments"),
+            ASSIGNMENT,
+        ),
         (Method::Post, [id, "assign"]) => {
-            let policy = ctx
-                .state
-                .configuration_policies
-                .get(*id)
-                .cloned()
-                .ok_or_else(|| not_found(id))?;
+            let policy = policy(ctx.state, id)?;
             let body = ctx.call.json_body()?;
-            let requested = body.get("assignments").and_then(Value::as_array).ok_or_else(|| {
-                GraphError::new(
-                    400,
-                    "ModelValidationFailure",
-                    "The 'assignments' parameter must be an array.",
-                )
-            })?;
+            let requested = array_parameter(&body, "assignments")?;
             if template_of(&policy.properties) == AUTOMATIC && !requested.is_empty() {
                 return Err(invalid(
                     "Automatic Device Preparation policies take no assignments.",
                 ));
             }
-            let mut assignments: Vec<Assignment> = Vec::new();
-            for item in requested {
-                let (target, suffix) = check_target(ctx, item.get("target"), TARGETS, SERVICE)?;
-                let assignment = Assignment {
-                    id: format!("{}_{suffix}", policy.id),
-                    target,
-                };
-                if assignments.iter().any(|a| a.id == assignment.id) {
-                    return Err(invalid(format!(
-                        "Target '{suffix}' appears twice in the assignments."
-                    )));
-                }
-                assignments.push(assignment);
-            }
-            let items = assignments
-                .iter()
-                .map(|a| Value::Object(render_assignment(a, ASSIGNMENT, ctx.version())))
-                .collect();
+            let assignments = replacing_assignments(ctx, &policy.id, requested, TARGETS, SERVICE, "Target")?;
+            let reply = assigned(ctx, &assignments, ASSIGNMENT);
             if let Some(stored) = ctx.state.configuration_policies.get_mut(*id) {
                 stored.assignments = assignments;
             }
-            Ok(Reply::ok(collection(
-                ctx.call,
-                "Collection(microsoft.graph.deviceManagementConfigurationPolicyAssignment)",
-                items,
-                None,
-                None,
-            )))
+            Ok(reply)
         }
         (Method::Post, [id, "setEnrollmentTimeDeviceMembershipTarget"]) => {
-            ctx.state
-                .configuration_policies
-                .get(*id)
-                .ok_or_else(|| not_found(id))?;
-            if ctx.config.quirks.dpp_app_only_500 {
-                return Err(app_only_500());
-            }
+            policy(ctx.state, id)?;
+            app_only_quirk(ctx)?;
             let body = ctx.call.json_body()?;
-            let targets = body
-                .get("enrollmentTimeDeviceMembershipTargets")
-                .and_then(Value::as_array)
-                .ok_or_else(|| {
-                    GraphError::new(
-                        400,
-                        "ModelValidationFailure",
-                        "The 'enrollmentTimeDeviceMembershipTargets' parameter must be an array.",
-                    )
-                })?;
+            let targets = array_parameter(&body, "enrollmentTimeDeviceMembershipTargets")?;
             if targets.len() > 1 {
                 return Err(invalid(
                     "A policy takes at most one enrollment-time device membership target.",
@@ -692,49 +587,29 @@ pub(crate) fn policies(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
             for target in targets {
                 let target_type = target.get("targetType").and_then(Value::as_str).unwrap_or("");
                 if target_type != "staticSecurityGroup" {
-                    return Err(GraphError::new(
-                        400,
-                        "ModelValidationFailure",
-                        format!(
-                            "Requested value '{target_type}' was not found. Property 'targetType' takes staticSecurityGroup."
-                        ),
-                    ));
+                    return Err(GraphError::model_validation(format!(
+                        "Requested value '{target_type}' was not found. Property 'targetType' takes staticSecurityGroup."
+                    )));
                 }
-                let target_id = target.get("targetId").and_then(Value::as_str).ok_or_else(|| {
-                    GraphError::new(400, "ModelValidationFailure", "'targetId' is required.")
-                })?;
+                let target_id = target
+                    .get("targetId")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| GraphError::model_validation("'targetId' is required."))?;
                 normalised.push(json!({"targetType": target_type, "targetId": target_id}));
             }
             let (ok, result) = membership_result(ctx, &normalised);
             if ok && let Some(stored) = ctx.state.configuration_policies.get_mut(*id) {
                 stored.device_membership_targets = normalised;
             }
-            Ok(Reply::ok(json!({
-                "@odata.context": ctx.context("microsoft.graph.enrollmentTimeDeviceMembershipTargetResult"),
-                "value": result,
-            })))
+            Ok(membership_reply(ctx, result))
         }
         (Method::Post, [id, "retrieveEnrollmentTimeDeviceMembershipTarget"]) => {
-            let policy = ctx
-                .state
-                .configuration_policies
-                .get(*id)
-                .ok_or_else(|| not_found(id))?;
-            let targets = policy.device_membership_targets.clone();
-            let (_, result) = membership_result(ctx, &targets);
-            Ok(Reply::ok(json!({
-                "@odata.context": ctx.context("microsoft.graph.enrollmentTimeDeviceMembershipTargetResult"),
-                "value": result,
-            })))
+            let (_, result) = membership_result(ctx, &policy(ctx.state, id)?.device_membership_targets);
+            Ok(membership_reply(ctx, result))
         }
         (Method::Post, [id, "clearEnrollmentTimeDeviceMembershipTarget"]) => {
-            ctx.state
-                .configuration_policies
-                .get(*id)
-                .ok_or_else(|| not_found(id))?;
-            if ctx.config.quirks.dpp_app_only_500 {
-                return Err(app_only_500());
-            }
+            policy(ctx.state, id)?;
+            app_only_quirk(ctx)?;
             if let Some(stored) = ctx.state.configuration_policies.get_mut(*id) {
                 stored.device_membership_targets.clear();
             }

@@ -13,15 +13,15 @@
 use serde_json::{Map, Value, json};
 
 use super::intune::{
-    check_same_type, check_target, get_object, intune_bad, list_assignments, list_objects, render_assignment,
-    render_object, resolve_type, stamp_create, stamp_update,
+    check_target, create_object, get_object, intune_bad, list_assignments, list_objects, patched_properties,
+    render_assignment, resolve_type, stamp_create, stamp_update,
 };
 use super::{Ctx, no_route};
 use crate::odata::{Clause, Method};
 use crate::paging::collection;
 use crate::reply::{GraphError, IntuneService, Outcome, Reply};
 use crate::schema::{Style, Write, validate_write};
-use crate::state::{ALL_DEVICES_VIRTUAL_GROUP, Assignment, IntuneObject};
+use crate::state::{ALL_DEVICES_VIRTUAL_GROUP, Assignment, IntuneObject, SimState};
 
 const SERVICE: IntuneService = IntuneService::Enrollment;
 const FRAGMENT: &str = "deviceManagement/windowsAutopilotDeploymentProfiles";
@@ -132,11 +132,7 @@ fn check_profile(
 ) -> Result<(), GraphError> {
     let text = |key: &str| merged.get(key).and_then(Value::as_str).unwrap_or("");
     if text("displayName").trim().is_empty() {
-        return Err(GraphError::new(
-            400,
-            "ModelValidationFailure",
-            "'displayName' is required.",
-        ));
+        return Err(GraphError::model_validation("'displayName' is required."));
     }
     if text("displayName").chars().count() > 200 {
         return Err(intune_bad(SERVICE, "displayName must be at most 200 characters."));
@@ -180,10 +176,21 @@ fn check_profile(
     Ok(())
 }
 
+fn not_found(id: &str) -> GraphError {
+    GraphError::intune_not_found(SERVICE, "WindowsAutopilotDeploymentProfile", id)
+}
+
+fn profile<'s>(state: &'s SimState, id: &str) -> Result<&'s IntuneObject, GraphError> {
+    state.deployment_profiles.get(id).ok_or_else(|| not_found(id))
+}
+
+fn assignment_not_found(id: &str) -> GraphError {
+    GraphError::intune_not_found(SERVICE, "WindowsAutopilotDeploymentProfileAssignment", id)
+}
+
 /// `windowsAutopilotDeploymentProfiles…`
 pub(crate) fn profiles(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
     let classic = ctx.config.cloud.has_classic_autopilot();
-    let not_found = |id: &str| GraphError::intune_not_found(SERVICE, "WindowsAutopilotDeploymentProfile", id);
     match (ctx.method().clone(), rest) {
         (Method::Get, []) => list_objects(
             ctx,
@@ -223,48 +230,20 @@ pub(crate) fn profiles(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
             stamp_create(&mut props, ctx.now);
             finish_profile(&mut props);
             let id = ctx.state.new_guid();
-            let object = IntuneObject {
-                id: id.clone(),
-                odata_type: type_name,
-                properties: props,
-                assignments: Vec::new(),
-            };
-            let mut out = Map::new();
-            out.insert(
-                "@odata.context".into(),
-                json!(ctx.context(&format!("{FRAGMENT}/$entity"))),
-            );
-            out.extend(render_object(&object, ctx.version()));
-            ctx.state.deployment_profiles.insert(id, object);
-            Ok(Reply::created(Value::Object(out)))
+            create_object(
+                ctx,
+                |state| &mut state.deployment_profiles,
+                FRAGMENT,
+                id,
+                type_name,
+                props,
+            )
         }
-        (Method::Get, [id]) => {
-            let object = ctx
-                .state
-                .deployment_profiles
-                .get(*id)
-                .cloned()
-                .ok_or_else(|| not_found(id))?;
-            get_object(ctx, &object, FRAGMENT, &object.odata_type.clone(), ASSIGNMENT)
-        }
+        (Method::Get, [id]) => get_object(ctx, profile(ctx.state, id)?, FRAGMENT, ASSIGNMENT),
         (Method::Patch, [id]) => {
             let body = ctx.call.json_body()?;
-            let object = ctx
-                .state
-                .deployment_profiles
-                .get(*id)
-                .cloned()
-                .ok_or_else(|| not_found(id))?;
-            check_same_type(&body, &object.odata_type)?;
-            let props = validate_write(
-                &object.odata_type,
-                &body,
-                Write::Update(&object.properties),
-                ctx.version(),
-                Style::Intune,
-            )?;
-            let mut merged = object.properties.clone();
-            merged.extend(props);
+            let object = profile(ctx.state, id)?;
+            let mut merged = patched_properties(ctx, object, &body)?;
             check_profile(&object.odata_type, &merged, &body)?;
             stamp_update(&mut merged, ctx.now);
             finish_profile(&mut merged);
@@ -274,11 +253,7 @@ pub(crate) fn profiles(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
             Ok(Reply::no_content())
         }
         (Method::Delete, [id]) => {
-            let object = ctx
-                .state
-                .deployment_profiles
-                .get(*id)
-                .ok_or_else(|| not_found(id))?;
+            let object = profile(ctx.state, id)?;
             if !object.assignments.is_empty() {
                 return Err(intune_bad(
                     SERVICE,
@@ -291,40 +266,23 @@ pub(crate) fn profiles(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
             ctx.state.deployment_profiles.remove(*id);
             Ok(Reply::no_content())
         }
-        (Method::Get, [id, "assignments"]) => {
-            let object = ctx
-                .state
-                .deployment_profiles
-                .get(*id)
-                .cloned()
-                .ok_or_else(|| not_found(id))?;
-            list_assignments(
-                ctx,
-                &object,
-                &format!("{FRAGMENT}('{id}')/assignments"),
-                ASSIGNMENT,
-            )
-        }
+        (Method::Get, [id, "assignments"]) => list_assignments(
+            ctx,
+            &profile(ctx.state, id)?.assignments,
+            &format!("{FRAGMENT}('{id}')/assignments"),
+            ASSIGNMENT,
+        ),
         (Method::Post, [id, "assignments"]) => {
             let body = ctx.call.json_body()?;
-            let object = ctx
-                .state
-                .deployment_profiles
-                .get(*id)
-                .cloned()
-                .ok_or_else(|| not_found(id))?;
+            let object = profile(ctx.state, id)?;
             for key in body.keys() {
                 if !matches!(
                     key.as_str(),
                     "target" | "@odata.type" | "id" | "source" | "sourceId"
                 ) {
-                    return Err(GraphError::new(
-                        400,
-                        "ModelValidationFailure",
-                        format!(
-                            "The property '{key}' does not exist on type 'microsoft.graph.{ASSIGNMENT}'."
-                        ),
-                    ));
+                    return Err(GraphError::model_validation(format!(
+                        "The property '{key}' does not exist on type 'microsoft.graph.{ASSIGNMENT}'."
+                    )));
                 }
             }
             let (target, suffix) = check_target(ctx, body.get("target"), TARGETS, SERVICE)?;
@@ -352,41 +310,25 @@ pub(crate) fn profiles(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
                     format!("The profile is already assigned to '{suffix}'."),
                 ));
             }
-            let mut out = Map::new();
-            out.insert(
-                "@odata.context".into(),
-                json!(ctx.context(&format!("{FRAGMENT}('{id}')/assignments/$entity"))),
+            let body = ctx.entity(
+                &format!("{FRAGMENT}('{id}')/assignments"),
+                render_assignment(&assignment, ASSIGNMENT, ctx.version()),
             );
-            out.extend(render_assignment(&assignment, ASSIGNMENT, ctx.version()));
             if let Some(stored) = ctx.state.deployment_profiles.get_mut(*id) {
                 stored.assignments.push(assignment);
             }
-            Ok(Reply::created(Value::Object(out)))
+            Ok(Reply::created(body))
         }
         (Method::Get, [id, "assignments", assignment]) => {
-            let object = ctx
-                .state
-                .deployment_profiles
-                .get(*id)
-                .ok_or_else(|| not_found(id))?;
-            let found = object
+            let found = profile(ctx.state, id)?
                 .assignments
                 .iter()
                 .find(|a| a.id == *assignment)
-                .ok_or_else(|| {
-                    GraphError::intune_not_found(
-                        SERVICE,
-                        "WindowsAutopilotDeploymentProfileAssignment",
-                        assignment,
-                    )
-                })?;
-            let mut out = Map::new();
-            out.insert(
-                "@odata.context".into(),
-                json!(ctx.context(&format!("{FRAGMENT}('{id}')/assignments/$entity"))),
-            );
-            out.extend(render_assignment(found, ASSIGNMENT, ctx.version()));
-            Ok(Reply::ok(Value::Object(out)))
+                .ok_or_else(|| assignment_not_found(assignment))?;
+            Ok(Reply::ok(ctx.entity(
+                &format!("{FRAGMENT}('{id}')/assignments"),
+                render_assignment(found, ASSIGNMENT, ctx.version()),
+            )))
         }
         (Method::Delete, [id, "assignments", assignment]) => {
             let object = ctx
@@ -397,41 +339,23 @@ pub(crate) fn profiles(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
             let before = object.assignments.len();
             object.assignments.retain(|a| a.id != *assignment);
             if object.assignments.len() == before {
-                return Err(GraphError::intune_not_found(
-                    SERVICE,
-                    "WindowsAutopilotDeploymentProfileAssignment",
-                    assignment,
-                ));
+                return Err(assignment_not_found(assignment));
             }
             Ok(Reply::no_content())
         }
         (Method::Post, [id, "assign"]) => {
-            ctx.state
-                .deployment_profiles
-                .get(*id)
-                .ok_or_else(|| not_found(id))?;
+            profile(ctx.state, id)?;
             let body = ctx.call.json_body()?;
-            let ids = body.get("deviceIds").and_then(Value::as_array).ok_or_else(|| {
-                GraphError::new(
-                    400,
-                    "ModelValidationFailure",
-                    "The 'deviceIds' parameter must be an array of device ids.",
-                )
-            })?;
-            if ids.iter().any(|i| !i.is_string()) {
-                return Err(GraphError::new(
-                    400,
-                    "ModelValidationFailure",
+            let device_ids = body.get("deviceIds").and_then(Value::as_array);
+            if !device_ids.is_some_and(|ids| ids.iter().all(Value::is_string)) {
+                return Err(GraphError::model_validation(
                     "The 'deviceIds' parameter must be an array of device ids.",
                 ));
             }
             Ok(Reply::no_content())
         }
         (Method::Get, [id, "assignedDevices"]) => {
-            ctx.state
-                .deployment_profiles
-                .get(*id)
-                .ok_or_else(|| not_found(id))?;
+            profile(ctx.state, id)?;
             Ok(Reply::ok(collection(
                 ctx.call,
                 &format!("{FRAGMENT}('{id}')/assignedDevices"),

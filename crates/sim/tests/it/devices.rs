@@ -134,32 +134,25 @@ async fn intune_pages_and_the_top_loop_quirk() {
     assert_eq!(second.body["@odata.nextLink"], third.body["@odata.nextLink"]);
 }
 
+/// The status of a sync request under `version`.
+async fn sync(t: &T, version: &str) -> u16 {
+    t.send(
+        "POST",
+        &format!("/{version}/deviceManagement/windowsAutopilotSettings/sync"),
+        None,
+    )
+    .await
+    .status
+}
+
 #[tokio::test]
 async fn sync_conflict_and_cooldown() {
     let t = T::new(SimConfig::default().sync_duration(Duration::from_secs(60))).await;
     let settings = t.get("/beta/deviceManagement/windowsAutopilotSettings").await;
     assert_eq!(settings.body["syncStatus"], "unknown");
     assert_eq!(settings.body["lastSyncDateTime"], "0001-01-01T00:00:00Z");
-    assert_eq!(
-        t.send(
-            "POST",
-            "/beta/deviceManagement/windowsAutopilotSettings/sync",
-            None
-        )
-        .await
-        .status,
-        204
-    );
-    assert_eq!(
-        t.send(
-            "POST",
-            "/beta/deviceManagement/windowsAutopilotSettings/sync",
-            None
-        )
-        .await
-        .status,
-        409
-    );
+    assert_eq!(sync(&t, "beta").await, 204);
+    assert_eq!(sync(&t, "beta").await, 409);
     t.sim.advance_clock(Duration::from_secs(61));
     assert_eq!(
         t.get("/beta/deviceManagement/windowsAutopilotSettings")
@@ -167,35 +160,8 @@ async fn sync_conflict_and_cooldown() {
             .body["syncStatus"],
         "completed"
     );
-    assert_eq!(
-        t.send(
-            "POST",
-            "/beta/deviceManagement/windowsAutopilotSettings/sync",
-            None
-        )
-        .await
-        .status,
-        429
-    );
+    assert_eq!(sync(&t, "beta").await, 429);
     t.sim.advance_clock(Duration::from_secs(600));
-    assert_eq!(
-        t.send(
-            "POST",
-            "/beta/deviceManagement/windowsAutopilotSettings/sync",
-            None
-        )
-        .await
-        .status,
-        204
-    );
-    assert_eq!(
-        t.send(
-            "POST",
-            "/v1.0/deviceManagement/windowsAutopilotSettings/sync",
-            None
-        )
-        .await
-        .status,
-        400
-    );
+    assert_eq!(sync(&t, "beta").await, 204);
+    assert_eq!(sync(&t, "v1.0").await, 400);
 }
