@@ -3,17 +3,21 @@
 //! the enrollment-time device group set with `setEnrollmentTimeDeviceMembershipTarget`, whose
 //! HTTP 200 must be checked for `validationSucceeded` (graph-api-notes §5).
 
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::fields::DEVICE_PREPARATION;
-use super::{Body, req_delete, req_get, req_post, req_put, send_list, send_object, send_unit, value_array};
+use super::{Body, Collection, send_list, send_object, send_optional, send_unit, value_array};
 use crate::Error;
 use crate::endpoint::{ApiVersion, Endpoint};
 use crate::http::GraphClient;
-use crate::request::{GraphRequest, Repeat, segment};
+use crate::request::{GraphRequest, Repeat};
 
-const V: ApiVersion = ApiVersion::Beta;
-const PATH: &str = "/deviceManagement/configurationPolicies";
+const POLICIES: Collection = Collection {
+    path: "/deviceManagement/configurationPolicies",
+    version: ApiVersion::Beta,
+    update: Method::PUT,
+};
 
 /// Whether a configuration policy is a Device Preparation policy (by template).
 pub fn is_device_preparation(body: &Body) -> bool {
@@ -29,63 +33,42 @@ pub fn is_device_preparation(body: &Body) -> bool {
 /// `GET …/configurationPolicies` (every Settings Catalog policy; filter with
 /// [`is_device_preparation`]).
 pub fn list(ep: &Endpoint) -> Result<GraphRequest, Error> {
-    req_get(ep, V, PATH.into())
+    POLICIES.list(ep)
 }
 
 /// `GET …/{id}`.
 pub fn get(ep: &Endpoint, id: &str) -> Result<GraphRequest, Error> {
-    req_get(ep, V, format!("{PATH}/{}", segment(id)))
+    POLICIES.get(ep, id)
 }
 
 /// `POST …` with `settings` inline.
 pub fn create(ep: &Endpoint, body: &Body) -> Result<GraphRequest, Error> {
-    req_post(
-        ep,
-        V,
-        PATH.into(),
-        Some(Value::Object(DEVICE_PREPARATION.for_create(body)?)),
-        Repeat::Unsafe,
-    )
+    POLICIES.create(ep, &DEVICE_PREPARATION, body)
 }
 
 /// `PUT …/{id}` with the whole policy, settings included.
 pub fn update(ep: &Endpoint, id: &str, body: &Body) -> Result<GraphRequest, Error> {
-    req_put(
-        ep,
-        V,
-        format!("{PATH}/{}", segment(id)),
-        DEVICE_PREPARATION.for_update(body)?,
-    )
+    POLICIES.update(ep, &DEVICE_PREPARATION, id, body)
 }
 
 /// `DELETE …/{id}`.
 pub fn delete(ep: &Endpoint, id: &str) -> Result<GraphRequest, Error> {
-    req_delete(ep, V, format!("{PATH}/{}", segment(id)))
+    POLICIES.delete(ep, id)
 }
 
 /// `GET …/{id}/settings`.
 pub fn list_settings(ep: &Endpoint, id: &str) -> Result<GraphRequest, Error> {
-    req_get(ep, V, format!("{PATH}/{}/settings", segment(id)))
+    POLICIES.list_related(ep, id, "settings")
 }
 
 /// `GET …/{id}/assignments`.
 pub fn list_assignments(ep: &Endpoint, id: &str) -> Result<GraphRequest, Error> {
-    req_get(ep, V, format!("{PATH}/{}/assignments", segment(id)))
+    POLICIES.list_related(ep, id, "assignments")
 }
 
 /// `POST …/{id}/assign {"assignments": […]}`: the complete list (user groups).
 pub fn assign(ep: &Endpoint, id: &str, targets: Vec<Value>) -> Result<GraphRequest, Error> {
-    let assignments: Vec<Value> = targets
-        .into_iter()
-        .map(|target| json!({"target": target}))
-        .collect();
-    req_post(
-        ep,
-        V,
-        format!("{PATH}/{}/assign", segment(id)),
-        Some(json!({"assignments": assignments})),
-        Repeat::Safe,
-    )
+    POLICIES.assign(ep, id, "assignments", targets)
 }
 
 /// `POST …/{id}/setEnrollmentTimeDeviceMembershipTarget` with static security groups.
@@ -95,10 +78,10 @@ pub fn set_membership_target(ep: &Endpoint, id: &str, group_ids: &[String]) -> R
         .map(|g| json!({"targetType": "staticSecurityGroup", "targetId": g}))
         .collect();
     let body = json!({"enrollmentTimeDeviceMembershipTargets": targets});
-    req_post(
+    POLICIES.action(
         ep,
-        V,
-        format!("{PATH}/{}/setEnrollmentTimeDeviceMembershipTarget", segment(id)),
+        id,
+        "setEnrollmentTimeDeviceMembershipTarget",
         Some(body),
         Repeat::Safe,
     )
@@ -106,13 +89,10 @@ pub fn set_membership_target(ep: &Endpoint, id: &str, group_ids: &[String]) -> R
 
 /// `POST …/{id}/retrieveEnrollmentTimeDeviceMembershipTarget` (a read).
 pub fn retrieve_membership_target(ep: &Endpoint, id: &str) -> Result<GraphRequest, Error> {
-    req_post(
+    POLICIES.action(
         ep,
-        V,
-        format!(
-            "{PATH}/{}/retrieveEnrollmentTimeDeviceMembershipTarget",
-            segment(id)
-        ),
+        id,
+        "retrieveEnrollmentTimeDeviceMembershipTarget",
         None,
         Repeat::Safe,
     )
@@ -120,10 +100,10 @@ pub fn retrieve_membership_target(ep: &Endpoint, id: &str) -> Result<GraphReques
 
 /// `POST …/{id}/clearEnrollmentTimeDeviceMembershipTarget`.
 pub fn clear_membership_target(ep: &Endpoint, id: &str) -> Result<GraphRequest, Error> {
-    req_post(
+    POLICIES.action(
         ep,
-        V,
-        format!("{PATH}/{}/clearEnrollmentTimeDeviceMembershipTarget", segment(id)),
+        id,
+        "clearEnrollmentTimeDeviceMembershipTarget",
         None,
         Repeat::Safe,
     )
@@ -217,11 +197,7 @@ impl DevicePreparation<'_> {
 
     /// One policy; `None` if it does not exist.
     pub async fn get(&self, id: &str) -> Result<Option<Body>, Error> {
-        match send_object(self.client, get(self.client.endpoint(), id)).await {
-            Ok(body) => Ok(Some(body)),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e),
-        }
+        send_optional(self.client, get(self.client.endpoint(), id)).await
     }
 
     /// Creates a policy (with its settings) and returns it.

@@ -11,7 +11,9 @@ use serde_json::{Value, json};
 
 use hangar_model::LiveDevice;
 
-use super::{Body, req_delete, req_get, req_post, send_list, send_object, send_unit, value_array};
+use super::{
+    Body, req_delete, req_get, req_post, send_list, send_object, send_optional, send_unit, value_array,
+};
 use crate::Error;
 use crate::endpoint::{ApiVersion, Endpoint};
 use crate::http::GraphClient;
@@ -479,11 +481,7 @@ impl AutopilotDevices<'_> {
 
     /// One staged import record; `None` if it is gone.
     pub async fn get_imported(&self, id: &str) -> Result<Option<Body>, Error> {
-        match send_object(self.client, get_imported(self.client.endpoint(), id)).await {
-            Ok(body) => Ok(Some(body)),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e),
-        }
+        send_optional(self.client, get_imported(self.client.endpoint(), id)).await
     }
 
     /// Deletes a staged import record.

@@ -1,73 +1,56 @@
 //! Hybrid-join domain join configurations (beta `deviceConfigurations` of type
 //! `windowsDomainJoinConfiguration`), assigned with the replace-all `assign` action (§6).
 
-use serde_json::{Value, json};
+use reqwest::Method;
+use serde_json::Value;
 
 use super::fields::DOMAIN_JOIN;
-use super::{Body, req_delete, req_get, req_patch, req_post, send_list, send_object, send_unit};
+use super::{Body, Collection, send_list, send_object, send_optional, send_unit};
 use crate::Error;
 use crate::endpoint::{ApiVersion, Endpoint};
 use crate::http::GraphClient;
-use crate::request::{GraphRequest, Repeat, segment};
+use crate::request::GraphRequest;
 
-const V: ApiVersion = ApiVersion::Beta;
-const PATH: &str = "/deviceManagement/deviceConfigurations";
+const DEVICE_CONFIGURATIONS: Collection = Collection {
+    path: "/deviceManagement/deviceConfigurations",
+    version: ApiVersion::Beta,
+    update: Method::PATCH,
+};
 
 /// `GET …/deviceConfigurations` (every configuration; the reader keeps domain join ones by
 /// `@odata.type`, because `isof` filters are not reliable across clouds).
 pub fn list(ep: &Endpoint) -> Result<GraphRequest, Error> {
-    req_get(ep, V, PATH.into())
+    DEVICE_CONFIGURATIONS.list(ep)
 }
 
 /// `GET …/{id}`.
 pub fn get(ep: &Endpoint, id: &str) -> Result<GraphRequest, Error> {
-    req_get(ep, V, format!("{PATH}/{}", segment(id)))
+    DEVICE_CONFIGURATIONS.get(ep, id)
 }
 
 /// `POST …`.
 pub fn create(ep: &Endpoint, body: &Body) -> Result<GraphRequest, Error> {
-    req_post(
-        ep,
-        V,
-        PATH.into(),
-        Some(Value::Object(DOMAIN_JOIN.for_create(body)?)),
-        Repeat::Unsafe,
-    )
+    DEVICE_CONFIGURATIONS.create(ep, &DOMAIN_JOIN, body)
 }
 
 /// `PATCH …/{id}`.
 pub fn update(ep: &Endpoint, id: &str, body: &Body) -> Result<GraphRequest, Error> {
-    req_patch(
-        ep,
-        V,
-        format!("{PATH}/{}", segment(id)),
-        DOMAIN_JOIN.for_update(body)?,
-    )
+    DEVICE_CONFIGURATIONS.update(ep, &DOMAIN_JOIN, id, body)
 }
 
 /// `DELETE …/{id}`.
 pub fn delete(ep: &Endpoint, id: &str) -> Result<GraphRequest, Error> {
-    req_delete(ep, V, format!("{PATH}/{}", segment(id)))
+    DEVICE_CONFIGURATIONS.delete(ep, id)
 }
 
 /// `GET …/{id}/assignments`.
 pub fn list_assignments(ep: &Endpoint, id: &str) -> Result<GraphRequest, Error> {
-    req_get(ep, V, format!("{PATH}/{}/assignments", segment(id)))
+    DEVICE_CONFIGURATIONS.list_related(ep, id, "assignments")
 }
 
 /// `POST …/{id}/assign {"assignments": [{"target": …}]}`: the complete list.
 pub fn assign(ep: &Endpoint, id: &str, targets: Vec<Value>) -> Result<GraphRequest, Error> {
-    let assignments: Vec<Value> = targets
-        .into_iter()
-        .map(|target| json!({"target": target}))
-        .collect();
-    req_post(
-        ep,
-        V,
-        format!("{PATH}/{}/assign", segment(id)),
-        Some(json!({"assignments": assignments})),
-        Repeat::Safe,
-    )
+    DEVICE_CONFIGURATIONS.assign(ep, id, "assignments", targets)
 }
 
 /// Domain join configurations, on a client.
@@ -85,11 +68,7 @@ impl DomainJoin<'_> {
 
     /// One configuration; `None` if it does not exist.
     pub async fn get(&self, id: &str) -> Result<Option<Body>, Error> {
-        match send_object(self.client, get(self.client.endpoint(), id)).await {
-            Ok(body) => Ok(Some(body)),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e),
-        }
+        send_optional(self.client, get(self.client.endpoint(), id)).await
     }
 
     /// Creates one and returns it.

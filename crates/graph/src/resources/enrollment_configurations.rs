@@ -3,17 +3,21 @@
 //! §2, §7). Built-in objects (id suffixes in `hangar_model::well_known`) are update-only: this
 //! module refuses to assign, re-prioritise or delete them.
 
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::fields::FieldRules;
-use super::{Body, req_delete, req_get, req_patch, req_post, send_list, send_object, send_unit};
+use super::{Body, Collection, send_list, send_object, send_optional, send_unit};
 use crate::Error;
 use crate::endpoint::{ApiVersion, Endpoint};
 use crate::http::GraphClient;
-use crate::request::{GraphRequest, Repeat, segment};
+use crate::request::{GraphRequest, Repeat};
 
-const V: ApiVersion = ApiVersion::Beta;
-const PATH: &str = "/deviceManagement/deviceEnrollmentConfigurations";
+const ENROLLMENT_CONFIGURATIONS: Collection = Collection {
+    path: "/deviceManagement/deviceEnrollmentConfigurations",
+    version: ApiVersion::Beta,
+    update: Method::PATCH,
+};
 
 /// Whether `id` is a built-in (default) enrollment configuration.
 pub fn is_builtin(id: &str) -> bool {
@@ -41,69 +45,47 @@ fn refuse_builtin(id: &str, what: &str) -> Result<(), Error> {
 
 /// `GET …/deviceEnrollmentConfigurations` (every kind; classify by `@odata.type`).
 pub fn list(ep: &Endpoint) -> Result<GraphRequest, Error> {
-    req_get(ep, V, PATH.into())
+    ENROLLMENT_CONFIGURATIONS.list(ep)
 }
 
 /// `GET …/{id}`.
 pub fn get(ep: &Endpoint, id: &str) -> Result<GraphRequest, Error> {
-    req_get(ep, V, format!("{PATH}/{}", segment(id)))
+    ENROLLMENT_CONFIGURATIONS.get(ep, id)
 }
 
 /// `POST …` under `rules` ([`super::fields::ENROLLMENT_STATUS_PAGE`] or
 /// [`super::fields::PLATFORM_RESTRICTION`]); `priority` is stripped (use `setPriority`).
 pub fn create(ep: &Endpoint, rules: &FieldRules, body: &Body) -> Result<GraphRequest, Error> {
-    req_post(
-        ep,
-        V,
-        PATH.into(),
-        Some(Value::Object(rules.for_create(body)?)),
-        Repeat::Unsafe,
-    )
+    ENROLLMENT_CONFIGURATIONS.create(ep, rules, body)
 }
 
 /// `PATCH …/{id}` under `rules`.
 pub fn update(ep: &Endpoint, rules: &FieldRules, id: &str, body: &Body) -> Result<GraphRequest, Error> {
-    req_patch(ep, V, format!("{PATH}/{}", segment(id)), rules.for_update(body)?)
+    ENROLLMENT_CONFIGURATIONS.update(ep, rules, id, body)
 }
 
 /// `DELETE …/{id}` (refused for built-ins).
 pub fn delete(ep: &Endpoint, id: &str) -> Result<GraphRequest, Error> {
     refuse_builtin(id, "deleted")?;
-    req_delete(ep, V, format!("{PATH}/{}", segment(id)))
+    ENROLLMENT_CONFIGURATIONS.delete(ep, id)
 }
 
 /// `GET …/{id}/assignments`.
 pub fn list_assignments(ep: &Endpoint, id: &str) -> Result<GraphRequest, Error> {
-    req_get(ep, V, format!("{PATH}/{}/assignments", segment(id)))
+    ENROLLMENT_CONFIGURATIONS.list_related(ep, id, "assignments")
 }
 
 /// `POST …/{id}/assign` with the complete list of targets (empty clears). Refused for built-ins.
 pub fn assign(ep: &Endpoint, id: &str, targets: Vec<Value>) -> Result<GraphRequest, Error> {
     refuse_builtin(id, "assigned")?;
-    let assignments: Vec<Value> = targets
-        .into_iter()
-        .map(|target| json!({"target": target}))
-        .collect();
-    let body = json!({"enrollmentConfigurationAssignments": assignments});
-    req_post(
-        ep,
-        V,
-        format!("{PATH}/{}/assign", segment(id)),
-        Some(body),
-        Repeat::Safe,
-    )
+    ENROLLMENT_CONFIGURATIONS.assign(ep, id, "enrollmentConfigurationAssignments", targets)
 }
 
 /// `POST …/{id}/setPriority {"priority": n}`. Refused for built-ins (fixed at 0).
 pub fn set_priority(ep: &Endpoint, id: &str, priority: u32) -> Result<GraphRequest, Error> {
     refuse_builtin(id, "re-prioritised")?;
-    req_post(
-        ep,
-        V,
-        format!("{PATH}/{}/setPriority", segment(id)),
-        Some(json!({"priority": priority})),
-        Repeat::Safe,
-    )
+    let body = json!({"priority": priority});
+    ENROLLMENT_CONFIGURATIONS.action(ep, id, "setPriority", Some(body), Repeat::Safe)
 }
 
 /// Enrollment configurations, on a client.
@@ -120,11 +102,7 @@ impl EnrollmentConfigurations<'_> {
 
     /// One configuration; `None` if it does not exist.
     pub async fn get(&self, id: &str) -> Result<Option<Body>, Error> {
-        match send_object(self.client, get(self.client.endpoint(), id)).await {
-            Ok(body) => Ok(Some(body)),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e),
-        }
+        send_optional(self.client, get(self.client.endpoint(), id)).await
     }
 
     /// Creates an ESP or restriction under `rules` and returns it.

@@ -1,15 +1,22 @@
 //! Entra groups (v1.0) and their owners.
 
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::fields::GROUP;
-use super::{Body, req_delete, req_get, req_patch, req_post, send_list, send_object, send_unit};
+use super::{
+    Body, Collection, req_delete, req_get, req_post, send_list, send_object, send_optional, send_unit,
+};
 use crate::Error;
 use crate::endpoint::{ApiVersion, Endpoint};
 use crate::http::GraphClient;
 use crate::request::{GraphRequest, Repeat, odata_string, segment};
 
-const V: ApiVersion = ApiVersion::V1;
+const GROUPS: Collection = Collection {
+    path: "/groups",
+    version: ApiVersion::V1,
+    update: Method::PATCH,
+};
 
 /// Properties read for groups: identity plus what the planner compares.
 pub const SELECT: &[&str] = &[
@@ -27,16 +34,21 @@ pub const SELECT: &[&str] = &[
 
 /// `GET /groups` (every group), with `$select` and the largest page (999).
 pub fn list(ep: &Endpoint, select: &[&str]) -> Result<GraphRequest, Error> {
-    req_get(ep, V, format!("/groups?$select={}&$top=999", select.join(",")))
+    req_get(
+        ep,
+        GROUPS.version,
+        format!("{}?$select={}&$top=999", GROUPS.path, select.join(",")),
+    )
 }
 
 /// `GET /groups?$filter=displayName eq '…'`: every group with exactly this name.
 pub fn find_by_name(ep: &Endpoint, name: &str, select: &[&str]) -> Result<GraphRequest, Error> {
     req_get(
         ep,
-        V,
+        GROUPS.version,
         format!(
-            "/groups?$filter=displayName%20eq%20'{}'&$select={}",
+            "{}?$filter=displayName%20eq%20'{}'&$select={}",
+            GROUPS.path,
             odata_string(name),
             select.join(",")
         ),
@@ -47,35 +59,33 @@ pub fn find_by_name(ep: &Endpoint, name: &str, select: &[&str]) -> Result<GraphR
 pub fn get(ep: &Endpoint, id: &str) -> Result<GraphRequest, Error> {
     req_get(
         ep,
-        V,
-        format!("/groups/{}?$select={}", segment(id), SELECT.join(",")),
+        GROUPS.version,
+        format!("{}?$select={}", GROUPS.item(id), SELECT.join(",")),
     )
 }
 
 /// `POST /groups`.
 pub fn create(ep: &Endpoint, body: &Body) -> Result<GraphRequest, Error> {
-    req_post(
-        ep,
-        V,
-        "/groups".into(),
-        Some(Value::Object(GROUP.for_create(body)?)),
-        Repeat::Unsafe,
-    )
+    GROUPS.create(ep, &GROUP, body)
 }
 
 /// `PATCH /groups/{id}`.
 pub fn update(ep: &Endpoint, id: &str, body: &Body) -> Result<GraphRequest, Error> {
-    req_patch(ep, V, format!("/groups/{}", segment(id)), GROUP.for_update(body)?)
+    GROUPS.update(ep, &GROUP, id, body)
 }
 
 /// `DELETE /groups/{id}`.
 pub fn delete(ep: &Endpoint, id: &str) -> Result<GraphRequest, Error> {
-    req_delete(ep, V, format!("/groups/{}", segment(id)))
+    GROUPS.delete(ep, id)
 }
 
 /// `GET /groups/{id}/owners?$select=id`.
 pub fn list_owners(ep: &Endpoint, id: &str) -> Result<GraphRequest, Error> {
-    req_get(ep, V, format!("/groups/{}/owners?$select=id", segment(id)))
+    req_get(
+        ep,
+        GROUPS.version,
+        format!("{}/owners?$select=id", GROUPS.item(id)),
+    )
 }
 
 /// `POST /groups/{id}/owners/$ref` with the owner's `@odata.id` on this endpoint's Graph.
@@ -83,8 +93,8 @@ pub fn add_owner(ep: &Endpoint, group_id: &str, object_id: &str) -> Result<Graph
     let body = json!({"@odata.id": ep.directory_object_ref(object_id)});
     req_post(
         ep,
-        V,
-        format!("/groups/{}/owners/$ref", segment(group_id)),
+        GROUPS.version,
+        format!("{}/owners/$ref", GROUPS.item(group_id)),
         Some(body),
         Repeat::Unsafe,
     )
@@ -94,8 +104,8 @@ pub fn add_owner(ep: &Endpoint, group_id: &str, object_id: &str) -> Result<Graph
 pub fn remove_owner(ep: &Endpoint, group_id: &str, object_id: &str) -> Result<GraphRequest, Error> {
     req_delete(
         ep,
-        V,
-        format!("/groups/{}/owners/{}/$ref", segment(group_id), segment(object_id)),
+        GROUPS.version,
+        format!("{}/owners/{}/$ref", GROUPS.item(group_id), segment(object_id)),
     )
 }
 
@@ -122,11 +132,7 @@ impl Groups<'_> {
 
     /// One group; `None` if it does not exist.
     pub async fn get(&self, id: &str) -> Result<Option<Body>, Error> {
-        match send_object(self.client, get(self.client.endpoint(), id)).await {
-            Ok(body) => Ok(Some(body)),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e),
-        }
+        send_optional(self.client, get(self.client.endpoint(), id)).await
     }
 
     /// Creates a group and returns it (with its `id`).

@@ -3,7 +3,9 @@
 //! Each module has request builders (`fn …(endpoint, …) -> Result<GraphRequest, Error>`, no IO)
 //! and a handle (`client.profiles()`, `client.groups()`, …) whose methods send them. Bodies are
 //! `serde_json::Map`s, so properties hangar does not model survive a read-modify-write;
-//! [`fields`] decides what each write may carry.
+//! [`fields`] decides what each write may carry. The collections hangar creates, updates,
+//! deletes and assigns are each described by one `Collection` row, which builds those requests
+//! for all of them alike; a module adds only what is its own (filters, actions, built-in guards).
 //!
 //! | handle | collection | version |
 //! |---|---|---|
@@ -29,10 +31,11 @@ pub mod settings;
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
+use self::fields::FieldRules;
 use crate::Error;
 use crate::endpoint::{ApiVersion, Endpoint};
 use crate::http::GraphClient;
-use crate::request::{GraphRequest, Repeat};
+use crate::request::{GraphRequest, Repeat, segment};
 
 /// A Graph object as JSON: every property kept.
 pub type Body = Map<String, Value>;
@@ -57,6 +60,111 @@ pub fn id_of(body: &Body) -> Option<&str> {
     body.get("id").and_then(Value::as_str)
 }
 
+/// A collection of objects hangar creates, updates, deletes and assigns. What differs between
+/// the typed modules is data (this row); the requests are built once, here, so every
+/// collection gets the same `Repeat` choices and id escaping.
+#[derive(Debug, Clone)]
+pub(crate) struct Collection {
+    /// Path below the version root, e.g. `/deviceManagement/deviceConfigurations`.
+    pub(crate) path: &'static str,
+    pub(crate) version: ApiVersion,
+    /// PATCH, or PUT where a partial update cannot carry the change (Settings Catalog settings).
+    pub(crate) update: Method,
+}
+
+impl Collection {
+    /// `{path}/{id}`, the id escaped as one path segment.
+    pub(crate) fn item(&self, id: &str) -> String {
+        format!("{}/{}", self.path, segment(id))
+    }
+
+    pub(crate) fn list(&self, ep: &Endpoint) -> Result<GraphRequest, Error> {
+        req_get(ep, self.version, self.path.into())
+    }
+
+    pub(crate) fn get(&self, ep: &Endpoint, id: &str) -> Result<GraphRequest, Error> {
+        req_get(ep, self.version, self.item(id))
+    }
+
+    /// A lost answer to a create may hide a created object, hence `Repeat::Unsafe`.
+    pub(crate) fn create(
+        &self,
+        ep: &Endpoint,
+        rules: &FieldRules,
+        body: &Body,
+    ) -> Result<GraphRequest, Error> {
+        let body = Value::Object(rules.for_create(body)?);
+        req_post(ep, self.version, self.path.into(), Some(body), Repeat::Unsafe)
+    }
+
+    pub(crate) fn update(
+        &self,
+        ep: &Endpoint,
+        rules: &FieldRules,
+        id: &str,
+        body: &Body,
+    ) -> Result<GraphRequest, Error> {
+        let body = Value::Object(rules.for_update(body)?);
+        GraphRequest::new(
+            ep,
+            self.update.clone(),
+            self.version,
+            self.item(id),
+            Some(body),
+            Repeat::Safe,
+        )
+    }
+
+    pub(crate) fn delete(&self, ep: &Endpoint, id: &str) -> Result<GraphRequest, Error> {
+        req_delete(ep, self.version, self.item(id))
+    }
+
+    /// `GET {path}/{id}/{relation}`: assignments, settings.
+    pub(crate) fn list_related(
+        &self,
+        ep: &Endpoint,
+        id: &str,
+        relation: &str,
+    ) -> Result<GraphRequest, Error> {
+        req_get(ep, self.version, format!("{}/{relation}", self.item(id)))
+    }
+
+    /// `POST {path}/{id}/{action}`: a bound action, or a create in a related collection.
+    pub(crate) fn action(
+        &self,
+        ep: &Endpoint,
+        id: &str,
+        action: &str,
+        body: Option<Value>,
+        repeat: Repeat,
+    ) -> Result<GraphRequest, Error> {
+        req_post(
+            ep,
+            self.version,
+            format!("{}/{action}", self.item(id)),
+            body,
+            repeat,
+        )
+    }
+
+    /// `POST {path}/{id}/assign {"<property>": [{"target": …}, …]}`: the complete list, so
+    /// repeating it gives the same assignments.
+    pub(crate) fn assign(
+        &self,
+        ep: &Endpoint,
+        id: &str,
+        property: &str,
+        targets: Vec<Value>,
+    ) -> Result<GraphRequest, Error> {
+        let assignments: Vec<Value> = targets
+            .into_iter()
+            .map(|target| json!({"target": target}))
+            .collect();
+        let body = json!({ property: assignments });
+        self.action(ep, id, "assign", Some(body), Repeat::Safe)
+    }
+}
+
 pub(crate) fn req_get(ep: &Endpoint, version: ApiVersion, path: String) -> Result<GraphRequest, Error> {
     GraphRequest::get(ep, version, path)
 }
@@ -71,38 +179,6 @@ pub(crate) fn req_post(
     GraphRequest::new(ep, Method::POST, version, path, body, repeat)
 }
 
-pub(crate) fn req_patch(
-    ep: &Endpoint,
-    version: ApiVersion,
-    path: String,
-    body: Body,
-) -> Result<GraphRequest, Error> {
-    GraphRequest::new(
-        ep,
-        Method::PATCH,
-        version,
-        path,
-        Some(Value::Object(body)),
-        Repeat::Safe,
-    )
-}
-
-pub(crate) fn req_put(
-    ep: &Endpoint,
-    version: ApiVersion,
-    path: String,
-    body: Body,
-) -> Result<GraphRequest, Error> {
-    GraphRequest::new(
-        ep,
-        Method::PUT,
-        version,
-        path,
-        Some(Value::Object(body)),
-        Repeat::Safe,
-    )
-}
-
 pub(crate) fn req_delete(ep: &Endpoint, version: ApiVersion, path: String) -> Result<GraphRequest, Error> {
     GraphRequest::new(ep, Method::DELETE, version, path, None, Repeat::Safe)
 }
@@ -113,6 +189,18 @@ pub(crate) async fn send_object(
     request: Result<GraphRequest, Error>,
 ) -> Result<Body, Error> {
     client.send(&request?).await?.object()
+}
+
+/// Sends a read of one object; `None` when Graph answers 404, the object being gone.
+pub(crate) async fn send_optional(
+    client: &GraphClient,
+    request: Result<GraphRequest, Error>,
+) -> Result<Option<Body>, Error> {
+    match send_object(client, request).await {
+        Ok(body) => Ok(Some(body)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// Sends and ignores the answer body.

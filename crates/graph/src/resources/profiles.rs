@@ -2,77 +2,64 @@
 //! assignment per `POST …/assignments`, deleted one by one (graph-api-notes §1). The `assign`
 //! action targets devices, not groups, and is deliberately absent.
 
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::fields::DEPLOYMENT_PROFILE;
-use super::{Body, req_delete, req_get, req_patch, req_post, send_list, send_object, send_unit};
+use super::{Body, Collection, req_delete, send_list, send_object, send_optional, send_unit};
 use crate::Error;
 use crate::endpoint::{ApiVersion, Endpoint};
 use crate::http::GraphClient;
 use crate::request::{GraphRequest, Repeat, segment};
 
-const V: ApiVersion = ApiVersion::Beta;
-const PATH: &str = "/deviceManagement/windowsAutopilotDeploymentProfiles";
+const PROFILES: Collection = Collection {
+    path: "/deviceManagement/windowsAutopilotDeploymentProfiles",
+    version: ApiVersion::Beta,
+    update: Method::PATCH,
+};
 
 /// `GET …/windowsAutopilotDeploymentProfiles` (no server-side name filter exists).
 pub fn list(ep: &Endpoint) -> Result<GraphRequest, Error> {
-    req_get(ep, V, PATH.into())
+    PROFILES.list(ep)
 }
 
 /// `GET …/{id}`.
 pub fn get(ep: &Endpoint, id: &str) -> Result<GraphRequest, Error> {
-    req_get(ep, V, format!("{PATH}/{}", segment(id)))
+    PROFILES.get(ep, id)
 }
 
 /// `POST …` (body needs the Entra or hybrid `@odata.type`).
 pub fn create(ep: &Endpoint, body: &Body) -> Result<GraphRequest, Error> {
-    req_post(
-        ep,
-        V,
-        PATH.into(),
-        Some(Value::Object(DEPLOYMENT_PROFILE.for_create(body)?)),
-        Repeat::Unsafe,
-    )
+    PROFILES.create(ep, &DEPLOYMENT_PROFILE, body)
 }
 
 /// `PATCH …/{id}` without read-only, deprecated and create-only fields.
 pub fn update(ep: &Endpoint, id: &str, body: &Body) -> Result<GraphRequest, Error> {
-    req_patch(
-        ep,
-        V,
-        format!("{PATH}/{}", segment(id)),
-        DEPLOYMENT_PROFILE.for_update(body)?,
-    )
+    PROFILES.update(ep, &DEPLOYMENT_PROFILE, id, body)
 }
 
 /// `DELETE …/{id}` (delete its assignments first).
 pub fn delete(ep: &Endpoint, id: &str) -> Result<GraphRequest, Error> {
-    req_delete(ep, V, format!("{PATH}/{}", segment(id)))
+    PROFILES.delete(ep, id)
 }
 
 /// `GET …/{id}/assignments`.
 pub fn list_assignments(ep: &Endpoint, id: &str) -> Result<GraphRequest, Error> {
-    req_get(ep, V, format!("{PATH}/{}/assignments", segment(id)))
+    PROFILES.list_related(ep, id, "assignments")
 }
 
 /// `POST …/{id}/assignments` with one target.
 pub fn add_assignment(ep: &Endpoint, id: &str, target: Value) -> Result<GraphRequest, Error> {
     let body = json!({"@odata.type": hangar_model::well_known::odata::PROFILE_ASSIGNMENT, "target": target});
-    req_post(
-        ep,
-        V,
-        format!("{PATH}/{}/assignments", segment(id)),
-        Some(body),
-        Repeat::Unsafe,
-    )
+    PROFILES.action(ep, id, "assignments", Some(body), Repeat::Unsafe)
 }
 
 /// `DELETE …/{id}/assignments/{assignmentId}`.
 pub fn delete_assignment(ep: &Endpoint, id: &str, assignment_id: &str) -> Result<GraphRequest, Error> {
     req_delete(
         ep,
-        V,
-        format!("{PATH}/{}/assignments/{}", segment(id), segment(assignment_id)),
+        PROFILES.version,
+        format!("{}/assignments/{}", PROFILES.item(id), segment(assignment_id)),
     )
 }
 
@@ -90,11 +77,7 @@ impl Profiles<'_> {
 
     /// One profile; `None` if it does not exist.
     pub async fn get(&self, id: &str) -> Result<Option<Body>, Error> {
-        match send_object(self.client, get(self.client.endpoint(), id)).await {
-            Ok(body) => Ok(Some(body)),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e),
-        }
+        send_optional(self.client, get(self.client.endpoint(), id)).await
     }
 
     /// Creates a profile and returns it.
