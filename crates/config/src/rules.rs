@@ -280,6 +280,10 @@ rules! {
     DEVICES_MISSING_SERIAL = "devices/missing-serial", Error,
         "every row has a serial number",
         "fill in the serial or remove the row";
+    /// A serial damaged by copying (a space, a tab, a non-ASCII or odd character).
+    DEVICES_INVALID_SERIAL = "devices/invalid-serial", Error,
+        "serial numbers use only ASCII letters, digits and `-` `_` `.` `/` `:` (spaces only in virtual machines' serials)",
+        "copy the serial exactly as Get-WindowsAutopilotInfo wrote it (or collect the hash again); a damaged serial never matches the registered device";
     /// Invalid hardware hash.
     DEVICES_INVALID_HASH = "devices/invalid-hash", Error,
         "every row has a non-empty, valid base64 hardware hash",

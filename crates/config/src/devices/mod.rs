@@ -431,13 +431,11 @@ impl<'a, R: Read> CsvStream<'a, R> {
                 self.report(
                     diagnostics,
                     Diagnostic::new(
-                        &rules::DEVICES_CSV,
+                        &rules::DEVICES_INVALID_SERIAL,
                         field_marker(record_span, serial_at),
                         format!("the serial `{}` (row {row}) {problem}", serial.escape_debug()),
                     )
-                    .with_help(
-                        "copy the serial exactly as Get-WindowsAutopilotInfo wrote it (or collect the hash again); a damaged serial never matches the registered device",
-                    ),
+                    .with_help(rules::DEVICES_INVALID_SERIAL.fix),
                 );
                 continue;
             }
