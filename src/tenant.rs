@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use hangar_config::DesiredState;
 use hangar_graph::live::GroupScope;
 use hangar_graph::rate_limit::RateLimitConfig;
-use hangar_graph::{ClientOptions, Credential, GraphClient, ReadScope, Secret};
+use hangar_graph::{ClientOptions, Credential, CredentialError, GraphClient, ReadScope, Secret};
 use hangar_model::{Cloud, Kind};
 use hangar_sim::{Sim, SimCloud, SimConfig, SimError};
 use miette::{IntoDiagnostic, WrapErr, miette};
@@ -228,8 +228,14 @@ fn credential_from_env(tenant_id: &str) -> miette::Result<Credential> {
         "AZURE_TENANT_ID" => Some(tenant_id.to_owned()),
         _ => std::env::var(name).ok(),
     })
-    .into_diagnostic()
-    .wrap_err("cannot sign in")
+    .or_else(|error| match error {
+        // Someone trying hangar out has no app registration yet: point at the local tenant.
+        CredentialError::NotConfigured => Err(miette!(
+            help = "to try hangar without a tenant, add `--local tenant.json`: a simulated tenant kept in that file",
+            "cannot sign in: {error}"
+        )),
+        other => Err(other).into_diagnostic().wrap_err("cannot sign in"),
+    })
 }
 
 fn is_guid(text: &str) -> bool {

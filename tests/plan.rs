@@ -326,6 +326,16 @@ fn another_tenants_credential_is_refused_before_any_request() {
 }
 
 #[test]
+fn no_credential_says_which_variables_and_points_at_the_local_tenant() {
+    let dir = policies("commercial");
+    let output = common::hangar(&["plan", dir.to_str().unwrap()]).output().unwrap();
+    assert_code(&output, 1);
+    let stderr = stderr(&output);
+    assert!(stderr.contains("AZURE_CLIENT_SECRET"), "{stderr}");
+    assert!(stderr.contains("--local tenant.json"), "{stderr}");
+}
+
+#[test]
 fn json_markdown_and_saved_plans() {
     let sim = start("commercial");
     let out = tempfile::tempdir().unwrap();
