@@ -24,7 +24,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{Column, check_base64, check_serial, column_of};
+use super::{Column, check_base64, check_serial, column_of, is_blank_line, trimmed_field};
 use crate::{Error, Limits};
 
 /// The header of a new managed CSV: the import format Microsoft documents.
@@ -381,20 +381,11 @@ fn read_fresh(text: &str, name: &str, tag: &str, problems: &mut Vec<String>) -> 
                 continue;
             }
         };
-        if record.len() == 1
-            && record
-                .get(0)
-                .is_some_and(|f| f.iter().all(u8::is_ascii_whitespace))
-        {
+        if is_blank_line(&record) {
             continue;
         }
         number += 1;
-        let at = |column: Option<usize>| -> String {
-            column
-                .and_then(|c| record.get(c))
-                .map(|f| String::from_utf8_lossy(f).trim().to_owned())
-                .unwrap_or_default()
-        };
+        let at = |column: Option<usize>| trimmed_field(&record, column);
         if record.len() != header.len() {
             problems.push(format!(
                 "`{name}` row {number} has {} fields; the header has {}",
@@ -534,20 +525,11 @@ fn parse_target(bytes: &[u8], name: &str, default_tag: Option<&str>, problems: &
         let Some(position) = record.position() else {
             continue;
         };
-        if record.len() == 1
-            && record
-                .get(0)
-                .is_some_and(|f| f.iter().all(u8::is_ascii_whitespace))
-        {
+        if is_blank_line(&record) {
             continue;
         }
         number += 1;
-        let text = |column: Option<usize>| -> String {
-            column
-                .and_then(|c| record.get(c))
-                .map(|f| String::from_utf8_lossy(f).trim().to_owned())
-                .unwrap_or_default()
-        };
+        let text = |column: Option<usize>| trimmed_field(&record, column);
         let serial = text(Some(serial_at));
         let tag = text(tag_at);
         if !serial.is_empty() && !seen.insert(serial.to_ascii_uppercase()) {

@@ -386,12 +386,8 @@ impl<'a, R: Read> CsvStream<'a, R> {
                 continue;
             };
             let record_start = self.reader.get_ref().record_start(position.byte());
-            if record.len() == 1
-                && record
-                    .get(0)
-                    .is_some_and(|field| field.iter().all(u8::is_ascii_whitespace))
-            {
-                continue; // a blank line
+            if is_blank_line(&record) {
+                continue;
             }
             self.rows += 1;
             let row = self.rows;
@@ -409,12 +405,7 @@ impl<'a, R: Read> CsvStream<'a, R> {
                 );
                 continue;
             }
-            let text = |at: Option<usize>| -> Option<String> {
-                let field = record.get(at?)?;
-                let field = String::from_utf8_lossy(field);
-                let field = field.trim();
-                (!field.is_empty()).then(|| field.to_owned())
-            };
+            let text = |at: Option<usize>| Some(trimmed_field(&record, at)).filter(|f| !f.is_empty());
             let Some(serial) = text(Some(serial_at)) else {
                 self.report(
                     diagnostics,
@@ -572,6 +563,23 @@ fn field_range(file: &mut std::fs::File, offset: u64, column: usize) -> Option<(
         field += 1;
     }
     None
+}
+
+/// A blank line in a CSV: one field of whitespace. Exports end with one, and people leave them
+/// between pasted blocks; they are not rows.
+fn is_blank_line(record: &csv::ByteRecord) -> bool {
+    record.len() == 1
+        && record
+            .get(0)
+            .is_some_and(|field| field.iter().all(u8::is_ascii_whitespace))
+}
+
+/// The trimmed text of a record's field; empty when the column is absent or the row is short.
+fn trimmed_field(record: &csv::ByteRecord, column: Option<usize>) -> String {
+    column
+        .and_then(|c| record.get(c))
+        .map(|field| String::from_utf8_lossy(field).trim().to_owned())
+        .unwrap_or_default()
 }
 
 /// Checks a (trimmed) serial number: printable ASCII letters, digits and `-` `_` `.` `/` `:`.
