@@ -540,14 +540,12 @@ async fn run_step<T: Tenant>(
         };
         notes.extend(step.take_notes());
         attempt += 1;
-        match result {
-            Err(error)
-                if error.is_transient()
-                    && attempt < attempts
-                    && !options.stopping()
-                    && started.elapsed() + options.retry.step(attempt - 1) <= options.retry.total =>
-            {
-                let pause = options.retry.step(attempt - 1);
+        let pause = match &result {
+            Err(error) => options.retry_pause(error, attempt, started),
+            Ok(_) => None,
+        };
+        match (result, pause) {
+            (Err(error), Some(pause)) => {
                 step.waiting(&format!(
                     "attempt {attempt} of {attempts} failed ({error}); trying again in {:.1} s",
                     pause.as_secs_f64()
@@ -555,7 +553,7 @@ async fn run_step<T: Tenant>(
                 notes.push(format!("attempt {attempt} failed: {error}"));
                 tokio::time::sleep(pause).await;
             }
-            result => {
+            (result, _) => {
                 return Outcome {
                     node: index,
                     result,

@@ -165,6 +165,23 @@ impl Options {
             .as_ref()
             .is_some_and(|stop| stop.load(std::sync::atomic::Ordering::Relaxed))
     }
+
+    /// The pause before trying again a step whose attempt number `made` (from 1) failed with
+    /// `error`, the first having started at `started`; `None` when it must not be tried again:
+    /// the error is not transient, the attempts or the retry time are spent, or the run stops.
+    pub(crate) fn retry_pause(
+        &self,
+        error: &Error,
+        made: u32,
+        started: tokio::time::Instant,
+    ) -> Option<Duration> {
+        let pause = self.retry.step(made.saturating_sub(1));
+        (error.is_transient()
+            && made < self.attempts.max(1)
+            && !self.stopping()
+            && started.elapsed() + pause <= self.retry.total)
+            .then_some(pause)
+    }
 }
 
 impl Default for Options {

@@ -292,21 +292,16 @@ where
     Fut: std::future::Future<Output = Result<R, Error>>,
 {
     let started = Instant::now();
-    let allowed = options.attempts.max(1);
     let mut made = 0;
     loop {
         let result = attempt(made).await;
         made += 1;
         *attempts += 1;
         match result {
-            Err(error)
-                if error.is_transient()
-                    && made < allowed
-                    && !options.stopping()
-                    && started.elapsed() + options.retry.step(made - 1) <= options.retry.total =>
-            {
-                tokio::time::sleep(options.retry.step(made - 1)).await;
-            }
+            Err(error) => match options.retry_pause(&error, made, started) {
+                Some(pause) => tokio::time::sleep(pause).await,
+                None => return Err(error),
+            },
             other => return other,
         }
     }
