@@ -191,6 +191,14 @@ impl GraphClient {
         &self.inner.tokens
     }
 
+    /// The claims of the access token this client signs in with (signing in first when it has
+    /// no token yet): its kind and the Graph permissions it carries. `None` for an opaque
+    /// token. The token itself never leaves this crate.
+    pub async fn token_claims(&self) -> Result<Option<crate::credential::TokenClaims>, Error> {
+        let token = self.inner.tokens.token().await?;
+        Ok(crate::credential::TokenClaims::of(&token))
+    }
+
     /// Request counters.
     pub fn stats(&self) -> &Stats {
         &self.inner.stats

@@ -40,7 +40,7 @@ pub mod resources;
 pub mod retry;
 mod secret;
 
-pub use credential::{Credential, CredentialError};
+pub use credential::{Credential, CredentialError, TokenClaims, TokenKind};
 pub use endpoint::{ApiVersion, ENDPOINT_ENV, Endpoint};
 pub use error::{ApiError, DecodeError, Error, parse_error_body};
 pub use http::{ClientOptions, GraphClient, Response};

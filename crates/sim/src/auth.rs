@@ -115,6 +115,34 @@ struct ClientAuth {
 pub(crate) struct TokenInfo {
     pub client_id: String,
     pub expires_at_ms: i64,
+    pub grant: Grant,
+}
+
+/// What a token may do: whose it is and the Graph permissions it carries (`roles` of an
+/// application token, `scp` of a delegated one).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Grant {
+    /// A signed-in user's token (else an application's).
+    pub delegated: bool,
+    /// Permission names.
+    pub permissions: Vec<String>,
+}
+
+impl Grant {
+    /// Whether the token carries one of `permissions` (Graph lists, per operation, the
+    /// permissions any one of which suffices).
+    pub fn allows_any(&self, permissions: &[&str]) -> bool {
+        self.permissions
+            .iter()
+            .any(|held| permissions.iter().any(|p| held.eq_ignore_ascii_case(p)))
+    }
+}
+
+/// The caller of a Graph request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Caller {
+    pub client_id: String,
+    pub grant: Grant,
 }
 
 /// Registered clients and issued tokens.
@@ -126,6 +154,7 @@ pub(crate) struct Authority {
     tokens: HashMap<String, TokenInfo>,
     token_lifetime_secs: u64,
     counter: u64,
+    app_roles: Vec<String>,
 }
 
 /// An Entra error response.
@@ -239,6 +268,7 @@ impl Authority {
             tokens: HashMap::new(),
             token_lifetime_secs: config.token_lifetime_secs,
             counter: config.seed ^ 0xA5A5_5A5A,
+            app_roles: config.app_roles.clone(),
         })
     }
 
@@ -564,24 +594,70 @@ impl Authority {
     }
 
     fn issue(&mut self, client_id: &str, sim_now_ms: i64, clock_scale: f64) -> Value {
+        let grant = Grant {
+            delegated: false,
+            permissions: self.app_roles.clone(),
+        };
+        let claims = json!({
+            "appid": client_id,
+            "idtyp": "app",
+            "roles": grant.permissions,
+        });
+        let (token, lifetime) = self.sign(client_id, claims, grant, sim_now_ms);
+        // `expires_in` is what a client waits in real time: the simulated lifetime over the
+        // clock scale, never below one second.
+        let expires_in = ((lifetime as f64) / clock_scale).floor().max(1.0) as i64;
+        json!({
+            "token_type": "Bearer",
+            "expires_in": expires_in,
+            "ext_expires_in": expires_in,
+            "access_token": token,
+        })
+    }
+
+    /// A delegated token for `user` signed in to `client_id` with these scopes, as
+    /// `az account get-access-token` would give (the simulator has no interactive sign-in).
+    pub fn issue_delegated(
+        &mut self,
+        client_id: &str,
+        user: &str,
+        scopes: &[String],
+        sim_now_ms: i64,
+    ) -> String {
+        let grant = Grant {
+            delegated: true,
+            permissions: scopes.to_vec(),
+        };
+        let claims = json!({
+            "appid": client_id,
+            "idtyp": "user",
+            "upn": user,
+            "scp": scopes.join(" "),
+        });
+        self.sign(client_id, claims, grant, sim_now_ms).0
+    }
+
+    /// Builds, records and returns a token with the common claims plus `extra`; also its
+    /// lifetime in simulated seconds.
+    fn sign(&mut self, client_id: &str, extra: Value, grant: Grant, sim_now_ms: i64) -> (String, i64) {
         let a = splitmix64(&mut self.counter);
         let b = splitmix64(&mut self.counter);
         let now_s = sim_now_ms / 1000;
         let lifetime = i64::try_from(self.token_lifetime_secs).unwrap_or(i64::MAX / 2_000);
         let header = json!({"typ": "JWT", "alg": "RS256", "x5t": "hangar-sim", "kid": "hangar-sim"});
-        let claims = json!({
+        let mut claims = json!({
             "aud": format!("https://{}", self.cloud.graph_host()),
             "iss": format!("https://sts.windows.net/{}/", self.tenant_id),
             "iat": now_s,
             "nbf": now_s,
             "exp": now_s + lifetime,
-            "appid": client_id,
-            "idtyp": "app",
             "tid": self.tenant_id,
-            "roles": ["DeviceManagementServiceConfig.ReadWrite.All", "DeviceManagementConfiguration.ReadWrite.All", "Group.ReadWrite.All", "Application.Read.All"],
             "ver": "1.0",
             "uti": guid_from(a, b),
         });
+        if let (Some(claims), Value::Object(extra)) = (claims.as_object_mut(), extra) {
+            claims.extend(extra);
+        }
         let token = format!(
             "{}.{}.{}",
             URL_SAFE_NO_PAD.encode(header.to_string()),
@@ -596,21 +672,14 @@ impl Authority {
             TokenInfo {
                 client_id: client_id.to_owned(),
                 expires_at_ms: sim_now_ms + lifetime * 1000,
+                grant,
             },
         );
-        // `expires_in` is what a client waits in real time: the simulated lifetime over the
-        // clock scale, never below one second.
-        let expires_in = ((lifetime as f64) / clock_scale).floor().max(1.0) as i64;
-        json!({
-            "token_type": "Bearer",
-            "expires_in": expires_in,
-            "ext_expires_in": expires_in,
-            "access_token": token,
-        })
+        (token, lifetime)
     }
 
-    /// Checks a Graph request's `Authorization` header; returns the client id.
-    pub fn check_bearer(&self, authorization: Option<&str>, sim_now_ms: i64) -> Result<String, GraphError> {
+    /// Checks a Graph request's `Authorization` header; returns who is calling.
+    pub fn check_bearer(&self, authorization: Option<&str>, sim_now_ms: i64) -> Result<Caller, GraphError> {
         let unauthorized = |message: &str| {
             GraphError::new(401, "InvalidAuthenticationToken", message).with_header(
                 "WWW-Authenticate",
@@ -631,7 +700,10 @@ impl Authority {
             ));
         }
         match self.tokens.get(token) {
-            Some(info) if info.expires_at_ms > sim_now_ms => Ok(info.client_id.clone()),
+            Some(info) if info.expires_at_ms > sim_now_ms => Ok(Caller {
+                client_id: info.client_id.clone(),
+                grant: info.grant.clone(),
+            }),
             Some(_) => Err(unauthorized("Lifetime validation failed, the token is expired.")),
             None => {
                 let audience = token
@@ -693,6 +765,26 @@ mod tests {
     }
 
     #[test]
+    fn delegated_tokens_carry_scopes_and_app_tokens_the_configured_roles() {
+        let mut auth = authority(&SimConfig::default().app_roles(["Group.Read.All"]));
+        let token = auth.issue_delegated("cli", "admin@contoso.com", &["Policy.Read.All".to_owned()], 0);
+        let caller = auth.check_bearer(Some(&format!("Bearer {token}")), 1).unwrap();
+        assert!(caller.grant.delegated);
+        assert!(caller.grant.allows_any(&["policy.read.all"]));
+        assert!(!caller.grant.allows_any(&["Group.Read.All"]));
+        let claims: Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(token.split('.').nth(1).unwrap()).unwrap())
+                .unwrap();
+        assert_eq!(claims["scp"], "Policy.Read.All");
+        assert_eq!(claims["upn"], "admin@contoso.com");
+
+        let body = auth.token_unchecked("tenant-1", "app", "", 0, 1.0);
+        let token = body["access_token"].as_str().unwrap();
+        let caller = auth.check_bearer(Some(&format!("Bearer {token}")), 1).unwrap();
+        assert_eq!(caller.grant.permissions, ["Group.Read.All"]);
+    }
+
+    #[test]
     fn any_secret_signs_in_without_config_and_scope_is_checked() {
         let mut auth = authority(&SimConfig::default());
         let ok = auth.token(
@@ -709,10 +801,10 @@ mod tests {
         );
         let body = ok.unwrap();
         let token = body["access_token"].as_str().unwrap();
-        assert_eq!(
-            auth.check_bearer(Some(&format!("Bearer {token}")), 1000).unwrap(),
-            "c"
-        );
+        let caller = auth.check_bearer(Some(&format!("Bearer {token}")), 1000).unwrap();
+        assert_eq!(caller.client_id, "c");
+        assert!(!caller.grant.delegated);
+        assert!(caller.grant.allows_any(&["Organization.Read.All"]));
         assert!(
             auth.check_bearer(Some(&format!("Bearer {token}")), 3_600_000)
                 .unwrap_err()

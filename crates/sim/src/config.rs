@@ -340,6 +340,16 @@ pub struct FederatedCredential {
     pub certificate_file: Option<PathBuf>,
 }
 
+/// The app roles a default simulator grants: what `plan`, `apply` and `doctor` need.
+pub const DEFAULT_APP_ROLES: [&str; 6] = [
+    "DeviceManagementServiceConfig.ReadWrite.All",
+    "DeviceManagementConfiguration.ReadWrite.All",
+    "Group.ReadWrite.All",
+    "Application.Read.All",
+    "Organization.Read.All",
+    "Policy.Read.DeviceConfiguration",
+];
+
 /// Everything that shapes a simulator instance. See the module docs for defaults.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -370,6 +380,11 @@ pub struct SimConfig {
     pub quirks: Quirks,
     /// Registered clients; empty = any client id and secret sign in.
     pub clients: Vec<ClientRegistration>,
+    /// Application permissions (app roles) every application token carries in its `roles`
+    /// claim, as if an admin had granted and consented them. The routes `hangar doctor` reads
+    /// (`subscribedSkus`, `policies/…`, `domainJoinConnectors`) refuse a token without the
+    /// permission Microsoft documents for them; the other routes do not check (yet).
+    pub app_roles: Vec<String>,
     /// Access-token lifetime, simulated seconds.
     pub token_lifetime_secs: u64,
     /// Simulated seconds per real second (100 makes a 20 s window last 0.2 s).
@@ -400,6 +415,7 @@ impl Default for SimConfig {
             sync_cooldown_secs: 600.0,
             quirks: Quirks::default(),
             clients: Vec::new(),
+            app_roles: DEFAULT_APP_ROLES.iter().map(|role| (*role).to_owned()).collect(),
             token_lifetime_secs: 3600,
             clock_scale: 1.0,
             max_body_bytes: 4 * 1024 * 1024,
@@ -633,6 +649,12 @@ impl SimConfig {
             }
         };
         &mut self.clients[index]
+    }
+
+    /// Replaces the app roles application tokens carry (an app missing a permission).
+    pub fn app_roles<S: Into<String>>(mut self, roles: impl IntoIterator<Item = S>) -> SimConfig {
+        self.app_roles = roles.into_iter().map(Into::into).collect();
+        self
     }
 
     /// Access-token lifetime (simulated).

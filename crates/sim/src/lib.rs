@@ -18,6 +18,10 @@
 //! - **realism knobs** ([`SimConfig`]): latency, throttling with the documented budgets on a
 //!   scalable clock, seeded faults (5xx, 429, a write that commits and then drops its
 //!   response), group replication delay, asynchronous imports, known service bugs;
+//! - what `hangar doctor` reads outside hangar's configuration ([`tenant_settings`]): the MDM
+//!   policies (delegated tokens only), the device registration policy, subscribed SKUs and the
+//!   Intune Connectors for Active Directory, with the permission checks Microsoft documents for
+//!   them, and profile assignment status following group tags;
 //! - a **request log** ([`Sim::request_log`], `GET /_sim/log`) and the typed **state**
 //!   ([`Sim::state`], [`Sim::with_state`]), saved atomically to a JSON file.
 //!
@@ -39,11 +43,13 @@ mod error;
 mod faults;
 mod odata;
 mod paging;
+mod profile_status;
 mod reply;
 mod routes;
 mod schema;
 mod server;
 mod state;
+pub mod tenant_settings;
 mod throttle;
 
 use std::net::SocketAddr;
@@ -55,8 +61,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 pub use crate::config::{
-    ClientRegistration, FaultKind, FaultRule, FederatedCredential, Latency, MethodClass, Quirks, SimCloud,
-    SimConfig, Throttling,
+    ClientRegistration, DEFAULT_APP_ROLES, FaultKind, FaultRule, FederatedCredential, Latency, MethodClass,
+    Quirks, SimCloud, SimConfig, Throttling,
 };
 pub use crate::error::SimError;
 pub use crate::server::RequestRecord;
@@ -251,6 +257,21 @@ impl Sim {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned()
+    }
+
+    /// A delegated access token for `user` with these Graph scopes, as a signed-in admin would
+    /// get from `az account get-access-token` (the simulator has no interactive sign-in). Pass
+    /// it to hangar as `HANGAR_ACCESS_TOKEN`.
+    pub fn issue_delegated_token(&self, user: &str, scopes: &[&str]) -> String {
+        let now = self.shared.clock.now_ms();
+        let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
+        // The Azure CLI's well-known client id, as such a token would carry.
+        self.shared.authority.lock().issue_delegated(
+            "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+            user,
+            &scopes,
+            now,
+        )
     }
 
     /// Every request answered so far (oldest first, up to `log_capacity`).

@@ -65,6 +65,8 @@ pub(crate) struct Call {
     pub base_url: String,
     /// The signed-in application.
     pub client_id: String,
+    /// What the caller's token may do.
+    pub grant: crate::auth::Grant,
     /// `ConsistencyLevel: eventual` was sent.
     pub consistency_eventual: bool,
 }

@@ -596,6 +596,72 @@ static TYPES: &[TypeDef] = &[
         ],
     )
     .beta(),
+    // What `hangar doctor` reads. Property names from msgraph-metadata's type mappings
+    // (f54f11b, 2026-08-20); `mobilityManagementPolicy` and `deviceRegistrationPolicy`,
+    // `subscribedSku` are not in autopilot-surface.json, so tests/it/doctor.rs pins them.
+    t(
+        "mobilityManagementPolicy",
+        Some("entity"),
+        &[
+            r(
+                "appliesTo",
+                K::Enum(&["none", "all", "selected", "unknownFutureValue"]),
+            ),
+            r("complianceUrl", K::Str),
+            r("description", K::Str),
+            r("discoveryUrl", K::Str),
+            r("displayName", K::Str),
+            r("isValid", K::Bool).d(D::True),
+            r("termsOfUseUrl", K::Str),
+        ],
+    )
+    .beta(),
+    t(
+        "mobileDeviceManagementPolicy",
+        Some("mobilityManagementPolicy"),
+        &[r("isMdmEnrollmentDuringRegistrationDisabled", K::Bool).d(D::False)],
+    )
+    .beta(),
+    t(
+        "deviceRegistrationPolicy",
+        Some("entity"),
+        &[
+            r("azureADJoin", K::Any),
+            r("azureADRegistration", K::Any),
+            r("description", K::Str),
+            r("displayName", K::Str),
+            r("localAdminPassword", K::Any),
+            r("multiFactorAuthConfiguration", K::Str),
+            r("userDeviceQuota", K::Int),
+        ],
+    ),
+    t(
+        "subscribedSku",
+        Some("entity"),
+        &[
+            r("accountId", K::Str),
+            r("accountName", K::Str),
+            r("appliesTo", K::Str),
+            r("capabilityStatus", K::Str),
+            r("consumedUnits", K::Int).d(D::Zero),
+            r("prepaidUnits", K::Any),
+            r("servicePlans", K::Any).d(D::Empty),
+            r("skuId", K::Str),
+            r("skuPartNumber", K::Str),
+            r("subscriptionIds", K::Strs).d(D::Empty),
+        ],
+    ),
+    t(
+        "deviceManagementDomainJoinConnector",
+        Some("entity"),
+        &[
+            r("displayName", K::Str),
+            r("lastConnectionDateTime", K::Time),
+            r("state", K::Enum(&["active", "error", "inactive"])),
+            r("version", K::Str),
+        ],
+    )
+    .beta(),
     // Complex types.
     t(
         "outOfBoxExperienceSetting",

@@ -214,7 +214,11 @@ impl Shared {
             now,
             config: &self.config,
         };
-        routes::dispatch(&mut ctx)
+        let outcome = routes::dispatch(&mut ctx);
+        if outcome.is_ok() && changes_profile_reach(call) {
+            crate::profile_status::refresh(&mut state, now);
+        }
+        outcome
     }
 }
 
@@ -236,11 +240,33 @@ fn throttled(real_secs: f64, scope: Option<&str>) -> GraphError {
     error
 }
 
+/// Whether a successful `call` can change which devices a deployment profile reaches: writes
+/// to profiles and their assignments, to groups, and to a device's properties (its tag).
+fn changes_profile_reach(call: &Call) -> bool {
+    if !call.method.is_write() {
+        return false;
+    }
+    let segments: Vec<&str> = call.segments.iter().map(String::as_str).collect();
+    matches!(
+        segments.as_slice(),
+        ["deviceManagement", "windowsAutopilotDeploymentProfiles", ..]
+            | ["groups", ..]
+            | [
+                "deviceManagement",
+                "windowsAutopilotDeviceIdentities",
+                _,
+                "updateDeviceProperties"
+            ]
+    )
+}
+
 /// The throttling family of a path.
 fn family(segments: &[String]) -> Family {
     match segments.first().map(String::as_str) {
         Some("deviceManagement") => Family::Intune,
-        Some("groups" | "servicePrincipals" | "directoryObjects") => Family::Directory,
+        Some("groups" | "servicePrincipals" | "directoryObjects" | "policies" | "subscribedSkus") => {
+            Family::Directory
+        }
         _ => Family::None,
     }
 }
@@ -528,15 +554,15 @@ async fn graph(State(shared): State<Arc<Shared>>, request: Request<Body>) -> Res
     };
 
     // Authentication.
-    let client_id = match shared
+    let caller = match shared
         .authority
         .lock()
         .check_bearer(header(&parts.headers, "authorization"), shared.clock.now_ms())
     {
-        Ok(client_id) => client_id,
+        Ok(caller) => caller,
         Err(error) => return finish(&shared, record, Err(error), response_headers, &path),
     };
-    record.client_id = Some(client_id.clone());
+    record.client_id = Some(caller.client_id.clone());
 
     // Latency (real time).
     let latency = shared.faults.lock().latency_ms();
@@ -553,7 +579,8 @@ async fn graph(State(shared): State<Arc<Shared>>, request: Request<Body>) -> Res
         query: parse_query(&raw_query),
         body: body.to_vec(),
         base_url: format!("http://{host}"),
-        client_id,
+        client_id: caller.client_id,
+        grant: caller.grant,
         consistency_eventual: header(&parts.headers, "consistencylevel")
             .is_some_and(|v| v.eq_ignore_ascii_case("eventual")),
     };

@@ -19,6 +19,7 @@ use serde_json::{Map, Value, json};
 use crate::clock::{INTUNE_MIN_DATE, intune_timestamp};
 use crate::config::SimCloud;
 use crate::error::SimError;
+use crate::tenant_settings::TenantSettings;
 
 /// App id of the Intune Provisioning Client (owner of every Device Preparation device group).
 pub const INTUNE_PROVISIONING_CLIENT_APP_ID: &str = "f1346770-5b25-470b-88bd-d5744ab7952c";
@@ -64,6 +65,10 @@ pub struct SimState {
     pub devices: BTreeMap<String, AutopilotDevice>,
     /// `windowsAutopilotSettings`.
     pub autopilot_settings: AutopilotSettings,
+    /// Settings outside hangar's configuration that `hangar doctor` reads (MDM scope and URLs,
+    /// device join, licences, connectors). Missing in older state files: a ready tenant.
+    #[serde(default)]
+    pub tenant_settings: TenantSettings,
 }
 
 /// An Entra group.
@@ -382,6 +387,7 @@ impl SimState {
                 last_manual_trigger_ms: None,
                 sync_ends_at_ms: None,
             },
+            tenant_settings: TenantSettings::ready(),
         };
         state.add_service_principal(INTUNE_PROVISIONING_CLIENT_APP_ID, "Intune Provisioning Client");
         state.add_service_principal(MICROSOFT_GRAPH_APP_ID, "Microsoft Graph");

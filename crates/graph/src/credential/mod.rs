@@ -14,9 +14,11 @@
 //! they expire. Every secret is a [`Secret`].
 
 mod certificate;
+mod claims;
 mod token;
 
 pub use certificate::ClientCertificate;
+pub use claims::{TokenClaims, TokenKind};
 pub(crate) use token::transport_reason as transport_reason_pub;
 pub use token::{AccessToken, TokenProvider};
 

@@ -25,6 +25,9 @@ const IMPORTED: &str = "/deviceManagement/importedWindowsAutopilotDeviceIdentiti
 /// Properties read per registered device: exactly the [`LiveDevice`] fields.
 pub const SELECT: &str = "id,serialNumber,groupTag,userPrincipalName,displayName,purchaseOrderIdentifier,deploymentProfileAssignmentStatus";
 
+/// Properties read per registered device for `hangar doctor`'s profile-assignment status.
+pub const STATUS_SELECT: &str = "id,serialNumber,groupTag,displayName,enrollmentState,deploymentProfileAssignmentStatus,deploymentProfileAssignmentDetailedStatus,deploymentProfileAssignedDateTime";
+
 /// Properties read per staging record when polling: not `hardwareIdentifier`, which is 4 KB of
 /// base64 per device.
 pub const IMPORTED_SELECT: &str = "id,serialNumber,groupTag,state";
@@ -110,6 +113,46 @@ impl From<DeviceRow> for LiveDevice {
             deployment_profile_assignment_status: non_empty(row.deployment_profile_assignment_status),
         }
     }
+}
+
+/// `GET /beta/…/windowsAutopilotDeviceIdentities?$select=…` with the profile-assignment status
+/// fields ([`STATUS_SELECT`], beta only), no `$top`.
+pub fn list_profile_status(ep: &Endpoint) -> Result<GraphRequest, Error> {
+    req_get(
+        ep,
+        ApiVersion::Beta,
+        format!("{REGISTERED}?$select={STATUS_SELECT}"),
+    )
+}
+
+/// One registered device's deployment profile assignment, as `hangar doctor` reports it.
+/// Lenient: every field but `id` may be absent.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileStatus {
+    /// Graph id.
+    pub id: String,
+    /// Serial number (may carry padding).
+    #[serde(default)]
+    pub serial_number: Option<String>,
+    /// Group tag.
+    #[serde(default)]
+    pub group_tag: Option<String>,
+    /// Display name, when set.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// `enrollmentState` (`notContacted`, `enrolled`, `failed`, …).
+    #[serde(default)]
+    pub enrollment_state: Option<String>,
+    /// `deploymentProfileAssignmentStatus` (`notAssigned`, `pending`, `failed`, `assignedInSync`, …).
+    #[serde(default)]
+    pub deployment_profile_assignment_status: Option<String>,
+    /// `deploymentProfileAssignmentDetailedStatus` (`none`, `hardwareRequirementsNotMet`, …).
+    #[serde(default)]
+    pub deployment_profile_assignment_detailed_status: Option<String>,
+    /// `deploymentProfileAssignedDateTime`, as Graph wrote it.
+    #[serde(default)]
+    pub deployment_profile_assigned_date_time: Option<String>,
 }
 
 /// `GET /beta/…/windowsAutopilotDeviceIdentities?$select=…` (beta for
@@ -427,6 +470,11 @@ impl AutopilotDevices<'_> {
     pub async fn list(&self) -> Result<Vec<LiveDevice>, Error> {
         let rows: Vec<DeviceRow> = crate::paging::collect(self.client, list(self.client.endpoint())?).await?;
         Ok(rows.into_iter().map(LiveDevice::from).collect())
+    }
+
+    /// Every registered device's profile-assignment status (for `hangar doctor`).
+    pub async fn list_profile_status(&self) -> Result<Vec<ProfileStatus>, Error> {
+        crate::paging::collect(self.client, list_profile_status(self.client.endpoint())?).await
     }
 
     /// Registered devices whose trimmed serial equals `serial`'s.

@@ -17,16 +17,29 @@
 //! | [`GraphClient::device_preparation`] | `/deviceManagement/configurationPolicies` | beta |
 //! | [`GraphClient::autopilot_devices`] | `/deviceManagement/windowsAutopilotDeviceIdentities`, imports | v1.0 (list: beta) |
 //! | [`GraphClient::autopilot_settings`] | `/deviceManagement/windowsAutopilotSettings` | beta |
+//!
+//! Read only, for `hangar doctor` (what Autopilot depends on outside hangar's configuration):
+//!
+//! | handle | collection | version |
+//! |---|---|---|
+//! | [`GraphClient::mobility_policies`] | `/policies/mobileDeviceManagementPolicies` (delegated tokens only) | beta |
+//! | [`GraphClient::device_registration_policy`] | `/policies/deviceRegistrationPolicy` | v1.0 |
+//! | [`GraphClient::subscribed_skus`] | `/subscribedSkus` | v1.0 |
+//! | [`GraphClient::domain_join_connectors`] | `/deviceManagement/domainJoinConnectors` | beta |
 
+pub mod connectors;
 pub mod device_preparation;
+pub mod device_registration;
 pub mod devices;
 pub mod domain_join;
 pub mod enrollment_configurations;
 pub mod fields;
 pub mod groups;
+pub mod mobility;
 pub mod profiles;
 pub mod service_principals;
 pub mod settings;
+pub mod subscriptions;
 
 use reqwest::Method;
 use serde_json::{Map, Value, json};
@@ -267,6 +280,26 @@ impl GraphClient {
     pub fn autopilot_settings(&self) -> settings::AutopilotSettings<'_> {
         settings::AutopilotSettings { client: self }
     }
+
+    /// Entra mobility (MDM) policies: MDM user scope and URLs (read with a delegated token).
+    pub fn mobility_policies(&self) -> mobility::MobilityPolicies<'_> {
+        mobility::MobilityPolicies { client: self }
+    }
+
+    /// The device registration policy: who may join devices to Entra.
+    pub fn device_registration_policy(&self) -> device_registration::DeviceRegistrationPolicy<'_> {
+        device_registration::DeviceRegistrationPolicy { client: self }
+    }
+
+    /// Subscribed SKUs and their service plans (licences).
+    pub fn subscribed_skus(&self) -> subscriptions::SubscribedSkus<'_> {
+        subscriptions::SubscribedSkus { client: self }
+    }
+
+    /// Intune Connectors for Active Directory (hybrid join).
+    pub fn domain_join_connectors(&self) -> connectors::DomainJoinConnectors<'_> {
+        connectors::DomainJoinConnectors { client: self }
+    }
 }
 
 /// One of every request this crate can build, with sample arguments: the cloud-boundary test
@@ -349,7 +382,12 @@ pub fn every_request(ep: &Endpoint) -> Vec<Result<GraphRequest, Error>> {
         devices::delete_imported(ep, "i1"),
         devices::list_imported_states(ep),
         devices::sync_in_batch(ep),
+        devices::list_profile_status(ep),
         settings::get(ep),
         settings::sync(ep),
+        mobility::list(ep),
+        device_registration::get(ep),
+        subscriptions::list(ep),
+        connectors::list(ep),
     ]
 }

@@ -46,6 +46,11 @@ pub(crate) fn tick(state: &mut SimState, _config: &SimConfig, now: i64) {
         return;
     }
     due.sort();
+    complete_imports(state, due);
+    crate::profile_status::refresh(state, now);
+}
+
+fn complete_imports(state: &mut SimState, due: Vec<(i64, String)>) {
     let mut serials: HashSet<String> = state
         .devices
         .values()

@@ -5,10 +5,13 @@
 //! lists every route. Paths that exist only in beta answer Graph's
 //! "Resource not found for the segment" 400 under v1.0.
 
+pub(crate) mod connectors;
 pub(crate) mod devices;
 pub(crate) mod enrollment;
+pub(crate) mod entra_policies;
 pub(crate) mod groups;
 pub(crate) mod intune;
+pub(crate) mod licences;
 pub(crate) mod policies;
 pub(crate) mod profiles;
 
@@ -136,6 +139,8 @@ pub(crate) fn dispatch(ctx: &mut Ctx<'_>) -> Outcome {
         ["groups", rest @ ..] => groups::groups(ctx, rest),
         ["servicePrincipals", rest @ ..] => groups::service_principals(ctx, rest),
         ["directoryObjects", rest @ ..] => groups::directory_objects(ctx, rest),
+        ["policies", rest @ ..] => entra_policies::policies(ctx, rest),
+        ["subscribedSkus", rest @ ..] => licences::subscribed_skus(ctx, rest),
         [
             "deviceManagement",
             "windowsAutopilotDeploymentProfiles",
@@ -158,6 +163,10 @@ pub(crate) fn dispatch(ctx: &mut Ctx<'_>) -> Outcome {
             rest @ ..,
         ] => devices::imported(ctx, rest),
         ["deviceManagement", "windowsAutopilotDeviceIdentities", rest @ ..] => devices::registered(ctx, rest),
+        ["deviceManagement", "domainJoinConnectors", rest @ ..] => {
+            beta_only(ctx, "domainJoinConnectors")?;
+            connectors::connectors(ctx, rest)
+        }
         ["deviceManagement", "windowsAutopilotSettings", rest @ ..] => {
             beta_only(ctx, "windowsAutopilotSettings")?;
             devices::settings(ctx, rest)

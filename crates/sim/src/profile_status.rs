@@ -1,0 +1,231 @@
+//! Autopilot's deployment profile assignment, on the simulated clock: which registered devices
+//! a profile reaches, written to their `deploymentProfileAssignmentStatus`.
+//!
+//! Autopilot evaluates group membership and assigns a profile minutes after a device registers
+//! or its groups change. The simulator does it at once, whenever a change could alter the
+//! outcome: an import completes, a device's group tag changes, a profile or one of its
+//! assignments is created or deleted, a group is created, changed or deleted.
+//!
+//! Membership is evaluated for the two rule shapes Autopilot groups use, and only those: the
+//! group tag rule `device.devicePhysicalIds -any (_ -eq "[OrderID]:TAG")` (with or without the
+//! inner parentheses, any case and spacing) and the all-Autopilot-devices rule
+//! `device.devicePhysicalIDs -any (_ -startsWith "[ZTDid]")`. Any other rule, and an assigned
+//! group, reaches no device here (the simulator does not evaluate the rule language; hangar's
+//! own evaluator is in `hangar-membership`, deliberately not reused). `allDevices` targets
+//! reach every device; exclusion targets win over inclusions.
+//!
+//! Only the two states the simulator itself produces are rewritten, `notAssigned` and
+//! `assignedInSync`: a status seeded by a test (`pending`, `failed`, `assignedOutOfSync`,
+//! `unknown`) stays until the test changes it.
+
+use crate::state::SimState;
+
+const ASSIGNED: &str = "assignedInSync";
+const NOT_ASSIGNED: &str = "notAssigned";
+
+/// Which devices a group holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Members {
+    /// Devices with this group tag (lower case).
+    Tag(String),
+    /// Every registered device.
+    All,
+    /// None (assigned groups, rules the simulator does not evaluate, missing groups).
+    Nobody,
+}
+
+impl Members {
+    fn holds(&self, group_tag: &str) -> bool {
+        match self {
+            Members::Tag(tag) => group_tag.trim().eq_ignore_ascii_case(tag),
+            Members::All => true,
+            Members::Nobody => false,
+        }
+    }
+}
+
+/// The members of a dynamic rule, for the two Autopilot shapes (see the module docs).
+fn members_of_rule(rule: &str) -> Members {
+    let (Some(open), Some(close)) = (rule.find('"'), rule.rfind('"')) else {
+        return Members::Nobody;
+    };
+    if close <= open {
+        return Members::Nobody;
+    }
+    let literal = &rule[open + 1..close];
+    let shape: String = format!("{}\u{0}{}", &rule[..open], &rule[close + 1..])
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let shape = shape.trim_start_matches('(').trim_end_matches(')');
+    let equals = [
+        "device.devicephysicalids-any(_-eq\u{0}",
+        "device.devicephysicalids-any_-eq\u{0}",
+    ];
+    let starts = [
+        "device.devicephysicalids-any(_-startswith\u{0}",
+        "device.devicephysicalids-any_-startswith\u{0}",
+    ];
+    if equals.contains(&shape) {
+        let lower = literal.to_ascii_lowercase();
+        if let Some(tag) = lower.strip_prefix("[orderid]:") {
+            return Members::Tag(tag.trim().to_owned());
+        }
+    } else if starts.contains(&shape) && literal.eq_ignore_ascii_case("[ZTDId]") {
+        return Members::All;
+    }
+    Members::Nobody
+}
+
+/// Recomputes the profile-assignment status of every registered device (see the module docs).
+pub(crate) fn refresh(state: &mut SimState, now: i64) {
+    let members = |group_id: &str| -> Members {
+        state
+            .groups
+            .get(group_id)
+            .filter(|group| group.is_dynamic())
+            .and_then(|group| group.properties.get("membershipRule"))
+            .and_then(|rule| rule.as_str())
+            .map_or(Members::Nobody, members_of_rule)
+    };
+    // Per profile: the memberships it includes and excludes.
+    let profiles: Vec<(Vec<Members>, Vec<Members>)> = state
+        .deployment_profiles
+        .values()
+        .map(|profile| {
+            let mut include = Vec::new();
+            let mut exclude = Vec::new();
+            for assignment in &profile.assignments {
+                match assignment.target_type() {
+                    "allDevicesAssignmentTarget" => include.push(Members::All),
+                    "exclusionGroupAssignmentTarget" => {
+                        exclude.push(assignment.group_id().map_or(Members::Nobody, members));
+                    }
+                    "groupAssignmentTarget" => {
+                        include.push(assignment.group_id().map_or(Members::Nobody, members));
+                    }
+                    _ => {}
+                }
+            }
+            (include, exclude)
+        })
+        .collect();
+    for device in state.devices.values_mut() {
+        let status = device.deployment_profile_assignment_status.as_str();
+        if status != NOT_ASSIGNED && status != ASSIGNED {
+            continue;
+        }
+        let tag = device.group_tag.as_str();
+        let reached = profiles.iter().any(|(include, exclude)| {
+            include.iter().any(|m| m.holds(tag)) && !exclude.iter().any(|m| m.holds(tag))
+        });
+        match (reached, status == ASSIGNED) {
+            (true, false) => {
+                device.deployment_profile_assignment_status = ASSIGNED.to_owned();
+                device.deployment_profile_assigned_ms = Some(now);
+            }
+            (false, true) => {
+                device.deployment_profile_assignment_status = NOT_ASSIGNED.to_owned();
+                device.deployment_profile_assigned_ms = None;
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::config::SimCloud;
+    use crate::state::{Assignment, DeviceSeed, GroupMembership};
+
+    #[test]
+    fn autopilot_rule_shapes_are_understood_and_others_reach_nobody() {
+        assert_eq!(
+            members_of_rule(r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:Sales"))"#),
+            Members::Tag("sales".into())
+        );
+        assert_eq!(
+            members_of_rule(r#"device.devicePhysicalIDs -any _ -eq "[orderid]:HQ Hybrid""#),
+            Members::Tag("hq hybrid".into())
+        );
+        assert_eq!(
+            members_of_rule(r#"(device.devicePhysicalIDs -any (_ -startsWith "[ZTDid]"))"#),
+            Members::All
+        );
+        assert_eq!(
+            members_of_rule(r#"device.deviceModel -eq "[OrderID]:Sales""#),
+            Members::Nobody
+        );
+        assert_eq!(members_of_rule("no quotes"), Members::Nobody);
+        assert_eq!(members_of_rule(r#"""#), Members::Nobody);
+    }
+
+    #[test]
+    fn assignment_follows_tags_exclusions_and_keeps_seeded_statuses() {
+        let mut state = SimState::fresh(SimCloud::Commercial, None, 1, 0);
+        let sales = state.add_group(
+            "Sales",
+            GroupMembership::Dynamic(r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:Sales"))"#.into()),
+        );
+        state.add_devices([
+            DeviceSeed::new("A", "Sales"),
+            DeviceSeed::new("B", "Kiosk"),
+            DeviceSeed::new("C", "sales"),
+        ]);
+        let profile = state.add_profile("P", json!({}));
+        let failed = state
+            .devices
+            .values_mut()
+            .find(|d| d.serial_number == "C")
+            .map(|d| {
+                d.deployment_profile_assignment_status = "failed".into();
+                d.id.clone()
+            })
+            .unwrap();
+        state
+            .deployment_profiles
+            .get_mut(&profile)
+            .unwrap()
+            .assignments
+            .push(Assignment {
+                id: "a1".into(),
+                target: json!({"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": sales}),
+            });
+        refresh(&mut state, 42);
+        let status = |state: &SimState, serial: &str| {
+            state
+                .device_by_serial(serial)
+                .map(|d| {
+                    (
+                        d.deployment_profile_assignment_status.clone(),
+                        d.deployment_profile_assigned_ms,
+                    )
+                })
+                .unwrap()
+        };
+        assert_eq!(status(&state, "A"), ("assignedInSync".into(), Some(42)));
+        assert_eq!(status(&state, "B"), ("notAssigned".into(), None));
+        assert_eq!(status(&state, "C").0, "failed");
+
+        // An exclusion wins; the assignment goes away again.
+        state
+            .deployment_profiles
+            .get_mut(&profile)
+            .unwrap()
+            .assignments
+            .push(Assignment {
+                id: "a2".into(),
+                target: json!({"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": sales}),
+            });
+        refresh(&mut state, 50);
+        assert_eq!(status(&state, "A"), ("notAssigned".into(), None));
+        assert_eq!(
+            state.devices[&failed].deployment_profile_assignment_status,
+            "failed"
+        );
+    }
+}
