@@ -52,6 +52,10 @@ enum Command {
     /// Manage the devices CSVs: `import-csv` adds a freshly collected hash CSV without
     /// duplicating serials (offline).
     Devices(commands::devices::Args),
+    /// Check, read only, what Autopilot depends on outside the configuration (licences, MDM
+    /// scope and URLs, device join, connectors, permissions, sync, device profile status), or
+    /// compare a device's `dsregcmd /status` with the configuration (exit 2 on findings).
+    Doctor(commands::doctor::Args),
     /// Write the JSON Schemas of the YAML kinds (for editors).
     Schema(commands::schema::Args),
     /// Run a Graph-compatible tenant simulator over a state file.
@@ -78,6 +82,7 @@ fn main() -> ExitCode {
         Command::Drift(args) => commands::drift::exec(args),
         Command::Apply(args) => commands::apply::exec(args),
         Command::Devices(args) => commands::devices::exec(args),
+        Command::Doctor(args) => commands::doctor::exec(args),
         Command::Schema(args) => commands::schema::exec(args),
         Command::Sim(args) => commands::sim::exec(args),
     };

@@ -2,6 +2,7 @@
 
 pub mod apply;
 pub mod devices;
+pub mod doctor;
 pub mod drift;
 pub mod explain;
 pub mod plan;
