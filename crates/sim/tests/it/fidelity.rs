@@ -393,6 +393,26 @@ async fn every_returned_property_exists_in_graph_metadata() {
         false,
     );
 
+    // What `hangar doctor` reads that the surface file holds: the domain join connector.
+    t.sim.with_state(|state| {
+        state
+            .tenant_settings
+            .connectors
+            .push(hangar_sim::tenant_settings::DomainJoinConnector {
+                id: "c1".into(),
+                display_name: "HQ-CONN01".into(),
+                state: "active".into(),
+                version: "6.2501.2000.5".into(),
+                last_connection_ms: None,
+            });
+    });
+    for connector in t.get("/beta/deviceManagement/domainJoinConnectors").await.body["value"]
+        .as_array()
+        .unwrap()
+    {
+        keep("deviceManagementDomainJoinConnector", connector, false);
+    }
+
     let mut problems = Vec::new();
     let mut types = BTreeSet::new();
     for (type_name, object, v1) in &objects {

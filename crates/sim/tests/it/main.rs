@@ -5,6 +5,7 @@ mod support;
 
 mod batch;
 mod devices;
+mod doctor;
 mod enrollment;
 mod faults;
 mod fidelity;
