@@ -484,7 +484,7 @@ fn without_a_configuration_cloud_and_tenant_id_name_the_tenant() {
     let missing = doctor(&sim, &["--cloud", "gcc-high"], None);
     assert_eq!(missing.status.code(), Some(1));
     assert!(
-        stderr(&missing).contains("needs `--cloud` and `--tenant-id`"),
+        stderr(&missing).contains("doctor needs `--cloud` and"),
         "{}",
         stderr(&missing)
     );
@@ -670,7 +670,7 @@ fn unusable_dsregcmd_files_and_arguments_are_errors() {
         ),
         (
             vec![g.into(), "--dsregcmd".into(), file("gcc-high-entra-joined.txt")],
-            "--serial SERIAL",
+            "pass `--serial",
         ),
         (
             vec![
