@@ -4,7 +4,7 @@
 //! |---|---|
 //! | 0 | success; for `plan --detailed-exitcode` and `drift`: nothing to do |
 //! | 1 | error (bad input, failed request, failed action) |
-//! | 2 | changes present (`plan --detailed-exitcode`, `drift`) |
+//! | 2 | changes present (`plan --detailed-exitcode`, `drift`); findings (`doctor`) |
 
 use std::io::ErrorKind;
 use std::process::ExitCode;
@@ -17,7 +17,7 @@ pub enum Exit {
     /// Exit 1 without an error report: the command already printed why (for example
     /// `validate` found errors and printed them).
     Failure,
-    /// Exit 2: changes are present.
+    /// Exit 2: changes are present (`doctor`: findings).
     Changes,
 }
 

@@ -12,7 +12,6 @@ use hangar_doctor::{Error as DoctorError, Intent};
 use hangar_model::Cloud;
 use miette::miette;
 
-use crate::commands::plan::Format;
 use crate::commands::validate;
 use crate::exit::Exit;
 use crate::tenant::{self, TenantArgs};
@@ -53,6 +52,17 @@ pub struct Args {
 
     #[command(flatten)]
     pub tenant: TenantArgs,
+}
+
+/// How a doctor report is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// For people and logs.
+    Text,
+    /// For machines: the versioned report format of `docs/doctor.md`.
+    Json,
+    /// For a pull-request or ticket comment.
+    Markdown,
 }
 
 fn now_ms() -> i64 {

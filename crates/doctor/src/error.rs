@@ -11,9 +11,9 @@ pub enum Error {
     Read {
         /// What was being read.
         what: &'static str,
-        /// Graph's error.
+        /// Graph's error (boxed: it is large, and this enum travels in every `Result`).
         #[source]
-        source: hangar_graph::Error,
+        source: Box<hangar_graph::Error>,
     },
 
     /// The `dsregcmd /status` file cannot be used.

@@ -28,7 +28,10 @@ fn outcome<T>(what: &'static str, result: Result<T, GraphError>) -> Result<Read<
                         .to_owned(),
                 }))
             }
-            _ => Err(Error::Read { what, source: error }),
+            _ => Err(Error::Read {
+                what,
+                source: Box::new(error),
+            }),
         },
     }
 }
@@ -43,7 +46,7 @@ pub async fn read_tenant(client: &GraphClient, intent: &Intent<'_>) -> Result<Te
     // fail the same way.
     let token = client.token_claims().await.map_err(|source| Error::Read {
         what: "a token",
-        source,
+        source: Box::new(source),
     })?;
     let wants_profiles = intent.config.is_none() && intent.cloud.has_classic_autopilot();
     let (mdm, registration, skus, connectors, provisioning_client, sync, devices, profiles) = tokio::join!(

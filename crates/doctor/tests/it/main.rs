@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod dsregcmd;
+mod dsregcmd_props;
 mod render;
 
 use std::path::{Path, PathBuf};
