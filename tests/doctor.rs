@@ -713,3 +713,19 @@ fn unusable_dsregcmd_files_and_arguments_are_errors() {
         assert!(stdout(&output).is_empty(), "{args:?}");
     }
 }
+
+#[test]
+fn a_refused_sign_in_stops_doctor() {
+    let sim =
+        Sim::start_background(sim_config("commercial").register_client_secret(CLIENT_ID, "another secret"))
+            .expect("the simulator starts");
+    let dir = policies("commercial");
+    let output = doctor(&sim, &[dir.to_str().unwrap()], None);
+    assert_eq!(output.status.code(), Some(1), "{}", common::text(&output));
+    assert!(stderr(&output).contains("cannot sign in"), "{}", stderr(&output));
+    assert!(
+        !stderr(&output).contains(CLIENT_SECRET),
+        "the secret never reaches an error"
+    );
+    assert!(stdout(&output).is_empty());
+}

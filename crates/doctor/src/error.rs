@@ -5,6 +5,10 @@ use std::path::PathBuf;
 /// What stops doctor. Everything else is a finding.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// No token could be had (the credential, or the sign-in service refused it).
+    #[error("cannot sign in")]
+    SignIn(#[source] Box<hangar_graph::Error>),
+
     /// A tenant read failed in a way that is not an answer (sign-in, network, a 5xx after
     /// retries, an incomplete page chain).
     #[error("cannot read {what}")]
@@ -34,7 +38,7 @@ impl Error {
     /// What to do about it.
     pub fn help(&self) -> Option<String> {
         match self {
-            Error::Read { .. } => None,
+            Error::SignIn(_) | Error::Read { .. } => None,
             Error::Dsregcmd { problem, .. } => Some(problem.help().to_owned()),
             Error::UnknownDevice(_) => Some(
                 "`dsregcmd /status` does not print the serial number: pass `--serial SERIAL` (on the device: `(Get-CimInstance Win32_BIOS).SerialNumber`), or `--tag TAG` for the group tag it was registered with".to_owned(),

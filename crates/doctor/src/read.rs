@@ -44,10 +44,10 @@ fn each<T>(bodies: Vec<Body>, parse: fn(&Body) -> T) -> Vec<T> {
 pub async fn read_tenant(client: &GraphClient, intent: &Intent<'_>) -> Result<TenantFacts, Error> {
     // Signing in first gives one clear error for a credential problem, before eight reads
     // fail the same way.
-    let token = client.token_claims().await.map_err(|source| Error::Read {
-        what: "a token",
-        source: Box::new(source),
-    })?;
+    let token = client
+        .token_claims()
+        .await
+        .map_err(|source| Error::SignIn(Box::new(source)))?;
     let wants_profiles = intent.config.is_none() && intent.cloud.has_classic_autopilot();
     let (mdm, registration, skus, connectors, provisioning_client, sync, devices, profiles) = tokio::join!(
         async { client.mobility_policies().list().await },
