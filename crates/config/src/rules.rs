@@ -44,6 +44,22 @@ rules! {
     FILE_TOO_LARGE = "file/too-large", Error,
         "YAML files are at most 8 MiB and devices CSVs at most 256 MiB",
         "split the file: several `AutopilotDevices` documents can each name a CSV";
+    /// A file outside the configuration directory.
+    FILE_OUTSIDE = "file/outside-directory", Error,
+        "every file hangar reads resolves, symlinks followed, inside the configuration directory: YAML files the walk finds and CSVs named by `source:` (a pull request must not make CI read `/proc/self/environ` or `../secrets`)",
+        "move the file into the configuration directory, or replace the symlink with the file";
+    /// A FIFO, socket or device among the YAML files.
+    FILE_NOT_REGULAR = "file/not-regular", Warning,
+        "the YAML files are regular files (a FIFO named `x.yaml` would block the walk; devices and sockets are not configuration)",
+        "remove it, or rename it so it does not end in `.yaml`/`.yml`";
+    /// A directory reached twice through symlinks.
+    FILE_SYMLINK_LOOP = "file/symlink-loop", Warning,
+        "no directory is reached twice: a symlink that leads back to a directory containing it (`loop -> .`) or to one already read is skipped, so documents are read once",
+        "remove the symlink";
+    /// The directory walk hit its bounds.
+    FILE_WALK_LIMIT = "file/walk-limit", Error,
+        "the configuration directory is at most 32 directories deep and has at most 100,000 entries",
+        "keep the configuration in a shallow directory of its own";
     /// YAML syntax error.
     YAML_SYNTAX = "yaml/syntax", Error,
         "the file is well-formed YAML",
