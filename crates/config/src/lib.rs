@@ -38,6 +38,7 @@ pub mod rules;
 pub mod schema;
 pub mod snippet;
 pub mod span;
+mod strings;
 mod wire;
 
 use std::path::{Path, PathBuf};
@@ -213,6 +214,7 @@ pub fn load_with(path: &Path, limits: &Limits) -> Result<Loaded, Error> {
         sources: Arc::clone(&sources),
     };
     checks::run(&state, &mut diagnostics);
+    strings::check(&state, &mut diagnostics);
 
     diagnostics.sort_by(|a, b| {
         (a.span.file, a.span.start, a.severity, a.rule).cmp(&(b.span.file, b.span.start, b.severity, b.rule))

@@ -112,6 +112,14 @@ rules! {
     NAME_DUPLICATE = "name/duplicate", Error,
         "names are unique per kind (hangar matches tenant objects by kind and name)",
         "rename one of them";
+    /// A control character in a name, tag or other text.
+    TEXT_CONTROL = "text/control-character", Error,
+        "names, tags, ids and other one-line values have no control characters (escape sequences, NUL, C0/C1 controls, tabs and line breaks, bidirectional overrides); descriptions, messages and rules may have tabs and line breaks but no other control character",
+        "remove the character (in YAML it often comes from an escape such as `\\e` or `\\u202e` in a double-quoted string)";
+    /// A string longer than Graph accepts.
+    TEXT_TOO_LONG = "text/too-long", Error,
+        "strings fit Graph's documented limits: a `groupTag`'s generated membership rule is at most 3,072 characters, a profile's `description` at most 1,500, an ESP's `errorMessage` at most 10,000 (names: `name/invalid`)",
+        "shorten the value";
     /// A name is empty or too long.
     NAME_INVALID = "name/invalid", Error,
         "names are non-empty and within Graph's length limit (groups 256, profiles 200 characters)",
