@@ -53,7 +53,9 @@ fn escape_strings(value: &mut Value) -> bool {
             }
             None => false,
         },
-        Value::Array(items) => items.iter_mut().fold(false, |changed, item| escape_strings(item) | changed),
+        Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |changed, item| escape_strings(item) | changed),
         Value::Object(map) => {
             let mut changed = false;
             let keys: Vec<String> = map.keys().filter(|k| escape(k).is_some()).cloned().collect();
@@ -63,7 +65,8 @@ fn escape_strings(value: &mut Value) -> bool {
                     changed = true;
                 }
             }
-            map.values_mut().fold(changed, |changed, item| escape_strings(item) | changed)
+            map.values_mut()
+                .fold(changed, |changed, item| escape_strings(item) | changed)
         }
         _ => false,
     }
