@@ -302,7 +302,15 @@ pub(crate) fn display_name(path: &Path) -> String {
     let relative = std::env::current_dir()
         .ok()
         .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_owned));
-    relative.unwrap_or_else(|| path.to_owned()).display().to_string()
+    let shown = relative.unwrap_or_else(|| path.to_owned());
+    // `validate .` walks `./a.yaml`: show `a.yaml`.
+    shown
+        .strip_prefix(".")
+        .ok()
+        .filter(|rest| !rest.as_os_str().is_empty())
+        .unwrap_or(&shown)
+        .display()
+        .to_string()
 }
 
 /// Reads one YAML file and parses its documents into `out`.
