@@ -2,7 +2,7 @@
 //!
 //! Names and values come from the tenant as well as from Git, and the tenant's were typed into
 //! a portal by anyone with rights there: the text and Markdown renderers show every control
-//! character as a visible escape (`\u{1b}`), never as itself ([`displayable`]). JSON escapes
+//! character as a visible escape (`\u{1b}`), never as itself (`displayable`). JSON escapes
 //! them by its own rules.
 
 use std::borrow::Cow;
