@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 use common::{hangar, text};
 use serde_json::Value;
 
-const TENANT: &str = "kind: Tenant\nname: t\ncloud: commercial\ntenantId: 00000000-0000-4000-8000-000000000001\n";
+const TENANT: &str =
+    "kind: Tenant\nname: t\ncloud: commercial\ntenantId: 00000000-0000-4000-8000-000000000001\n";
 /// A value planted in the environment: no output may contain it.
 const CANARY: &str = "canary-7f3a9c1e5b2d4680";
 
@@ -102,12 +103,22 @@ fn mkfifo(path: &Path) -> bool {
 #[test]
 fn files_outside_the_configuration_are_never_read() {
     let root = tempfile::tempdir().unwrap();
-    std::fs::write(root.path().join("outside.csv"), format!("Device Serial Number,Hardware Hash\r\n{CANARY},QUJD\r\n")).unwrap();
+    std::fs::write(
+        root.path().join("outside.csv"),
+        format!("Device Serial Number,Hardware Hash\r\n{CANARY},QUJD\r\n"),
+    )
+    .unwrap();
     let dir = config(
         &root.path().join("config"),
         &[
-            ("environ.yaml", "kind: AutopilotDevices\nname: e\nsource: /proc/self/environ\n"),
-            ("escape.yaml", "kind: AutopilotDevices\nname: o\nsource: ../outside.csv\n"),
+            (
+                "environ.yaml",
+                "kind: AutopilotDevices\nname: e\nsource: /proc/self/environ\n",
+            ),
+            (
+                "escape.yaml",
+                "kind: AutopilotDevices\nname: o\nsource: ../outside.csv\n",
+            ),
         ],
     );
     symlink("/proc/self/environ", &dir.join("env.yaml"));
@@ -115,7 +126,11 @@ fn files_outside_the_configuration_are_never_read() {
     let output = validate_json(&dir);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     for file in ["environ.yaml", "escape.yaml", "env.yaml", "linked.yaml"] {
-        assert!(has(&output, "file/outside-directory", file), "{file}: {}", text(&output));
+        assert!(
+            has(&output, "file/outside-directory", file),
+            "{file}: {}",
+            text(&output)
+        );
     }
     let output = run(&["validate", "."], &dir);
     assert_eq!(output.status.code(), Some(1));
@@ -130,7 +145,10 @@ fn snippets_show_no_binary_and_no_secrets() {
         root.path(),
         &[
             ("env.yaml", &format!("AZURE_CLIENT_SECRET={CANARY}\nkind: : x\n")),
-            ("binary.yaml", "kind: DeviceGroup\nname: a\u{0}b\u{1}\nmembership: [\n"),
+            (
+                "binary.yaml",
+                "kind: DeviceGroup\nname: a\u{0}b\u{1}\nmembership: [\n",
+            ),
         ],
     );
     let output = run(&["validate", "."], &dir);
@@ -150,7 +168,12 @@ fn csv_rows_with_hashes_are_cut_in_diagnostics() {
         root.path(),
         &[
             ("devices.yaml", "kind: AutopilotDevices\nname: d\nsource: d.csv\n"),
-            ("d.csv", &format!("Device Serial Number,Hardware Hash,Group Tag\r\n5CG1,{hash},A\r\n5CG2,{hash},A,extra\r\n")),
+            (
+                "d.csv",
+                &format!(
+                    "Device Serial Number,Hardware Hash,Group Tag\r\n5CG1,{hash},A\r\n5CG2,{hash},A,extra\r\n"
+                ),
+            ),
         ],
     );
     let output = run(&["validate", "."], &dir);
@@ -192,9 +215,18 @@ fn the_walk_survives_cycles_and_special_files() {
     let dir = config(
         root.path(),
         &[
-            ("groups/a.yaml", "kind: DeviceGroup\nname: a\nmembership: assigned\n"),
-            ("fifo-source.yaml", "kind: AutopilotDevices\nname: f\nsource: pipe.csv\n"),
-            ("zero.yaml", "kind: AutopilotDevices\nname: z\nsource: devices/zero.csv\n"),
+            (
+                "groups/a.yaml",
+                "kind: DeviceGroup\nname: a\nmembership: assigned\n",
+            ),
+            (
+                "fifo-source.yaml",
+                "kind: AutopilotDevices\nname: f\nsource: pipe.csv\n",
+            ),
+            (
+                "zero.yaml",
+                "kind: AutopilotDevices\nname: z\nsource: devices/zero.csv\n",
+            ),
         ],
     );
     symlink(".", &dir.join("loop"));
@@ -212,7 +244,10 @@ fn the_walk_survives_cycles_and_special_files() {
         .map(|d| d["message"].as_str().unwrap())
         .collect();
     assert_eq!(loops.len(), 2, "{found:#?}");
-    assert!(loops.iter().any(|m| m.contains("`loop`") && m.contains("cycle")), "{loops:?}");
+    assert!(
+        loops.iter().any(|m| m.contains("`loop`") && m.contains("cycle")),
+        "{loops:?}"
+    );
     assert!(!found.iter().any(|d| d["rule"] == "name/duplicate"), "{found:#?}");
     assert!(has(&output, "file/outside-directory", "root"), "{found:#?}");
     assert!(has(&output, "file/outside-directory", "zero.yaml"), "{found:#?}");
@@ -234,7 +269,11 @@ fn the_walk_is_bounded() {
     let dir = config(root.path(), &[]);
     let deep: PathBuf = (0..34).fold(dir.clone(), |path, i| path.join(format!("d{i}")));
     std::fs::create_dir_all(&deep).unwrap();
-    std::fs::write(deep.join("g.yaml"), "kind: DeviceGroup\nname: deep\nmembership: assigned\n").unwrap();
+    std::fs::write(
+        deep.join("g.yaml"),
+        "kind: DeviceGroup\nname: deep\nmembership: assigned\n",
+    )
+    .unwrap();
     let output = validate_json(&dir);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     assert!(has(&output, "file/walk-limit", "d32"), "{}", text(&output));
@@ -245,7 +284,10 @@ fn the_walk_is_bounded() {
 #[test]
 fn huge_rows_are_refused_while_reading() {
     let root = tempfile::tempdir().unwrap();
-    let line = format!("Device Serial Number,Hardware Hash\n5CG1,{}\n", "A".repeat(3 << 20));
+    let line = format!(
+        "Device Serial Number,Hardware Hash\n5CG1,{}\n",
+        "A".repeat(3 << 20)
+    );
     let dir = config(
         root.path(),
         &[
@@ -259,11 +301,20 @@ fn huge_rows_are_refused_while_reading() {
     assert!(
         found
             .iter()
-            .any(|d| d["rule"] == "devices/csv" && d["message"].as_str().unwrap().contains("longer than 1 MiB")),
+            .any(|d| d["rule"] == "devices/csv"
+                && d["message"].as_str().unwrap().contains("longer than 1 MiB")),
         "{found:#?}"
     );
     let output = run(
-        &["devices", "import-csv", "d.csv", "--tag", "X", "--into", "out.csv"],
+        &[
+            "devices",
+            "import-csv",
+            "d.csv",
+            "--tag",
+            "X",
+            "--into",
+            "out.csv",
+        ],
         &dir,
     );
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
@@ -271,7 +322,15 @@ fn huge_rows_are_refused_while_reading() {
     #[cfg(unix)]
     {
         let output = run(
-            &["devices", "import-csv", "/dev/zero", "--tag", "X", "--into", "out.csv"],
+            &[
+                "devices",
+                "import-csv",
+                "/dev/zero",
+                "--tag",
+                "X",
+                "--into",
+                "out.csv",
+            ],
             &dir,
         );
         assert_eq!(output.status.code(), Some(1), "{}", text(&output));
@@ -299,7 +358,10 @@ fn control_characters_are_refused_and_never_printed() {
     assert_eq!(count, 3, "{}", text(&output));
     let output = run(&["validate", "."], &dir);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!stderr.contains('\u{1b}') && !stderr.contains('\u{202e}'), "{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}') && !stderr.contains('\u{202e}'),
+        "{stderr}"
+    );
     assert!(stderr.contains("\\u{1b}"), "{stderr}");
 }
 
@@ -329,14 +391,23 @@ fn group_tags_with_quotes_apply_and_long_ones_are_refused() {
     let saved = std::fs::read_to_string(&state).unwrap();
     assert!(saved.contains(r#"[OrderID]:Sa`\"l''e``s"#), "{saved}");
     let again = run(
-        &["plan", dir.to_str().unwrap(), "--detailed-exitcode", "--local", state.to_str().unwrap()],
+        &[
+            "plan",
+            dir.to_str().unwrap(),
+            "--detailed-exitcode",
+            "--local",
+            state.to_str().unwrap(),
+        ],
         root.path(),
     );
     assert_eq!(again.status.code(), Some(0), "converged: {}", text(&again));
 
     std::fs::write(
         dir.join("g.yaml"),
-        format!("kind: DeviceGroup\nname: Long\nmembership:\n  groupTag: {}\n", "x".repeat(100_000)),
+        format!(
+            "kind: DeviceGroup\nname: Long\nmembership:\n  groupTag: {}\n",
+            "x".repeat(100_000)
+        ),
     )
     .unwrap();
     let output = validate_json(&dir);
@@ -353,9 +424,18 @@ fn import_csv_cleans_up_after_a_kill_and_keeps_symlinks() {
     let dir = config(
         root.path(),
         &[
-            ("devices.yaml", "kind: AutopilotDevices\nname: d\nsource: fleet.csv\ngroupTag: A\n"),
-            ("real/fleet.csv", "Device Serial Number,Hardware Hash\r\n5CG1,QUJD\r\n"),
-            ("fresh.csv", "Device Serial Number,Hardware Hash\r\n5CG2,QUJDRA==\r\n"),
+            (
+                "devices.yaml",
+                "kind: AutopilotDevices\nname: d\nsource: fleet.csv\ngroupTag: A\n",
+            ),
+            (
+                "real/fleet.csv",
+                "Device Serial Number,Hardware Hash\r\n5CG1,QUJD\r\n",
+            ),
+            (
+                "fresh.csv",
+                "Device Serial Number,Hardware Hash\r\n5CG2,QUJDRA==\r\n",
+            ),
         ],
     );
     symlink("real/fleet.csv", &dir.join("fleet.csv"));
@@ -364,7 +444,12 @@ fn import_csv_cleans_up_after_a_kill_and_keeps_symlinks() {
     std::fs::write(&stale, "Device Serial Number,Hardware Hash\r\n5CG1,QU").unwrap();
     let output = run(&["devices", "import-csv", "fresh.csv", "--tag", "A", "."], &dir);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
-    assert!(std::fs::symlink_metadata(dir.join("fleet.csv")).unwrap().file_type().is_symlink());
+    assert!(
+        std::fs::symlink_metadata(dir.join("fleet.csv"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
     let written = std::fs::read_to_string(dir.join("real/fleet.csv")).unwrap();
     assert!(written.contains("5CG2"), "{written}");
     if Path::new("/proc/self").exists() {
@@ -387,8 +472,14 @@ fn import_csv_never_writes_outside_the_configuration() {
     let dir = config(
         &root.path().join("config"),
         &[
-            ("devices.yaml", "kind: AutopilotDevices\nname: d\nsource: ../outside.csv\n"),
-            ("fresh.csv", "Device Serial Number,Hardware Hash\r\n5CG2,QUJDRA==\r\n"),
+            (
+                "devices.yaml",
+                "kind: AutopilotDevices\nname: d\nsource: ../outside.csv\n",
+            ),
+            (
+                "fresh.csv",
+                "Device Serial Number,Hardware Hash\r\n5CG2,QUJDRA==\r\n",
+            ),
         ],
     );
     let output = run(&["devices", "import-csv", "fresh.csv", "--tag", "A", "."], &dir);

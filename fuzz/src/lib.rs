@@ -16,7 +16,10 @@ pub fn check_snippets(loaded: &Loaded, secret: &str) {
         };
         assert!(!snippet.text.contains(secret), "secret shown: {:?}", snippet.text);
         for line in snippet.text.lines() {
-            assert!(line.chars().count() <= MAX_COLUMNS + 2 + 10, "line too wide: {line:?}");
+            assert!(
+                line.chars().count() <= MAX_COLUMNS + 2 + 10,
+                "line too wide: {line:?}"
+            );
             assert!(
                 !line.chars().any(|c| c != '\t' && hangar_model_control(c)),
                 "control character shown: {line:?}"
@@ -31,5 +34,7 @@ pub fn check_snippets(loaded: &Loaded, secret: &str) {
 }
 
 fn hangar_model_control(c: char) -> bool {
-    (c as u32) < 0x20 || (0x7f..=0x9f).contains(&(c as u32)) || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    (c as u32) < 0x20
+        || (0x7f..=0x9f).contains(&(c as u32))
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
