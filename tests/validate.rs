@@ -154,8 +154,14 @@ fn every_invalid_fixture_fires_its_rule_at_its_line() {
 #[test]
 fn every_rule_has_a_fixture() {
     let root = repo().join("tests/fixtures/invalid");
-    // Built at test time instead (a fixture would be 8 MiB).
-    let generated = ["file/too-large"];
+    // Built at test time instead (an 8 MiB file, a FIFO, a symlink cycle, a deep tree: see
+    // tests/hostile.rs).
+    let generated = [
+        "file/too-large",
+        "file/not-regular",
+        "file/symlink-loop",
+        "file/walk-limit",
+    ];
     for rule in hangar_config::rules::RULES {
         assert!(
             root.join(rule.id).is_dir() || generated.contains(&rule.id),

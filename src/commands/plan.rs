@@ -250,7 +250,7 @@ pub(crate) fn plan_error_report(error: &PlanError, sources: &SourceMap) -> miett
             sources,
         ),
         None => miette::Report::new(
-            miette::MietteDiagnostic::new(error.to_string())
+            miette::MietteDiagnostic::new(validate::safe(&error.to_string()))
                 .with_code(rule)
                 .with_severity(miette::Severity::Error),
         ),

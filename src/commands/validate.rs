@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use hangar_config::snippet::{NoSnippet, Secrets};
 use hangar_config::{Diagnostic, Loaded, Severity, SourceMap};
 use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 use serde::Serialize;
@@ -130,73 +131,105 @@ pub(crate) fn write_stdout(text: &str) -> miette::Result<()> {
         .map_err(miette::Report::from_err)
 }
 
+/// The values of secret-looking environment variables, read once: no diagnostic prints them.
+pub(crate) fn secrets() -> &'static Secrets {
+    static SECRETS: std::sync::OnceLock<Secrets> = std::sync::OnceLock::new();
+    SECRETS.get_or_init(Secrets::from_environment)
+}
+
+/// Text from a file or the tenant, made safe for the terminal: secrets redacted, control
+/// characters escaped (line breaks kept: help texts have several lines).
+pub(crate) fn safe(text: &str) -> String {
+    let redacted = secrets().redact(text);
+    hangar_model::text::escape(&redacted, true).into_owned()
+}
+
 /// A miette report for one diagnostic: code = rule id, the primary span labelled, secondary
-/// labels, help, and a snippet window read through the source map (CSV included).
+/// labels, help, and a snippet window built by [`SourceMap::snippet`] (CSV included): lines cut
+/// around the span, controls made visible, secrets redacted, nothing shown from a file that is
+/// not text. Every text is escaped, whoever wrote it.
 pub(crate) fn report(diagnostic: &Diagnostic, sources: &SourceMap) -> miette::Report {
     let location = sources.location(diagnostic.span);
-    let mut spans = vec![(diagnostic.span, None::<&str>)];
-    spans.extend(
-        diagnostic
-            .labels
-            .iter()
-            .filter(|label| label.span.file == diagnostic.span.file)
-            .map(|label| (label.span, Some(label.message.as_str()))),
-    );
-    let first = spans.iter().map(|(span, _)| span.start).min().unwrap_or(0);
-    let last = spans.iter().map(|(span, _)| span.end).max().unwrap_or(0);
-    let window = sources.excerpt(hangar_config::Span::new(diagnostic.span.file, first, last), 2);
-    let mut message = miette::MietteDiagnostic::new(diagnostic.message.clone())
+    let mut spans = vec![diagnostic.span];
+    let mut notes: Vec<Option<&str>> = vec![None];
+    for label in &diagnostic.labels {
+        spans.push(label.span);
+        notes.push(Some(label.message.as_str()));
+    }
+    let mut message = miette::MietteDiagnostic::new(safe(&diagnostic.message))
         .with_code(diagnostic.rule)
         .with_severity(match diagnostic.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
         });
-    if let Some(help) = &diagnostic.help {
-        message = message.with_help(help.clone());
+    let mut help: Vec<String> = diagnostic.help.iter().map(|help| safe(help)).collect();
+    let snippet = sources.snippet(&spans, 2, secrets());
+    // Labels the snippet cannot draw (another file, or far away) are listed by location.
+    for (index, (span, note)) in spans.iter().zip(&notes).enumerate().skip(1) {
+        let drawn = snippet
+            .as_ref()
+            .is_ok_and(|snippet| snippet.spans.get(index).is_some_and(Option::is_some));
+        if !drawn {
+            help.push(format!(
+                "{}: {}",
+                sources.location(*span),
+                safe(note.unwrap_or_default())
+            ));
+        }
     }
-    let other_files: Vec<String> = diagnostic
-        .labels
-        .iter()
-        .filter(|label| label.span.file != diagnostic.span.file)
-        .map(|label| format!("{}: {}", sources.location(label.span), label.message))
-        .collect();
-    if !other_files.is_empty() {
-        let help = message
-            .help
-            .take()
-            .map(|help| format!("{help}\n"))
-            .unwrap_or_default();
-        message = message.with_help(format!("{help}{}", other_files.join("\n")));
-    }
-    let Some(window) = window else {
-        return miette::Report::new(message.with_help(format!("at {location}")));
+    let snippet = match snippet {
+        Ok(snippet) => snippet,
+        Err(reason) => {
+            help.push(match reason {
+                NoSnippet::NotText => format!("at {location} (not shown: the file is not text)"),
+                NoSnippet::Unreadable => format!("at {location}"),
+            });
+            return miette::Report::new(message.with_help(help.join("\n")));
+        }
     };
-    let labels = spans.into_iter().filter_map(|(span, label)| {
-        let start = span.start.checked_sub(window.offset)? as usize;
-        let len = (span
-            .end
-            .min(window.offset + window.text.len() as u32)
-            .saturating_sub(span.start)) as usize;
-        let len = len.min(window.text.len().saturating_sub(start));
-        Some(match label {
-            Some(text) => miette::LabeledSpan::new(Some(text.to_owned()), start, len),
-            None => miette::LabeledSpan::new_primary_with_span(Some("here".to_owned()), (start, len)),
+    if !help.is_empty() {
+        message = message.with_help(help.join("\n"));
+    }
+    let labels = snippet
+        .spans
+        .iter()
+        .zip(&notes)
+        .enumerate()
+        .filter_map(|(index, (span, note))| {
+            let (start, len) = (*span)?;
+            Some(if index == 0 {
+                miette::LabeledSpan::new_primary_with_span(Some("here".to_owned()), (start, len))
+            } else {
+                miette::LabeledSpan::new(note.map(safe), start, len)
+            })
         })
-    });
+        .collect::<Vec<_>>();
+    let primary_offset = snippet
+        .spans
+        .first()
+        .copied()
+        .flatten()
+        .map_or(0, |(start, _)| start);
     let message = message.with_labels(labels);
     miette::Report::new(message).with_source_code(Window {
-        name: sources.file(diagnostic.span.file).name.clone(),
-        text: window.text,
-        first_line: window.first_line as usize,
+        name: safe(&sources.file(diagnostic.span.file).name),
+        text: snippet.text,
+        first_line: snippet.first_line as usize,
+        primary_offset,
+        primary_location: (location.line as usize, location.column as usize),
     })
 }
 
-/// A few lines of a file, numbered as in the file.
+/// A few lines of a file, numbered as in the file. The header's `line:column` is the primary
+/// span's real location (the window's lines may be cut).
 #[derive(Debug)]
 struct Window {
     name: String,
     text: String,
     first_line: usize,
+    primary_offset: usize,
+    /// 1-based line and column.
+    primary_location: (usize, usize),
 }
 
 impl SourceCode for Window {
@@ -209,12 +242,23 @@ impl SourceCode for Window {
         let inner = self
             .text
             .read_span(span, context_lines_before, context_lines_after)?;
+        let (line, column) = if span.offset() == self.primary_offset
+            && context_lines_before == 0
+            && context_lines_after == 0
+        {
+            (
+                self.primary_location.0.saturating_sub(1),
+                self.primary_location.1.saturating_sub(1),
+            )
+        } else {
+            (inner.line() + self.first_line - 1, inner.column())
+        };
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
             *inner.span(),
-            inner.line() + self.first_line - 1,
-            inner.column(),
+            line,
+            column,
             inner.line_count(),
         )))
     }

@@ -18,14 +18,17 @@
 //!
 //! This crate does no network IO and knows nothing about Graph beyond documenting, on each
 //! model field, the Graph property it maps to. It reads only the directory it is given and the
-//! CSVs its documents name, and writes only the devices CSV that `hangar devices import-csv`
-//! merges into ([`devices::merge`]). It does not print.
+//! CSVs its documents name, all of which must resolve inside that directory and be regular
+//! files (`files`), and writes only the devices CSV that `hangar devices import-csv` merges
+//! into ([`devices::merge`]). It does not print; [`snippet`] makes the source windows of
+//! diagnostics safe for whoever does.
 #![warn(missing_docs)]
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 mod checks;
 pub mod devices;
 pub mod diagnostic;
+mod files;
 mod load;
 mod lower;
 pub mod model;
@@ -33,7 +36,9 @@ pub mod naming;
 pub mod routing;
 pub mod rules;
 pub mod schema;
+pub mod snippet;
 pub mod span;
+mod strings;
 mod wire;
 
 use std::path::{Path, PathBuf};
@@ -152,7 +157,11 @@ pub fn load_with(path: &Path, limits: &Limits) -> Result<Loaded, Error> {
     let mut sources = SourceMap::new();
     let mut diagnostics = Vec::new();
 
-    let files = load::yaml_files(path, &mut sources, &mut diagnostics)?;
+    let root = files::Root::of(path).map_err(|source| Error::Root {
+        path: path.to_owned(),
+        source,
+    })?;
+    let files = load::yaml_files(path, &root, &mut sources, &mut diagnostics)?;
     let mut documents = load::Documents::default();
     for file in &files {
         load::load_file(file, limits, &mut sources, &mut documents, &mut diagnostics);
@@ -182,7 +191,13 @@ pub fn load_with(path: &Path, limits: &Limits) -> Result<Loaded, Error> {
             .with_help(rules::TENANT_MISSING.fix),
         );
     }
-    let devices = devices::read_all(&lowered.device_lists, limits, &mut sources, &mut diagnostics);
+    let devices = devices::read_all(
+        &lowered.device_lists,
+        &root,
+        limits,
+        &mut sources,
+        &mut diagnostics,
+    );
 
     let sources = Arc::new(sources);
     let tenant = lowered.tenant.take().unwrap_or_else(|| placeholder_tenant(path));
@@ -199,6 +214,7 @@ pub fn load_with(path: &Path, limits: &Limits) -> Result<Loaded, Error> {
         sources: Arc::clone(&sources),
     };
     checks::run(&state, &mut diagnostics);
+    strings::check(&state, &mut diagnostics);
 
     diagnostics.sort_by(|a, b| {
         (a.span.file, a.span.start, a.severity, a.rule).cmp(&(b.span.file, b.span.start, b.severity, b.rule))

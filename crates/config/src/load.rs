@@ -6,6 +6,7 @@
 //! parsed on its own: first for `kind:`, then into that kind's wire type. A syntax error in one
 //! document does not hide the problems of the next one.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -14,6 +15,7 @@ use serde_saphyr::Error as YamlError;
 use serde_saphyr::budget::BudgetBreach;
 
 use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::files::{self, Capped, Refused, Root};
 use crate::rules;
 use crate::span::{FileId, SourceKind, SourceMap, Span};
 use crate::wire;
@@ -87,27 +89,46 @@ pub(crate) const KINDS: [&str; 8] = [
     "AutopilotDevices",
 ];
 
-/// Lists the YAML files under `root`, sorted. Unreadable subdirectories become diagnostics.
+/// Most directory levels the walk descends.
+const MAX_DEPTH: usize = 32;
+/// Most directory entries the walk looks at.
+const MAX_ENTRIES: usize = 100_000;
+
+fn is_yaml_name(name: &str) -> bool {
+    name.ends_with(".yaml") || name.ends_with(".yml")
+}
+
+/// Lists the YAML files under `path`, sorted. Every file and directory reached through a
+/// symlink must resolve inside `root`; a directory reached a second time (a symlink cycle such
+/// as `loop -> .`, or a second link to one directory) is skipped with a warning naming the
+/// link; what is not a regular file is skipped with a warning; the walk stops at
+/// [`MAX_DEPTH`] levels and [`MAX_ENTRIES`] entries. Unreadable subdirectories become
+/// diagnostics.
 pub(crate) fn yaml_files(
-    root: &Path,
+    path: &Path,
+    root: &Root,
     sources: &mut SourceMap,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Result<Vec<PathBuf>, Error> {
-    let metadata = std::fs::metadata(root).map_err(|source| Error::Root {
-        path: root.to_owned(),
+    let metadata = std::fs::metadata(path).map_err(|source| Error::Root {
+        path: path.to_owned(),
         source,
     })?;
-    if metadata.is_file() {
-        return Ok(vec![root.to_owned()]);
+    if !metadata.is_dir() {
+        return Ok(vec![path.to_owned()]);
     }
     let mut files = Vec::new();
-    let mut stack = vec![root.to_owned()];
-    while let Some(dir) = stack.pop() {
+    // Every directory read, resolved, with the path it was first reached by.
+    let mut visited: HashMap<PathBuf, PathBuf> = HashMap::new();
+    visited.insert(root.dir().to_owned(), path.to_owned());
+    let mut stack = vec![(path.to_owned(), 0usize)];
+    let mut seen_entries = 0usize;
+    while let Some((dir, depth)) = stack.pop() {
         let entries = match std::fs::read_dir(&dir) {
             Ok(entries) => entries,
-            Err(error) if dir == root => {
+            Err(error) if dir == path => {
                 return Err(Error::Root {
-                    path: root.to_owned(),
+                    path: path.to_owned(),
                     source: error,
                 });
             }
@@ -116,24 +137,147 @@ pub(crate) fn yaml_files(
                 continue;
             }
         };
-        for entry in entries.flatten() {
-            let path = entry.path();
+        let mut entries: Vec<_> = entries.flatten().collect();
+        entries.sort_by_key(std::fs::DirEntry::file_name);
+        let mut subdirectories = Vec::new();
+        for entry in entries {
+            seen_entries += 1;
+            if seen_entries > MAX_ENTRIES {
+                walk_problem(
+                    sources,
+                    diagnostics,
+                    &rules::FILE_WALK_LIMIT,
+                    &dir,
+                    format!(
+                        "the configuration directory has more than {MAX_ENTRIES} entries; the rest were not read"
+                    ),
+                );
+                files.sort();
+                return Ok(files);
+            }
+            let entry_path = entry.path();
             let name = entry.file_name();
             let name = name.to_string_lossy();
             if name.starts_with('.') {
                 continue;
             }
             let Ok(kind) = entry.file_type() else { continue };
-            let is_dir = kind.is_dir() || (kind.is_symlink() && path.is_dir());
+            let yaml = is_yaml_name(&name);
+            let (is_dir, target_kind) = if kind.is_symlink() {
+                match root.check(&entry_path) {
+                    Ok(resolved) => match std::fs::metadata(&resolved) {
+                        Ok(target) => (target.is_dir(), target.file_type()),
+                        Err(_) => continue,
+                    },
+                    Err(Refused::Outside(resolved)) => {
+                        let target = std::fs::metadata(&resolved).ok();
+                        if yaml || target.as_ref().is_some_and(std::fs::Metadata::is_dir) {
+                            walk_problem(
+                                sources,
+                                diagnostics,
+                                &rules::FILE_OUTSIDE,
+                                &entry_path,
+                                format!(
+                                    "`{}` is a symlink to `{}`, outside the configuration directory: not read",
+                                    display_name(&entry_path),
+                                    resolved.display()
+                                ),
+                            );
+                        }
+                        continue;
+                    }
+                    Err(refused) => {
+                        if yaml {
+                            let error = match refused {
+                                Refused::Io(error) => error,
+                                other => std::io::Error::other(other.to_string()),
+                            };
+                            unreadable(sources, diagnostics, &entry_path, &error);
+                        }
+                        continue;
+                    }
+                }
+            } else {
+                (kind.is_dir(), kind)
+            };
             if is_dir {
-                stack.push(path);
-            } else if name.ends_with(".yaml") || name.ends_with(".yml") {
-                files.push(path);
+                let resolved = match std::fs::canonicalize(&entry_path) {
+                    Ok(resolved) => resolved,
+                    Err(error) => {
+                        unreadable(sources, diagnostics, &entry_path, &error);
+                        continue;
+                    }
+                };
+                if let Some(first) = visited.get(&resolved) {
+                    let cycle = dir.canonicalize().is_ok_and(|here| here.starts_with(&resolved));
+                    let what = if cycle {
+                        "which contains it (a symlink cycle)"
+                    } else {
+                        "already read"
+                    };
+                    walk_problem(
+                        sources,
+                        diagnostics,
+                        &rules::FILE_SYMLINK_LOOP,
+                        &entry_path,
+                        format!(
+                            "`{}` leads to `{}`, {what}: skipped",
+                            display_name(&entry_path),
+                            display_name(first)
+                        ),
+                    );
+                    continue;
+                }
+                if depth + 1 > MAX_DEPTH {
+                    walk_problem(
+                        sources,
+                        diagnostics,
+                        &rules::FILE_WALK_LIMIT,
+                        &entry_path,
+                        format!(
+                            "`{}` is more than {MAX_DEPTH} directories deep: not read",
+                            display_name(&entry_path)
+                        ),
+                    );
+                    continue;
+                }
+                visited.insert(resolved, entry_path.clone());
+                subdirectories.push((entry_path, depth + 1));
+            } else if yaml {
+                if target_kind.is_file() {
+                    files.push(entry_path);
+                } else {
+                    walk_problem(
+                        sources,
+                        diagnostics,
+                        &rules::FILE_NOT_REGULAR,
+                        &entry_path,
+                        format!(
+                            "`{}` is {}, not a regular file: skipped",
+                            display_name(&entry_path),
+                            files::file_type_name(target_kind)
+                        ),
+                    );
+                }
             }
         }
+        // Depth first, in name order.
+        stack.extend(subdirectories.into_iter().rev());
     }
     files.sort();
     Ok(files)
+}
+
+/// A finding about the walk itself, pointing at the entry it is about.
+fn walk_problem(
+    sources: &mut SourceMap,
+    diagnostics: &mut Vec<Diagnostic>,
+    rule: &'static rules::Rule,
+    path: &Path,
+    message: String,
+) {
+    let file = sources.add_unloaded(path.to_owned(), display_name(path), SourceKind::Yaml, Vec::new());
+    diagnostics.push(Diagnostic::new(rule, Span::point(file, 0), message).with_help(rule.fix));
 }
 
 fn unreadable(
@@ -158,7 +302,15 @@ pub(crate) fn display_name(path: &Path) -> String {
     let relative = std::env::current_dir()
         .ok()
         .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_owned));
-    relative.unwrap_or_else(|| path.to_owned()).display().to_string()
+    let shown = relative.unwrap_or_else(|| path.to_owned());
+    // `validate .` walks `./a.yaml`: show `a.yaml`.
+    shown
+        .strip_prefix(".")
+        .ok()
+        .filter(|rest| !rest.as_os_str().is_empty())
+        .unwrap_or(&shown)
+        .display()
+        .to_string()
 }
 
 /// Reads one YAML file and parses its documents into `out`.
@@ -169,9 +321,9 @@ pub(crate) fn load_file(
     out: &mut Documents,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let bytes = match read_capped(path, limits.max_yaml_bytes) {
-        Ok(Read::Bytes(bytes)) => bytes,
-        Ok(Read::TooLarge(size)) => {
+    let bytes = match files::read_capped(path, limits.max_yaml_bytes) {
+        Ok(Capped::Bytes(bytes)) => bytes,
+        Ok(Capped::TooLarge(size)) => {
             let file =
                 sources.add_unloaded(path.to_owned(), display_name(path), SourceKind::Yaml, Vec::new());
             diagnostics.push(
@@ -253,28 +405,6 @@ pub(crate) fn load_file(
         };
         parse_document(piece, at, limits, out, diagnostics);
     }
-}
-
-enum Read {
-    Bytes(Vec<u8>),
-    TooLarge(u64),
-}
-
-/// Reads a file unless it is larger than `cap` (checked before and while reading, so a file
-/// that grows or lies about its size cannot make hangar read more than `cap + 1` bytes).
-fn read_capped(path: &Path, cap: u64) -> std::io::Result<Read> {
-    use std::io::Read as _;
-    let file = std::fs::File::open(path)?;
-    let size = file.metadata()?.len();
-    if size > cap {
-        return Ok(Read::TooLarge(size));
-    }
-    let mut bytes = Vec::with_capacity(size as usize);
-    file.take(cap + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > cap {
-        return Ok(Read::TooLarge(bytes.len() as u64));
-    }
-    Ok(Read::Bytes(bytes))
 }
 
 /// Byte ranges of the documents of a YAML stream. A range starts at its `---` line (if any).

@@ -44,6 +44,22 @@ rules! {
     FILE_TOO_LARGE = "file/too-large", Error,
         "YAML files are at most 8 MiB and devices CSVs at most 256 MiB",
         "split the file: several `AutopilotDevices` documents can each name a CSV";
+    /// A file outside the configuration directory.
+    FILE_OUTSIDE = "file/outside-directory", Error,
+        "every file hangar reads resolves, symlinks followed, inside the configuration directory: YAML files the walk finds and CSVs named by `source:` (a pull request must not make CI read `/proc/self/environ` or `../secrets`)",
+        "move the file into the configuration directory, or replace the symlink with the file";
+    /// A FIFO, socket or device among the YAML files.
+    FILE_NOT_REGULAR = "file/not-regular", Warning,
+        "the YAML files are regular files (a FIFO named `x.yaml` would block the walk; devices and sockets are not configuration)",
+        "remove it, or rename it so it does not end in `.yaml`/`.yml`";
+    /// A directory reached twice through symlinks.
+    FILE_SYMLINK_LOOP = "file/symlink-loop", Warning,
+        "no directory is reached twice: a symlink that leads back to a directory containing it (`loop -> .`) or to one already read is skipped, so documents are read once",
+        "remove the symlink";
+    /// The directory walk hit its bounds.
+    FILE_WALK_LIMIT = "file/walk-limit", Error,
+        "the configuration directory is at most 32 directories deep and has at most 100,000 entries",
+        "keep the configuration in a shallow directory of its own";
     /// YAML syntax error.
     YAML_SYNTAX = "yaml/syntax", Error,
         "the file is well-formed YAML",
@@ -96,6 +112,14 @@ rules! {
     NAME_DUPLICATE = "name/duplicate", Error,
         "names are unique per kind (hangar matches tenant objects by kind and name)",
         "rename one of them";
+    /// A control character in a name, tag or other text.
+    TEXT_CONTROL = "text/control-character", Error,
+        "names, tags, ids and other one-line values have no control characters (escape sequences, NUL, C0/C1 controls, tabs and line breaks, bidirectional overrides); descriptions, messages and rules may have tabs and line breaks but no other control character",
+        "remove the character (in YAML it often comes from an escape such as `\\e` or `\\u202e` in a double-quoted string)";
+    /// A string longer than Graph accepts.
+    TEXT_TOO_LONG = "text/too-long", Error,
+        "strings fit Graph's documented limits: a `groupTag`'s generated membership rule is at most 3,072 characters, a profile's `description` at most 1,500, an ESP's `errorMessage` at most 10,000 (names: `name/invalid`)",
+        "shorten the value";
     /// A name is empty or too long.
     NAME_INVALID = "name/invalid", Error,
         "names are non-empty and within Graph's length limit (groups 256, profiles 200 characters)",

@@ -35,19 +35,19 @@ pub struct BatchResponse {
 }
 
 #[derive(Deserialize)]
-struct Envelope {
+pub(crate) struct Envelope {
     #[serde(default)]
-    responses: Vec<Item>,
+    pub(crate) responses: Vec<Item>,
 }
 
 #[derive(Deserialize)]
-struct Item {
-    id: String,
-    status: u16,
+pub(crate) struct Item {
+    pub(crate) id: String,
+    pub(crate) status: u16,
     #[serde(default)]
-    headers: Map<String, Value>,
+    pub(crate) headers: Map<String, Value>,
     #[serde(default)]
-    body: Value,
+    pub(crate) body: Value,
 }
 
 /// Sends independent `requests` in batches of at most 20, the batches concurrently, and returns
@@ -246,7 +246,7 @@ async fn send_one_batch(
         .collect())
 }
 
-fn header_ci<'a>(headers: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
+pub(crate) fn header_ci<'a>(headers: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
     headers
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(name))

@@ -29,6 +29,7 @@
 
 pub mod batch;
 pub mod credential;
+pub mod decode;
 pub mod endpoint;
 mod error;
 pub mod http;

@@ -18,11 +18,11 @@ use crate::http::GraphClient;
 use crate::request::GraphRequest;
 
 #[derive(Deserialize)]
-struct Page<T> {
+pub(crate) struct Page<T> {
     #[serde(default = "Vec::new")]
-    value: Vec<T>,
+    pub(crate) value: Vec<T>,
     #[serde(rename = "@odata.nextLink", default)]
-    next_link: Option<String>,
+    pub(crate) next_link: Option<String>,
 }
 
 /// Every item of the collection `first` lists, following `@odata.nextLink` to the last page.

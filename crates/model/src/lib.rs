@@ -8,7 +8,8 @@
 //! - [`well_known`]: identifiers fixed by Microsoft (the Intune Provisioning Client app id,
 //!   Device Preparation template and setting ids);
 //! - [`live`]: [`LiveState`], the snapshot of a tenant that `hangar-graph` reads and
-//!   `hangar-plan` diffs against.
+//!   `hangar-plan` diffs against;
+//! - [`text`]: control characters, and how text from a file or the tenant is shown safely.
 //!
 //! It does no IO, knows nothing about YAML or HTTP, and depends only on serde.
 #![warn(missing_docs)]
@@ -17,6 +18,7 @@
 pub mod cloud;
 pub mod kind;
 pub mod live;
+pub mod text;
 pub mod well_known;
 
 pub use cloud::Cloud;

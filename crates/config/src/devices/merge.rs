@@ -13,8 +13,10 @@
 //! | with another hash, tag or user | a problem naming both rows, unless `update`: the row is replaced in place |
 //! | another CSV of the configuration has it | a problem (or nothing, with the same tag): a serial lives in one CSV |
 //!
-//! Any problem means nothing is written. Otherwise the managed CSV is rewritten atomically (a
-//! temporary file beside it, flushed, renamed over it): its header, column order, quoting, byte
+//! Any problem means nothing is written. Otherwise the managed CSV is rewritten atomically
+//! through `hangar-durable` (a temporary file beside it, flushed, renamed over it; a symlinked CSV
+//! is written through its link, which stays a link; a temporary file left by a killed run is
+//! removed by the next): its header, column order, quoting, byte
 //! order mark and line ends are kept and its other rows copied byte for byte. A `Group Tag`
 //! column (or `Assigned User`, `Windows Product ID`) is added when the new rows need one the
 //! file lacks; existing rows get an empty cell, which keeps their meaning. A new managed CSV
@@ -24,7 +26,8 @@ use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{Column, check_base64, check_serial, column_of, is_blank_line, trimmed_field};
+use super::{Column, RecordCap, check_base64, check_serial, column_of, is_blank_line, trimmed_field};
+use crate::files::{self, Capped};
 use crate::{Error, Limits};
 
 /// The header of a new managed CSV: the import format Microsoft documents.
@@ -103,10 +106,9 @@ pub fn merge(request: &ImportCsv<'_>) -> Result<Merged, Error> {
     let fresh_name = request.fresh.display().to_string();
     let target_name = request.target.display().to_string();
     let fresh_bytes = read_limited(request.fresh, request.limits)?;
-    let (fresh_text, was_utf16) = decode(&fresh_bytes).map_err(|problem| Error::Merge {
+    let (fresh_text, was_utf16) = decode(fresh_bytes).map_err(|problem| Error::Merge {
         problems: vec![format!("`{fresh_name}` {problem}")],
     })?;
-    drop(fresh_bytes);
     let rows = read_fresh(&fresh_text, &fresh_name, request.tag, &mut problems);
     let existing = if request.target.exists() {
         read_limited(request.target, request.limits)?
@@ -222,50 +224,58 @@ pub fn merge(request: &ImportCsv<'_>) -> Result<Merged, Error> {
         newline: target.newline,
     };
 
-    let mut out: Vec<u8> = Vec::with_capacity(existing.len() + append.len() * 4_200);
-    if existing.is_empty() {
-        out.extend_from_slice(HEADER.as_bytes());
-        out.extend_from_slice(style.newline);
-    } else {
-        out.extend_from_slice(&existing[..target.header_end]);
-        let (body, ending) = split_line_end(&out[..]);
-        let (body, ending) = (body.to_vec(), ending.to_vec());
-        out.clear();
-        out.extend_from_slice(&body);
-        for name in &added_columns {
-            out.push(b',');
-            style.field(&mut out, name);
-        }
-        out.extend_from_slice(if ending.is_empty() { style.newline } else { &ending });
-        for (index, record) in target.records.iter().enumerate() {
-            let slice = &existing[record.start..record.end];
-            let (body, ending) = split_line_end(slice);
-            match replace.get(&index) {
-                Some(row) => style.row(&mut out, &layout, row, request.tag),
-                None => {
-                    out.extend_from_slice(body);
-                    for _ in &added_columns {
-                        out.push(b',');
-                        style.field(&mut out, "");
+    // Streamed into the temporary file: the managed CSV can be hundreds of megabytes.
+    let write = |out: &mut dyn Write| -> std::io::Result<()> {
+        if existing.is_empty() {
+            out.write_all(HEADER.as_bytes())?;
+            out.write_all(style.newline)?;
+        } else {
+            let (header, ending) = split_line_end(&existing[..target.header_end]);
+            let mut line = header.to_vec();
+            for name in &added_columns {
+                line.push(b',');
+                style.field(&mut line, name);
+            }
+            line.extend_from_slice(if ending.is_empty() { style.newline } else { ending });
+            out.write_all(&line)?;
+            for (index, record) in target.records.iter().enumerate() {
+                let slice = &existing[record.start..record.end];
+                let (body, ending) = split_line_end(slice);
+                let mut line = Vec::with_capacity(body.len() + 16);
+                match replace.get(&index) {
+                    Some(row) => style.row(&mut line, &layout, row, request.tag),
+                    None => {
+                        line.extend_from_slice(body);
+                        for _ in &added_columns {
+                            line.push(b',');
+                            style.field(&mut line, "");
+                        }
                     }
                 }
-            }
-            // Keep the record's own line end (and any blank lines after it); the last record
-            // of a file without a final newline gets one when rows follow.
-            if ending.is_empty() {
-                if index + 1 < target.records.len() || !append.is_empty() {
-                    out.extend_from_slice(style.newline);
+                // Keep the record's own line end (and any blank lines after it); the last
+                // record of a file without a final newline gets one when rows follow.
+                if ending.is_empty() {
+                    if index + 1 < target.records.len() || !append.is_empty() {
+                        line.extend_from_slice(style.newline);
+                    }
+                } else {
+                    line.extend_from_slice(ending);
                 }
-            } else {
-                out.extend_from_slice(ending);
+                out.write_all(&line)?;
             }
         }
-    }
-    for row in &append {
-        style.row(&mut out, &layout, row, request.tag);
-        out.extend_from_slice(style.newline);
-    }
-    write_atomic(request.target, &out)?;
+        for row in &append {
+            let mut line = Vec::with_capacity(4_200);
+            style.row(&mut line, &layout, row, request.tag);
+            line.extend_from_slice(style.newline);
+            out.write_all(&line)?;
+        }
+        Ok(())
+    };
+    hangar_durable::write_with(request.target, write).map_err(|error| Error::WriteCsv {
+        path: request.target.to_owned(),
+        source: error.source,
+    })?;
     merged.written = true;
     Ok(merged)
 }
@@ -286,27 +296,28 @@ fn merge_error(mut problems: Vec<String>) -> Error {
     Error::Merge { problems }
 }
 
+/// Reads a CSV for a merge: a regular file (never a FIFO, a device or a `/proc` file) of at
+/// most `max_csv_bytes`, checked before reading and while reading.
 fn read_limited(path: &Path, limits: &Limits) -> Result<Vec<u8>, Error> {
-    let fail = |source| Error::Root {
-        path: path.to_owned(),
-        source,
-    };
-    let size = std::fs::metadata(path).map_err(fail)?.len();
-    if size > limits.max_csv_bytes {
-        return Err(Error::Merge {
+    match files::read_capped(path, limits.max_csv_bytes) {
+        Ok(Capped::Bytes(bytes)) => Ok(bytes),
+        Ok(Capped::TooLarge(size)) => Err(Error::Merge {
             problems: vec![format!(
                 "`{}` is {} MiB; a devices CSV may be at most {} MiB: split it",
                 path.display(),
                 size / (1024 * 1024),
                 limits.max_csv_bytes / (1024 * 1024)
             )],
-        });
+        }),
+        Err(source) => Err(Error::Root {
+            path: path.to_owned(),
+            source,
+        }),
     }
-    std::fs::read(path).map_err(fail)
 }
 
 /// The CSV as text: UTF-8 (a BOM dropped) or UTF-16 with a BOM. Returns whether it was UTF-16.
-fn decode(bytes: &[u8]) -> Result<(String, bool), String> {
+fn decode(bytes: Vec<u8>) -> Result<(String, bool), String> {
     let utf16 = |bytes: &[u8], little: bool| -> Result<String, String> {
         if !bytes.len().is_multiple_of(2) {
             return Err("is UTF-16 with an odd number of bytes (cut short?)".to_owned());
@@ -328,15 +339,17 @@ fn decode(bytes: &[u8]) -> Result<(String, bool), String> {
     if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
         return utf16(rest, false).map(|text| (text, true));
     }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    String::from_utf8(bytes.to_vec())
-        .map(|text| (text, false))
-        .map_err(|e| {
-            format!(
-                "is neither UTF-8 nor UTF-16 (invalid byte at {})",
-                e.utf8_error().valid_up_to()
-            )
-        })
+    // UTF-8 is decoded in place: a devices CSV can be hundreds of megabytes.
+    let mut bytes = bytes;
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    String::from_utf8(bytes).map(|text| (text, false)).map_err(|e| {
+        format!(
+            "is neither UTF-8 nor UTF-16 (invalid byte at {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
 }
 
 /// Reads and checks the fresh CSV's rows; problems name the file and row.
@@ -344,7 +357,7 @@ fn read_fresh(text: &str, name: &str, tag: &str, problems: &mut Vec<String>) -> 
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(text.as_bytes());
+        .from_reader(RecordCap::new(text.as_bytes()));
     let mut records = reader.byte_records();
     let header = match records.next() {
         Some(Ok(header)) => header,
@@ -378,6 +391,10 @@ fn read_fresh(text: &str, name: &str, tag: &str, problems: &mut Vec<String>) -> 
             Ok(record) => record,
             Err(error) => {
                 problems.push(format!("`{name}` row {}: malformed CSV: {error}", number + 1));
+                // A read error (a row past the size cap) ends the file; a malformed row does not.
+                if matches!(error.kind(), csv::ErrorKind::Io(_)) {
+                    break;
+                }
                 continue;
             }
         };
@@ -478,7 +495,7 @@ fn parse_target(bytes: &[u8], name: &str, default_tag: Option<&str>, problems: &
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(bytes);
+        .from_reader(RecordCap::new(bytes));
     let mut record = csv::ByteRecord::new();
     // Record starts as csv reports them, corrected: after a CRLF csv points at the `\n`.
     let start_of = |position: u64| -> usize {
@@ -608,39 +625,6 @@ impl Style {
             self.field(out, value);
         }
     }
-}
-
-/// Writes `bytes` to `path` atomically: a temporary file beside it, flushed to disk, renamed
-/// over it, and the folder flushed, so a crash leaves the old file or the new one.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let fail = |source| Error::WriteCsv {
-        path: path.to_owned(),
-        source,
-    };
-    let folder = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map_or_else(|| "devices.csv".to_owned(), |n| n.to_string_lossy().into_owned());
-    let temp = folder.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&temp, path)?;
-        // Make the rename itself durable; not every platform can open a folder.
-        if let Ok(dir) = std::fs::File::open(&folder) {
-            let _ = dir.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result.map_err(fail)
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use crate::diagnostic::Diagnostic;
+use crate::files::{self, Refused, Root};
 use crate::load::display_name;
 use crate::model::{AutopilotDevices, Device, DeviceListId, HashLocation};
 use crate::rules;
@@ -55,6 +56,7 @@ fn column_of(header: &[u8]) -> Option<Column> {
 /// unique across all lists.
 pub(crate) fn read_all(
     lists: &[AutopilotDevices],
+    root: &Root,
     limits: &Limits,
     sources: &mut SourceMap,
     diagnostics: &mut Vec<Diagnostic>,
@@ -85,7 +87,13 @@ pub(crate) fn read_all(
                         .map(|index| {
                             (
                                 index,
-                                read_one(DeviceListId(index as u32), &lists[index], ids[index], limits),
+                                read_one(
+                                    DeviceListId(index as u32),
+                                    &lists[index],
+                                    ids[index],
+                                    root,
+                                    limits,
+                                ),
                             )
                         })
                         .collect::<Vec<_>>()
@@ -155,7 +163,13 @@ struct FileResult {
     line_starts: Vec<u32>,
 }
 
-fn read_one(list_id: DeviceListId, list: &AutopilotDevices, file_id: FileId, limits: &Limits) -> FileResult {
+fn read_one(
+    list_id: DeviceListId,
+    list: &AutopilotDevices,
+    file_id: FileId,
+    root: &Root,
+    limits: &Limits,
+) -> FileResult {
     let path = &list.path;
     let source_span = list.source.span;
     let mut result = FileResult {
@@ -163,17 +177,33 @@ fn read_one(list_id: DeviceListId, list: &AutopilotDevices, file_id: FileId, lim
         diagnostics: Vec::new(),
         line_starts: vec![0],
     };
-    let file = match std::fs::File::open(path) {
+    let refuse = |rule: &'static rules::Rule, message: String| {
+        Diagnostic::new(rule, source_span, message).with_help(rule.fix)
+    };
+    let opened = match root.check(path) {
+        Ok(resolved) => files::open_regular(&resolved).map_err(|error| {
+            refuse(
+                &rules::DEVICES_SOURCE,
+                format!("cannot open `{}`: {error}", path.display()),
+            )
+        }),
+        Err(Refused::Outside(resolved)) => Err(refuse(
+            &rules::FILE_OUTSIDE,
+            format!(
+                "`{}` resolves to `{}`, outside the configuration directory: not read",
+                list.source.value,
+                resolved.display()
+            ),
+        )),
+        Err(refused) => Err(refuse(
+            &rules::DEVICES_SOURCE,
+            format!("cannot open `{}`: {refused}", path.display()),
+        )),
+    };
+    let file = match opened {
         Ok(file) => file,
-        Err(error) => {
-            result.diagnostics.push(
-                Diagnostic::new(
-                    &rules::DEVICES_SOURCE,
-                    source_span,
-                    format!("cannot open `{}`: {error}", path.display()),
-                )
-                .with_help(rules::DEVICES_SOURCE.fix),
-            );
+        Err(diagnostic) => {
+            result.diagnostics.push(diagnostic);
             return result;
         }
     };
@@ -194,7 +224,7 @@ fn read_one(list_id: DeviceListId, list: &AutopilotDevices, file_id: FileId, lim
         );
         return result;
     }
-    let input = LineIndex::new(file.take(limits.max_csv_bytes + 1));
+    let input = LineIndex::new(RecordCap::new(file.take(limits.max_csv_bytes + 1)));
     let mut reader = CsvStream::new(input, file_id, list_id, list);
     reader.run(&mut result.devices, &mut result.diagnostics);
     if reader.rows == 0 && reader.fatal.is_none() {
@@ -212,6 +242,63 @@ fn read_one(list_id: DeviceListId, list: &AutopilotDevices, file_id: FileId, lim
     // that the stream is closed (only for the few rows that have a problem).
     refine_spans(path, &mut result.diagnostics, file_id);
     result
+}
+
+/// The longest CSV record hangar reads, in bytes. A real row is a serial, a product id, a tag,
+/// a user and a ~4 KB hardware hash; a 250 MB line is not a devices CSV, and the CSV reader
+/// would hold all of it in memory.
+pub const MAX_RECORD_BYTES: u64 = 1024 * 1024;
+
+/// Fails the read when a record grows past [`MAX_RECORD_BYTES`], so that memory stays bounded
+/// whatever the input. A record ends at a line break outside double quotes (quotes toggle, and
+/// a doubled `""` toggles twice, as RFC 4180 and the `csv` crate read them).
+pub(crate) struct RecordCap<R> {
+    inner: R,
+    in_quotes: bool,
+    record_bytes: u64,
+    line: u64,
+}
+
+impl<R> RecordCap<R> {
+    pub(crate) fn new(inner: R) -> Self {
+        RecordCap {
+            inner,
+            in_quotes: false,
+            record_bytes: 0,
+            line: 1,
+        }
+    }
+}
+
+impl<R: Read> Read for RecordCap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        let mut from = 0;
+        for at in memchr::memchr2_iter(b'"', b'\n', &buf[..read]) {
+            self.record_bytes += (at - from) as u64 + 1;
+            from = at + 1;
+            if buf[at] == b'"' {
+                self.in_quotes = !self.in_quotes;
+                continue;
+            }
+            self.line += 1;
+            if !self.in_quotes {
+                self.record_bytes = 0;
+            }
+        }
+        self.record_bytes += (read - from) as u64;
+        if self.record_bytes > MAX_RECORD_BYTES {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "the row at line {} is longer than {} MiB (a real row is about 4 KB): this is not a devices CSV",
+                    self.line,
+                    MAX_RECORD_BYTES / (1024 * 1024)
+                ),
+            ));
+        }
+        Ok(read)
+    }
 }
 
 /// Records where every line starts while the CSV streams through (csv's own positions are
@@ -512,7 +599,7 @@ fn refine_spans(path: &Path, diagnostics: &mut [Diagnostic], file: FileId) {
             }
             let column = (span.end - span.start - FIELD_MARKER) as usize;
             if handle.is_none() {
-                handle = std::fs::File::open(path).ok();
+                handle = files::open_regular(path).ok();
             }
             let range = handle
                 .as_mut()
@@ -665,7 +752,7 @@ fn is_base64(byte: u8) -> bool {
 /// Reads the hardware hash of one device back from its CSV (base64, as Graph's
 /// `hardwareIdentifier` takes it).
 pub fn read_hash(device: &Device, path: &Path) -> Result<String, Error> {
-    let mut file = std::fs::File::open(path).map_err(|source| Error::ReadHash {
+    let mut file = files::open_regular(path).map_err(|source| Error::ReadHash {
         path: path.to_owned(),
         serial: device.serial.clone(),
         source,
@@ -708,7 +795,7 @@ impl HashReader {
         let file = match self.files.entry(path.to_owned()) {
             std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
             std::collections::hash_map::Entry::Vacant(entry) => {
-                let file = std::fs::File::open(path).map_err(|source| Error::ReadHash {
+                let file = files::open_regular(path).map_err(|source| Error::ReadHash {
                     path: path.to_owned(),
                     serial: serial.to_owned(),
                     source,

@@ -12,6 +12,7 @@ use crate::plan::{Action, Address, Change, Op, Plan};
 
 /// Renders the plan as GitHub-flavoured Markdown.
 pub fn render(plan: &Plan, wording: Wording) -> String {
+    let plan = &*super::displayable(plan);
     let mut md = String::new();
     let title = match wording {
         Wording::Plan => "hangar plan",

@@ -58,6 +58,7 @@ fn symbol_style(symbol: &str) -> &'static str {
 
 /// Renders the plan as text.
 pub fn render(plan: &Plan, options: &TextOptions) -> String {
+    let plan = &*super::displayable(plan);
     let mut out = Out {
         text: String::new(),
         color: options.color,

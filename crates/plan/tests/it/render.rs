@@ -111,3 +111,33 @@ fn markdown() {
     let plan = mixed_plan();
     settings().bind(|| insta::assert_snapshot!("markdown_plan", markdown::render(&plan, Wording::Plan)));
 }
+
+/// Issue 12 item 8: a value typed into the portal with an escape sequence, a bidirectional
+/// override and a line break reaches the text and Markdown renderers as visible escapes, never as
+/// itself; JSON keeps the exact value (escaped by JSON's rules).
+#[test]
+fn control_characters_from_the_tenant_are_escaped() {
+    let state = load("tenant");
+    let mut live = converged(&state);
+    let hostile = "fr-FR\u{1b}[2J\u{202e}\nX";
+    object_mut(&mut live, Kind::DeploymentProfile, "Autopilot Engineering")
+        .properties
+        .insert("locale".into(), json!(hostile));
+    let plan = hangar_plan::plan(&state, &live).unwrap();
+    let options = text::TextOptions {
+        color: true,
+        wording: Wording::Plan,
+        device_limit: 20,
+    };
+    let shown = text::render(&plan, &options);
+    let markdown = markdown::render(&plan, Wording::Plan);
+    for rendered in [&shown, &markdown] {
+        assert!(!rendered.contains('\u{202e}'), "{rendered}");
+        assert!(!rendered.contains("\u{1b}[2J"), "{rendered}");
+        assert!(rendered.contains("\\u{1b}[2j"), "{rendered}");
+    }
+    // Colour codes of hangar's own still work.
+    assert!(shown.contains("\u{1b}[33m"), "{shown}");
+    let json = json::render(&plan);
+    assert!(json.contains("\\u001b[2j"), "{json}");
+}

@@ -227,8 +227,14 @@ fn check_rule(rule: &str) -> Result<(), GraphError> {
     }
     let mut depth: i32 = 0;
     let mut in_string = false;
-    for ch in rule.chars() {
+    let mut chars = rule.chars();
+    while let Some(ch) = chars.next() {
         match ch {
+            // Entra's escape inside a string: a backtick makes the next character (`"` or
+            // another backtick) literal ("Supported values", groups-dynamic-membership).
+            '`' if in_string => {
+                chars.next();
+            }
             '"' => in_string = !in_string,
             '(' if !in_string => depth += 1,
             ')' if !in_string => {
@@ -645,6 +651,10 @@ mod tests {
         assert!(!mail_nickname_ok("a@b"));
         assert!(!mail_nickname_ok(&"x".repeat(65)));
         assert!(check_rule("(device.devicePhysicalIds -any (_ -eq \"[OrderID]:A\"))").is_ok());
+        // A group tag with a quote, escaped as Entra documents.
+        assert!(check_rule("(device.devicePhysicalIds -any (_ -eq \"[OrderID]:A`\"B\"))").is_ok());
+        assert!(check_rule("(device.devicePhysicalIds -any (_ -eq \"[OrderID]:A``\"))").is_ok());
+        assert!(check_rule("(device.devicePhysicalIds -any (_ -eq \"[OrderID]:A``\"B\"))").is_err());
         assert!(check_rule("(device.devicePhysicalIds -any (_ -eq \"[OrderID]:A\")").is_err());
         assert!(check_rule("(device.x -eq 1) and (user.y -eq 2)").is_err());
         assert_eq!(
