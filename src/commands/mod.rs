@@ -1,9 +1,11 @@
 //! One module per command: `Args` (clap) and `exec`.
 
 pub mod apply;
+pub mod completions;
 pub mod devices;
 pub mod drift;
 pub mod explain;
+pub mod man;
 pub mod plan;
 pub mod schema;
 pub mod sim;
