@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "common/fake_azure_devops.rs"]
+mod fake_azure_devops;
 #[path = "common/fake_github.rs"]
 mod fake_github;
 #[path = "common/fake_rest.rs"]
@@ -458,8 +460,9 @@ fn github_scripts_refuse_bad_setup_and_api_errors_before_posting() {
     assert!(stderr(&output).contains("`tenants/nowhere` does not exist"), "{}", text(&output));
 }
 
-/// Zips the files of `dir` (as `actions/upload-artifact` would).
-fn zip_dir(dir: &Path) -> Vec<u8> {
+/// Zips the files of `dir` (as `actions/upload-artifact` would), under `prefix` (Azure DevOps
+/// puts an artifact's files in a folder named after it).
+fn zip_dir_in(dir: &Path, prefix: &str) -> Vec<u8> {
     let out = dir.with_extension("zip");
     let status = Command::new("python3")
         .args([
@@ -467,14 +470,19 @@ fn zip_dir(dir: &Path) -> Vec<u8> {
             "import os, sys, zipfile\n\
              with zipfile.ZipFile(sys.argv[2], 'w') as z:\n\
              \x20   for n in sorted(os.listdir(sys.argv[1])):\n\
-             \x20       z.write(os.path.join(sys.argv[1], n), n)",
+             \x20       z.write(os.path.join(sys.argv[1], n), sys.argv[3] + n)",
         ])
         .arg(dir)
         .arg(&out)
+        .arg(prefix)
         .status()
         .unwrap();
     assert!(status.success());
     std::fs::read(out).unwrap()
+}
+
+fn zip_dir(dir: &Path) -> Vec<u8> {
+    zip_dir_in(dir, "")
 }
 
 #[test]
@@ -666,4 +674,207 @@ fn github_drift_keeps_one_issue_per_tenant_and_closes_it_when_clean() {
     });
     assert_eq!(closing.len(), 1);
     assert!(closing[0].contains("matches Git again"), "{closing:?}");
+}
+
+// -- Azure DevOps --------------------------------------------------------------------------------
+
+/// The environment of an Azure Pipelines job; sign-in with a client secret here (the template
+/// turns the service connection into `AZURE_FEDERATED_TOKEN_FILE`, which hangar's own tests
+/// cover).
+struct Pipeline<'a> {
+    ado: &'a FakeRest<fake_azure_devops::AzureDevOps>,
+    sim: &'a Sim,
+    workspace: &'a Workspace,
+    pull_request: Option<u64>,
+    source_version: &'a str,
+    token: Option<&'a str>,
+}
+
+impl Pipeline<'_> {
+    fn run(&self, args: &[&str]) -> Output {
+        let temp = self.workspace.path().join("agent-temp");
+        std::fs::create_dir_all(&temp).unwrap();
+        let mut command = script(self.workspace.path());
+        command
+            .args(args)
+            .env(
+                "SYSTEM_COLLECTIONURI",
+                format!("{}/{}/", self.ado.url(), fake_azure_devops::ORGANIZATION),
+            )
+            .env("SYSTEM_TEAMPROJECT", fake_azure_devops::PROJECT)
+            .env("BUILD_REPOSITORY_ID", fake_azure_devops::REPOSITORY_ID)
+            .env("BUILD_BUILDID", "77")
+            .env("BUILD_SOURCEVERSION", self.source_version)
+            .env("SYSTEM_DEFINITIONID", "12")
+            .env("AGENT_TEMPDIRECTORY", &temp)
+            .env("HANGAR_ENDPOINT", self.sim.url())
+            .env("AZURE_CLIENT_ID", ADMIN)
+            .env("AZURE_CLIENT_SECRET", ADMIN_SECRET);
+        if let Some(number) = self.pull_request {
+            command
+                .env("SYSTEM_PULLREQUEST_PULLREQUESTID", number.to_string())
+                .env("SYSTEM_PULLREQUEST_SOURCECOMMITID", HEAD_SHA);
+        }
+        if let Some(token) = self.token {
+            command.env("SYSTEM_ACCESSTOKEN", token);
+        }
+        command.output().expect("python3 runs")
+    }
+}
+
+#[test]
+fn azure_devops_plan_keeps_one_thread_and_marks_failures_active() {
+    let workspace = Workspace::new();
+    let config = workspace.add_commercial();
+    let sim = sim_for(&config);
+    let ado = fake_azure_devops::start();
+    let pipeline = Pipeline {
+        ado: &ado,
+        sim: &sim,
+        workspace: &workspace,
+        pull_request: Some(31),
+        source_version: MERGE_SHA,
+        token: Some(fake_azure_devops::TOKEN),
+    };
+    let output = pipeline.run(&["azure-devops", "plan", "--config", "tenants/commercial"]);
+    assert_code(&output, 0);
+    let out = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        out.contains("##vso[task.setvariable variable=artifact;isOutput=true]hangar-plan-pr31-tenants-commercial"),
+        "{out}"
+    );
+    let threads = ado.with(|a| a.threads.clone());
+    assert_eq!(threads.len(), 1);
+    assert!(threads[0].comments[0].1.contains(PLAN_MARKER));
+    assert!(threads[0].comments[0].1.contains("Plan: "));
+    assert_eq!(threads[0].status, "closed", "a good plan does not block completion");
+
+    // A failed plan: the same thread, its comment replaced, and active.
+    sim.inject(FaultRule::status(400, 1.0).methods(MethodClass::Reads).path("/deviceManagement"));
+    let output = pipeline.run(&["azure-devops", "plan", "--config", "tenants/commercial"]);
+    assert_code(&output, 1);
+    let threads = ado.with(|a| a.threads.clone());
+    assert_eq!(threads.len(), 1, "no second thread");
+    assert!(threads[0].comments[0].1.contains("`hangar plan` failed"));
+    assert_eq!(threads[0].status, "active");
+
+    // Setup errors: no token, not a pull request build.
+    ado.clear_calls();
+    let no_token = Pipeline { token: None, ..pipeline };
+    let output = no_token.run(&["azure-devops", "plan", "--config", "tenants/commercial"]);
+    assert_code(&output, 1);
+    assert!(stderr(&output).contains("`SYSTEM_ACCESSTOKEN` is not set"), "{}", text(&output));
+    let not_a_pr = Pipeline {
+        pull_request: None,
+        token: Some(fake_azure_devops::TOKEN),
+        ..no_token
+    };
+    let output = not_a_pr.run(&["azure-devops", "plan", "--config", "tenants/commercial"]);
+    assert_code(&output, 1);
+    assert!(stderr(&output).contains("not for a pull request"), "{}", text(&output));
+    assert!(ado.calls().is_empty());
+}
+
+#[test]
+fn azure_devops_drift_keeps_one_work_item_per_tenant_and_closes_it() {
+    let workspace = Workspace::new();
+    let config = workspace.add_commercial();
+    let sim = sim_for(&config);
+    converge(&config, &sim);
+    let ado = fake_azure_devops::start();
+    let pipeline = Pipeline {
+        ado: &ado,
+        sim: &sim,
+        workspace: &workspace,
+        pull_request: None,
+        source_version: MERGE_SHA,
+        token: Some(fake_azure_devops::TOKEN),
+    };
+    let drift = || {
+        let output = pipeline.run(&["azure-devops", "drift", "--config", "tenants/commercial"]);
+        assert_code(&output, 0);
+    };
+    drift();
+    assert!(ado.with(|a| a.work_items.is_empty()));
+
+    edit_group_in_portal(&sim, "Autopilot-Kiosk", "edited in the portal");
+    drift();
+    drift();
+    let items = ado.with(|a| a.work_items.clone());
+    assert_eq!(items.len(), 1, "one work item, updated: {items:?}");
+    assert_eq!(items[0].title, "hangar drift: tenants/commercial");
+    assert_eq!(items[0].kind, "Issue");
+    assert_eq!(items[0].tags, "hangar-drift");
+    assert!(items[0].description.starts_with("<pre>") && items[0].description.contains("Autopilot-Kiosk"));
+    assert_eq!(items[0].history.len(), 1, "the second run says it still differs");
+
+    converge(&config, &sim);
+    drift();
+    let items = ado.with(|a| a.work_items.clone());
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].state, "Done");
+    assert!(items[0].history.last().unwrap().contains("matches Git again"));
+
+    // Drift again later: a new work item (the closed one stays closed).
+    edit_group_in_portal(&sim, "Autopilot-Kiosk", "edited again");
+    drift();
+    assert_eq!(ado.with(|a| a.open_work_items("Done").len()), 1);
+    assert_eq!(ado.with(|a| a.work_items.len()), 2);
+}
+
+#[test]
+fn azure_devops_apply_applies_the_plan_of_the_completed_pull_request() {
+    let workspace = Workspace::new();
+    let config = workspace.add_commercial();
+    let sim = sim_for(&config);
+    let ado = fake_azure_devops::start();
+    let pr = Pipeline {
+        ado: &ado,
+        sim: &sim,
+        workspace: &workspace,
+        pull_request: Some(32),
+        source_version: "4444444444444444444444444444444444444444",
+        token: Some(fake_azure_devops::TOKEN),
+    };
+    assert_code(&pr.run(&["azure-devops", "plan", "--config", "tenants/commercial"]), 0);
+    let name = "hangar-plan-pr32-tenants-commercial";
+    let zip = zip_dir_in(&workspace.path().join("agent-temp/hangar-ci"), &format!("{name}/"));
+    let merge = Pipeline {
+        pull_request: None,
+        source_version: MERGE_SHA,
+        ..pr
+    };
+
+    // No completed pull request made this commit: refused.
+    let output = merge.run(&["azure-devops", "apply", "--config", "tenants/commercial"]);
+    assert_code(&output, 1);
+    assert!(stderr(&output).contains("not made by completing a pull request"), "{}", text(&output));
+
+    // Completed, but its build published no plan: refused.
+    ado.with(|a| {
+        a.completed.insert(MERGE_SHA.into(), (32, HEAD_SHA.into()));
+        a.builds.push(fake_azure_devops::Build {
+            id: 900,
+            branch: "refs/pull/32/merge".into(),
+            artifacts: Default::default(),
+        });
+    });
+    let output = merge.run(&["azure-devops", "apply", "--config", "tenants/commercial"]);
+    assert_code(&output, 1);
+    assert!(stderr(&output).contains("no pipeline artifact"), "{}", text(&output));
+    assert!(writes(&sim).is_empty());
+
+    // The newest build has it: applied.
+    ado.with(|a| {
+        a.builds.push(fake_azure_devops::Build {
+            id: 901,
+            branch: "refs/pull/32/merge".into(),
+            artifacts: [(name.to_owned(), zip)].into(),
+        });
+    });
+    let output = merge.run(&["azure-devops", "apply", "--config", "tenants/commercial"]);
+    assert_code(&output, 0);
+    assert!(!writes(&sim).is_empty());
+    let output = hangar_admin(&["plan", config.to_str().unwrap(), "--detailed-exitcode"], &sim);
+    assert_code(&output, 0);
 }

@@ -36,12 +36,27 @@ fn assert_ok(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).unwrap().trim().to_owned()
 }
 
+/// The binary under test without its debug info (a test build is ~250 MB, most of it DWARF;
+/// release builds are stripped too), so that packaging it takes seconds, not minutes.
+fn stripped_binary() -> PathBuf {
+    static BINARY: std::sync::OnceLock<(tempfile::TempDir, PathBuf)> = std::sync::OnceLock::new();
+    let (_, path) = BINARY.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hangar");
+        std::fs::copy(env!("CARGO_BIN_EXE_hangar"), &path).unwrap();
+        let status = Command::new("strip").arg("--strip-debug").arg(&path).status().unwrap();
+        assert!(status.success(), "strip (binutils) is part of the C toolchain hangar builds with");
+        (dir, path)
+    });
+    path.clone()
+}
+
 fn package(target: &str, out: &Path) -> PathBuf {
-    let binary = env!("CARGO_BIN_EXE_hangar");
+    let binary = stripped_binary();
     PathBuf::from(assert_ok(&script(&[
         "package",
         "--binary",
-        binary,
+        binary.to_str().unwrap(),
         "--target",
         target,
         "--version",
@@ -119,7 +134,7 @@ fn a_linux_archive_holds_the_binary_licences_readme_completions_and_man_pages() 
         .unwrap();
     assert!(status.success());
     let binary = unpacked.join(&top).join("hangar");
-    assert_eq!(std::fs::read(&binary).unwrap(), std::fs::read(env!("CARGO_BIN_EXE_hangar")).unwrap());
+    assert_eq!(std::fs::read(&binary).unwrap(), std::fs::read(stripped_binary()).unwrap());
     let version = Command::new(&binary).arg("--version").output().unwrap();
     assert_eq!(assert_ok(&version), format!("hangar {}", env!("CARGO_PKG_VERSION")));
 

@@ -56,7 +56,7 @@ class AzureDevOps:
         self.work_item_type = work_item_type
         self.closed_state = closed_state
         base = collection.rstrip("/") + "/" + urllib.parse.quote(self.project)
-        self.api = Client(base, f"Bearer {token}", {"Accept": "application/json"})
+        self.api = Client(base, f"Bearer {token}", {"Accept": "application/json"}, _azure_devops_host)
 
     def _repo(self):
         repo = _required(self.env, "BUILD_REPOSITORY_ID", "run inside an Azure Pipelines job")
@@ -218,6 +218,12 @@ class AzureDevOps:
 
     def summary(self, _text):
         pass
+
+
+def _azure_devops_host(host):
+    """Hosts of Azure DevOps Services that serve its artifacts and need the job's token."""
+    host = host.lower()
+    return host == "dev.azure.com" or host.endswith(".visualstudio.com")
 
 
 def _work_item_url(answer):

@@ -87,10 +87,14 @@ def service_message(body):
 class Client:
     """Requests to one API root with one credential header."""
 
-    def __init__(self, base_url, authorization, extra_headers=None):
+    def __init__(self, base_url, authorization, extra_headers=None, token_hosts=None):
+        """`token_hosts(host) -> bool` says which other hosts may receive the credential
+        (Azure DevOps serves pipeline artifacts from its own storage hosts, which need it);
+        by default only the host each request was made to."""
         self.base_url = base_url.rstrip("/")
         self.authorization = authorization
         self.extra_headers = dict(extra_headers or {})
+        self.token_hosts = token_hosts
 
     def url(self, path):
         if path.startswith("http://") or path.startswith("https://"):
@@ -110,8 +114,13 @@ class Client:
                 headers["Accept"] = accept
             if data is not None:
                 headers["Content-Type"] = content_type
-            # The token goes only to the API's own host, never to where a download redirects.
-            if self.authorization and urllib.parse.urlsplit(url).netloc == origin:
+            # The token goes only to the API's own host (or one the caller trusts with it), never
+            # to wherever a download redirects.
+            parts = urllib.parse.urlsplit(url)
+            trusted = parts.netloc == origin or (
+                self.token_hosts is not None and parts.scheme == "https" and self.token_hosts(parts.hostname or "")
+            )
+            if self.authorization and trusted:
                 headers["Authorization"] = self.authorization
             request = urllib.request.Request(url, data=data, method=method, headers=headers)
             try:
