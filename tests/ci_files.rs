@@ -76,7 +76,10 @@ fn workflows_action_and_pipelines_match_their_schemas() {
     assert!(ok, "{text}");
     let (ok, text) = validate("vendor.github-actions", &[root().join("action.yml")]);
     assert!(ok, "{text}");
-    let (ok, text) = validate("vendor.azure-pipelines", &yaml_files(&root().join("azure-pipelines")));
+    let (ok, text) = validate(
+        "vendor.azure-pipelines",
+        &yaml_files(&root().join("azure-pipelines")),
+    );
     assert!(ok, "{text}");
 }
 
@@ -94,11 +97,19 @@ fn docs_ci_shows_the_example_workflow_as_it_is() {
 fn the_schema_check_fails_on_a_broken_file() {
     let dir = tempfile::tempdir().unwrap();
     let workflow = dir.path().join("broken.yml");
-    std::fs::write(&workflow, "on: push\njobs:\n  build:\n    steps:\n      - run: true\n").unwrap();
+    std::fs::write(
+        &workflow,
+        "on: push\njobs:\n  build:\n    steps:\n      - run: true\n",
+    )
+    .unwrap();
     let (ok, text) = validate("vendor.github-workflows", &[workflow]);
     assert!(!ok, "a job without `runs-on` must fail: {text}");
     let action = dir.path().join("action.yml");
-    std::fs::write(&action, "name: x\ndescription: y\nruns:\n  using: composite\n  steps:\n    - run: echo\n").unwrap();
+    std::fs::write(
+        &action,
+        "name: x\ndescription: y\nruns:\n  using: composite\n  steps:\n    - run: echo\n",
+    )
+    .unwrap();
     let (ok, text) = validate("vendor.github-actions", &[action]);
     assert!(!ok, "a composite `run` step without `shell` must fail: {text}");
     let pipeline = dir.path().join("pipeline.yml");
@@ -159,7 +170,11 @@ fn the_container_image_holds_only_hangar_and_ca_certificates_and_runs_as_non_roo
     assert_eq!(runtime[0].1, "scratch");
     let kinds: Vec<&str> = runtime.iter().map(|(k, _)| k.as_str()).collect();
     assert!(!kinds.contains(&"RUN") && !kinds.contains(&"ADD"), "{kinds:?}");
-    let copies: Vec<&String> = runtime.iter().filter(|(k, _)| k == "COPY").map(|(_, a)| a).collect();
+    let copies: Vec<&String> = runtime
+        .iter()
+        .filter(|(k, _)| k == "COPY")
+        .map(|(_, a)| a)
+        .collect();
     assert_eq!(
         copies,
         [
@@ -167,10 +182,17 @@ fn the_container_image_holds_only_hangar_and_ca_certificates_and_runs_as_non_roo
             "--from=build /hangar /usr/local/bin/hangar",
         ]
     );
-    let users: Vec<&String> = runtime.iter().filter(|(k, _)| k == "USER").map(|(_, a)| a).collect();
+    let users: Vec<&String> = runtime
+        .iter()
+        .filter(|(k, _)| k == "USER")
+        .map(|(_, a)| a)
+        .collect();
     assert_eq!(users.len(), 1);
     let (uid, gid) = users[0].split_once(':').unwrap();
-    assert!(uid.parse::<u32>().unwrap() > 0 && gid.parse::<u32>().unwrap() > 0, "non-root, numeric");
+    assert!(
+        uid.parse::<u32>().unwrap() > 0 && gid.parse::<u32>().unwrap() > 0,
+        "non-root, numeric"
+    );
     assert!(runtime.contains(&("ENTRYPOINT".into(), "[\"/usr/local/bin/hangar\"]".into())));
     assert!(
         runtime
@@ -181,7 +203,10 @@ fn the_container_image_holds_only_hangar_and_ca_certificates_and_runs_as_non_roo
     // The build context leaves out build output and local state.
     let ignore = std::fs::read_to_string(root().join(".dockerignore")).unwrap();
     for entry in ["target/", ".git/", "demo-tenant.json"] {
-        assert!(ignore.lines().any(|l| l.trim() == entry), "{entry} is not ignored");
+        assert!(
+            ignore.lines().any(|l| l.trim() == entry),
+            "{entry} is not ignored"
+        );
     }
 }
 
@@ -224,12 +249,20 @@ fn man_pages_are_generated_from_the_cli_definition() {
     let dir = tempfile::tempdir().unwrap();
     let output = hangar(&["man", "--out", dir.path().to_str().unwrap()]);
     assert!(output.status.success());
-    for name in ["hangar.1", "hangar-plan.1", "hangar-apply.1", "hangar-devices-import-csv.1"] {
+    for name in [
+        "hangar.1",
+        "hangar-plan.1",
+        "hangar-apply.1",
+        "hangar-devices-import-csv.1",
+    ] {
         let text = std::fs::read_to_string(dir.path().join(name)).unwrap();
         assert!(text.starts_with(".ie") || text.contains(".TH"), "{name}");
     }
     let plan = std::fs::read_to_string(dir.path().join("hangar-plan.1")).unwrap();
-    assert!(plan.contains("detailed\\-exitcode"), "the plan page documents its flags");
+    assert!(
+        plan.contains("detailed\\-exitcode"),
+        "the plan page documents its flags"
+    );
 }
 
 #[test]

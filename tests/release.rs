@@ -33,7 +33,10 @@ fn script(args: &[&str]) -> Output {
 #[track_caller]
 fn assert_ok(output: &Output) -> String {
     assert!(output.status.success(), "{}", common::text(output));
-    String::from_utf8(output.stdout.clone()).unwrap().trim().to_owned()
+    String::from_utf8(output.stdout.clone())
+        .unwrap()
+        .trim()
+        .to_owned()
 }
 
 /// The binary under test without its debug info (a test build is ~250 MB, most of it DWARF;
@@ -44,8 +47,15 @@ fn stripped_binary() -> PathBuf {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("hangar");
         std::fs::copy(env!("CARGO_BIN_EXE_hangar"), &path).unwrap();
-        let status = Command::new("strip").arg("--strip-debug").arg(&path).status().unwrap();
-        assert!(status.success(), "strip (binutils) is part of the C toolchain hangar builds with");
+        let status = Command::new("strip")
+            .arg("--strip-debug")
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert!(
+            status.success(),
+            "strip (binutils) is part of the C toolchain hangar builds with"
+        );
         (dir, path)
     });
     path.clone()
@@ -74,7 +84,11 @@ fn listing(archive: &Path) -> Vec<(String, u32)> {
         \x20   for i in zipfile.ZipFile(p).infolist(): print(i.filename, (i.external_attr >> 16) & 0o777)\n\
         else:\n\
         \x20   for m in tarfile.open(p).getmembers(): print(m.name + ('/' if m.isdir() else ''), m.mode, m.uid, m.gid, m.mtime)";
-    let output = Command::new("python3").args(["-c", program]).arg(archive).output().unwrap();
+    let output = Command::new("python3")
+        .args(["-c", program])
+        .arg(archive)
+        .output()
+        .unwrap();
     assert_ok(&output)
         .lines()
         .map(|line| {
@@ -134,9 +148,15 @@ fn a_linux_archive_holds_the_binary_licences_readme_completions_and_man_pages() 
         .unwrap();
     assert!(status.success());
     let binary = unpacked.join(&top).join("hangar");
-    assert_eq!(std::fs::read(&binary).unwrap(), std::fs::read(stripped_binary()).unwrap());
+    assert_eq!(
+        std::fs::read(&binary).unwrap(),
+        std::fs::read(stripped_binary()).unwrap()
+    );
     let version = Command::new(&binary).arg("--version").output().unwrap();
-    assert_eq!(assert_ok(&version), format!("hangar {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        assert_ok(&version),
+        format!("hangar {}", env!("CARGO_PKG_VERSION"))
+    );
 
     // The same inputs give the same bytes.
     let again = package(target, &dir.path().join("again"));
@@ -146,11 +166,19 @@ fn a_linux_archive_holds_the_binary_licences_readme_completions_and_man_pages() 
     let zip = package("x86_64-pc-windows-msvc", &dir.path().join("dist"));
     assert!(zip.to_str().unwrap().ends_with("x86_64-pc-windows-msvc.zip"));
     let names: Vec<String> = listing(&zip).into_iter().map(|(n, _)| n).collect();
-    assert!(names.contains(&format!("hangar-{VERSION}-x86_64-pc-windows-msvc/hangar.exe")), "{names:?}");
-    assert!(names.contains(&format!("hangar-{VERSION}-x86_64-pc-windows-msvc/completions/hangar.ps1")));
+    assert!(
+        names.contains(&format!("hangar-{VERSION}-x86_64-pc-windows-msvc/hangar.exe")),
+        "{names:?}"
+    );
+    assert!(names.contains(&format!(
+        "hangar-{VERSION}-x86_64-pc-windows-msvc/completions/hangar.ps1"
+    )));
 
     // SHA256SUMS covers every release file, in the format `sha256sum -c` reads.
-    let sums = PathBuf::from(assert_ok(&script(&["checksums", dir.path().join("dist").to_str().unwrap()])));
+    let sums = PathBuf::from(assert_ok(&script(&[
+        "checksums",
+        dir.path().join("dist").to_str().unwrap(),
+    ])));
     let text = std::fs::read_to_string(&sums).unwrap();
     assert_eq!(text.lines().count(), 2, "{text}");
     let check = Command::new("sha256sum")
@@ -176,8 +204,16 @@ fn packaging_refuses_a_binary_of_another_version_or_a_missing_binary() {
         dir.path().to_str().unwrap(),
     ]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(common::stderr(&output).contains("v9.9.9"), "{}", common::text(&output));
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing written");
+    assert!(
+        common::stderr(&output).contains("v9.9.9"),
+        "{}",
+        common::text(&output)
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing written"
+    );
     let output = script(&[
         "package",
         "--binary",
@@ -238,7 +274,10 @@ fn install_verifies_the_checksum_caches_and_refuses_a_tampered_archive() {
     let cache = dir.path().join("cache");
     let binary = PathBuf::from(assert_ok(&install(&server, &cache, &[])));
     let version = Command::new(&binary).arg("--version").output().unwrap();
-    assert_eq!(assert_ok(&version), format!("hangar {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        assert_ok(&version),
+        format!("hangar {}", env!("CARGO_PKG_VERSION"))
+    );
     assert_eq!(server.calls().len(), 2);
 
     // Cached: verified again, nothing downloaded.
@@ -247,10 +286,22 @@ fn install_verifies_the_checksum_caches_and_refuses_a_tampered_archive() {
     assert!(server.calls().is_empty(), "{:?}", server.calls());
 
     // A pinned digest that does not match: refused even though SHA256SUMS agrees.
-    let output = install(&server, &dir.path().join("pinned"), &["--checksum", &"0".repeat(64)]);
+    let output = install(
+        &server,
+        &dir.path().join("pinned"),
+        &["--checksum", &"0".repeat(64)],
+    );
     assert_eq!(output.status.code(), Some(1));
-    assert!(common::stderr(&output).contains("the pinned `checksum`"), "{}", common::text(&output));
-    assert!(!dir.path().join(format!("pinned/{VERSION}/x86_64-unknown-linux-musl/bin/hangar")).exists());
+    assert!(
+        common::stderr(&output).contains("the pinned `checksum`"),
+        "{}",
+        common::text(&output)
+    );
+    assert!(
+        !dir.path()
+            .join(format!("pinned/{VERSION}/x86_64-unknown-linux-musl/bin/hangar"))
+            .exists()
+    );
 
     // The archive on the server was swapped: refused, nothing extracted, nothing kept.
     let mut tampered = bytes;
@@ -271,8 +322,18 @@ fn install_verifies_the_checksum_caches_and_refuses_a_tampered_archive() {
     server.with(|files| files.remove(&format!("{VERSION}/{name}")));
     let output = install(&server, &dir.path().join("missing"), &[]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(common::stderr(&output).contains("answered 404"), "{}", common::text(&output));
-    let output = script(&["install", "--version", "main", "--dir", dir.path().to_str().unwrap()]);
+    assert!(
+        common::stderr(&output).contains("answered 404"),
+        "{}",
+        common::text(&output)
+    );
+    let output = script(&[
+        "install",
+        "--version",
+        "main",
+        "--dir",
+        dir.path().to_str().unwrap(),
+    ]);
     assert_eq!(output.status.code(), Some(1));
     assert!(common::stderr(&output).contains("not a release version"));
 }

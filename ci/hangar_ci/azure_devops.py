@@ -92,7 +92,7 @@ class AzureDevOps:
             if thread.get("isDeleted") or not comments:
                 continue
             first = comments[0]
-            if mark in (first.get("content") or "") and not first.get("isDeleted"):
+            if report.carries_marker(first.get("content"), mark) and not first.get("isDeleted"):
                 self.api.send_json(
                     "PATCH",
                     f"{threads_path}/{thread['id']}/comments/{first['id']}?{API}",
@@ -136,7 +136,8 @@ class AzureDevOps:
             {"op": "add", "path": "/fields/System.Description", "value": self._description(body)},
             {"op": "add", "path": "/fields/System.Tags", "value": DRIFT_TAG},
         ]
-        kind = urllib.parse.quote("$" + self.work_item_type)
+        # `$Issue` as the REST reference writes it; a space in a type name is still encoded.
+        kind = urllib.parse.quote("$" + self.work_item_type, safe="$")
         answer = self.api.send_json(
             "POST", f"/_apis/wit/workitems/{kind}?{API}", patch, "application/json-patch+json"
         )

@@ -114,7 +114,7 @@ def plan(host, hangar, config, out_dir):
     )
     room = host.body_limit - sum(len(s) for s in sections) - len(footer) - report.FOOTER_ROOM
     plan_text, cut = report.truncate(
-        run.stdout.replace(mark, ""),
+        run.stdout,
         room,
         f"**…the plan is cut here to fit a comment: the whole plan is in artifact `{artifact}`.**",
     )

@@ -82,7 +82,7 @@ class GitHub:
         it when there is none: one comment per configuration, whatever the number of runs."""
         existing = None
         for comment in self.api.paginate(f"{self.repo_path}/issues/{number}/comments?per_page=100"):
-            if mark in (comment.get("body") or ""):
+            if report.carries_marker(comment.get("body"), mark):
                 existing = comment
                 break
         if existing:
@@ -103,7 +103,7 @@ class GitHub:
         ):
             if "pull_request" in issue:
                 continue
-            if mark in (issue.get("body") or ""):
+            if report.carries_marker(issue.get("body"), mark):
                 found.append(issue)
         found.sort(key=lambda issue: issue["number"])
         return found[0] if found else None

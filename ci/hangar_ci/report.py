@@ -28,6 +28,13 @@ def marker(kind, key):
     return f"<!-- hangar:{kind} config={quoted} -->"
 
 
+def carries_marker(body, mark):
+    """Whether `body` is hangar's own comment or issue for `mark`: the marker must be in its
+    first lines, where hangar puts it, so that a plan quoting another configuration's marker
+    (a description, a name) or a person's comment further down cannot be taken for it."""
+    return mark in (body or "")[: len(mark) + 300]
+
+
 def artifact_slug(key):
     """A name part GitHub artifacts and Azure DevOps artifacts both accept."""
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", key).strip("-.")

@@ -19,6 +19,12 @@ class Markers(unittest.TestCase):
         self.assertEqual(mark.count("-->"), 1)
         self.assertTrue(mark.endswith("-->"))
 
+    def test_marker_counts_only_at_the_top(self):
+        mark = report.marker("plan", "a")
+        self.assertTrue(report.carries_marker(f"### hangar plan: `a`\n\n{mark}\n…", mark))
+        self.assertFalse(report.carries_marker("x" * 1000 + mark, mark))
+        self.assertFalse(report.carries_marker(None, mark))
+
     def test_artifact_slug_has_only_allowed_characters(self):
         self.assertEqual(report.artifact_slug("tenants/gcc high:prod"), "tenants-gcc-high-prod")
         self.assertEqual(report.artifact_slug("///"), "root")

@@ -61,7 +61,10 @@ impl AzureDevOps {
     }
 
     pub fn open_work_items(&self, closed_state: &str) -> Vec<&WorkItem> {
-        self.work_items.iter().filter(|w| w.state != closed_state).collect()
+        self.work_items
+            .iter()
+            .filter(|w| w.state != closed_state)
+            .collect()
     }
 }
 
@@ -77,7 +80,10 @@ pub fn start() -> FakeRest<AzureDevOps> {
 }
 
 fn error(status: u16, message: &str) -> Answer {
-    Answer::json(status, json!({ "$id": "1", "message": message, "typeKey": "TestError" }))
+    Answer::json(
+        status,
+        json!({ "$id": "1", "message": message, "typeKey": "TestError" }),
+    )
 }
 
 fn thread_json(thread: &Thread) -> Value {
@@ -156,7 +162,9 @@ fn handle(state: &mut AzureDevOps, call: &Call, base: &str) -> Answer {
         return error(400, "api-version 7.1 is expected");
     }
     match (call.method.as_str(), segments.as_slice()) {
-        ("GET", ["git", "repositories", repo, "pullRequests", number, "threads"]) if *repo == REPOSITORY_ID => {
+        ("GET", ["git", "repositories", repo, "pullRequests", number, "threads"])
+            if *repo == REPOSITORY_ID =>
+        {
             let number: u64 = number.parse().unwrap_or(0);
             let value: Vec<Value> = state
                 .threads
@@ -166,7 +174,9 @@ fn handle(state: &mut AzureDevOps, call: &Call, base: &str) -> Answer {
                 .collect();
             Answer::json(200, json!({ "count": value.len(), "value": value }))
         }
-        ("POST", ["git", "repositories", repo, "pullRequests", number, "threads"]) if *repo == REPOSITORY_ID => {
+        ("POST", ["git", "repositories", repo, "pullRequests", number, "threads"])
+            if *repo == REPOSITORY_ID =>
+        {
             let number: u64 = number.parse().unwrap_or(0);
             let Some(content) = body["comments"][0]["content"].as_str() else {
                 return error(400, "a thread needs a comment");
@@ -182,7 +192,20 @@ fn handle(state: &mut AzureDevOps, call: &Call, base: &str) -> Answer {
             state.threads.push(thread);
             Answer::json(200, value)
         }
-        ("PATCH", ["git", "repositories", _, "pullRequests", _, "threads", thread, "comments", comment]) => {
+        (
+            "PATCH",
+            [
+                "git",
+                "repositories",
+                _,
+                "pullRequests",
+                _,
+                "threads",
+                thread,
+                "comments",
+                comment,
+            ],
+        ) => {
             let (thread, comment): (u64, u64) = (thread.parse().unwrap_or(0), comment.parse().unwrap_or(0));
             let Some(found) = state.threads.iter_mut().find(|t| t.id == thread) else {
                 return error(404, "thread not found");
@@ -211,7 +234,10 @@ fn handle(state: &mut AzureDevOps, call: &Call, base: &str) -> Answer {
                 .iter()
                 .filter(|w| title.as_ref().is_none_or(|t| &w.title == t))
                 .filter(|w| not_state.as_ref().is_none_or(|s| &w.state != s))
-                .filter(|w| tag.as_ref().is_none_or(|t| w.tags.split(';').any(|x| x.trim() == t)))
+                .filter(|w| {
+                    tag.as_ref()
+                        .is_none_or(|t| w.tags.split(';').any(|x| x.trim() == t))
+                })
                 .map(|w| json!({ "id": w.id, "url": format!("{base}/_apis/wit/workItems/{}", w.id) }))
                 .collect();
             Answer::json(200, json!({ "queryType": "flat", "workItems": items }))
@@ -283,7 +309,11 @@ fn handle(state: &mut AzureDevOps, call: &Call, base: &str) -> Answer {
         ("GET", ["build", "builds", id, "artifacts"]) => {
             let id: u64 = id.parse().unwrap_or(0);
             let name = call.query("artifactName").unwrap_or_default();
-            match state.builds.iter().find(|b| b.id == id && b.artifacts.contains_key(&name)) {
+            match state
+                .builds
+                .iter()
+                .find(|b| b.id == id && b.artifacts.contains_key(&name))
+            {
                 Some(build) => Answer::json(
                     200,
                     json!({ "id": 7, "name": name, "resource": { "type": "PipelineArtifact",
@@ -294,7 +324,12 @@ fn handle(state: &mut AzureDevOps, call: &Call, base: &str) -> Answer {
         }
         ("GET", ["resources", "artifacts", id, name]) => {
             let id: u64 = id.parse().unwrap_or(0);
-            match state.builds.iter().find(|b| b.id == id).and_then(|b| b.artifacts.get(*name)) {
+            match state
+                .builds
+                .iter()
+                .find(|b| b.id == id)
+                .and_then(|b| b.artifacts.get(*name))
+            {
                 Some(zip) => Answer::bytes(200, zip.clone()),
                 None => error(404, "not found"),
             }

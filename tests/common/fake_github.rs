@@ -117,7 +117,10 @@ pub fn start() -> FakeRest<GitHub> {
 }
 
 fn error(status: u16, message: &str) -> Answer {
-    Answer::json(status, json!({ "message": message, "documentation_url": "https://docs.github.com/rest" }))
+    Answer::json(
+        status,
+        json!({ "message": message, "documentation_url": "https://docs.github.com/rest" }),
+    )
 }
 
 /// A page of `items` and the `Link` header to the next one.

@@ -147,10 +147,7 @@ impl<S: Send + 'static> FakeRest<S> {
                         let base = base.clone();
                         async move {
                             let header = |name: &str| {
-                                headers
-                                    .get(name)
-                                    .and_then(|v| v.to_str().ok())
-                                    .map(str::to_owned)
+                                headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
                             };
                             let call = Call {
                                 method: method.to_string(),
@@ -168,8 +165,8 @@ impl<S: Send + 'static> FakeRest<S> {
                                 shared.calls.push(call.clone());
                                 handler(&mut shared.state, &call, &base)
                             };
-                            let mut response = Response::builder()
-                                .status(StatusCode::from_u16(answer.status).unwrap());
+                            let mut response =
+                                Response::builder().status(StatusCode::from_u16(answer.status).unwrap());
                             for (name, value) in &answer.headers {
                                 response = response.header(name.as_str(), value.as_str());
                             }
