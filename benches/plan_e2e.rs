@@ -8,7 +8,7 @@
 //! built-ins: every object is a create and every device moves, the worst case for the impact).
 //! Each is planned three times; wall time and peak RSS come from `/usr/bin/time -v`.
 //!
-//! `cargo bench -p hangar --bench plan_e2e` (numbers in `docs/performance.md`). Exits 1 when a
+//! `cargo bench -p hangar-autopilot --bench plan_e2e` (numbers in `docs/performance.md`). Exits 1 when a
 //! plan does not end as expected. `HANGAR_BENCH_KEEP=1` keeps the configuration and the state
 //! files (for `hangar sim --state …` and a profiler).
 #![allow(

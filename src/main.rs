@@ -60,6 +60,10 @@ enum Command {
     Schema(commands::schema::Args),
     /// Run a Graph-compatible tenant simulator over a state file.
     Sim(commands::sim::Args),
+    /// Print the shell completion script for bash, zsh, fish or PowerShell.
+    Completions(commands::completions::Args),
+    /// Print the man page, or write one page per command with `--out DIR`.
+    Man(commands::man::Args),
 }
 
 fn main() -> ExitCode {
@@ -85,6 +89,8 @@ fn main() -> ExitCode {
         Command::Doctor(args) => commands::doctor::exec(args),
         Command::Schema(args) => commands::schema::exec(args),
         Command::Sim(args) => commands::sim::exec(args),
+        Command::Completions(args) => commands::completions::exec(args),
+        Command::Man(args) => commands::man::exec(args),
     };
     exit::finish(result)
 }

@@ -1,10 +1,12 @@
 //! One module per command: `Args` (clap) and `exec`.
 
 pub mod apply;
+pub mod completions;
 pub mod devices;
 pub mod doctor;
 pub mod drift;
 pub mod explain;
+pub mod man;
 pub mod plan;
 pub mod schema;
 pub mod sim;
