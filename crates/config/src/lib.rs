@@ -28,6 +28,7 @@
 mod checks;
 pub mod devices;
 pub mod diagnostic;
+pub mod fields;
 mod files;
 mod load;
 mod lower;

@@ -348,6 +348,16 @@ pub enum JoinType {
     Hybrid,
 }
 
+impl JoinType {
+    /// The YAML value (`join:`).
+    pub fn yaml(self) -> &'static str {
+        match self {
+            JoinType::Entra => "entra",
+            JoinType::Hybrid => "hybrid",
+        }
+    }
+}
+
 /// `mode:` of a deployment profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DeploymentMode {
@@ -356,6 +366,16 @@ pub enum DeploymentMode {
     /// `self-deploying`. Graph: `outOfBoxExperienceSetting.deviceUsageType = "shared"`, and
     /// `userType` omitted from the body.
     SelfDeploying,
+}
+
+impl DeploymentMode {
+    /// The YAML value (`mode:`).
+    pub fn yaml(self) -> &'static str {
+        match self {
+            DeploymentMode::UserDriven => "user-driven",
+            DeploymentMode::SelfDeploying => "self-deploying",
+        }
+    }
 }
 
 /// `deviceType:` of a deployment profile. Graph: `deviceType` (create only).
@@ -374,6 +394,17 @@ pub enum DeviceType {
 }
 
 impl DeviceType {
+    /// The YAML value (`deviceType:`).
+    pub fn yaml(self) -> &'static str {
+        match self {
+            DeviceType::WindowsPc => "windows-pc",
+            DeviceType::HoloLens => "hololens",
+            DeviceType::SurfaceHub2 => "surface-hub-2",
+            DeviceType::SurfaceHub2S => "surface-hub-2s",
+            DeviceType::VirtualMachine => "virtual-machine",
+        }
+    }
+
     /// The Graph enum value.
     pub fn graph_value(self) -> &'static str {
         match self {
@@ -393,6 +424,16 @@ pub enum UserType {
     Standard,
     /// `administrator` → `administrator`.
     Administrator,
+}
+
+impl UserType {
+    /// The YAML value (`oobe.userType:`).
+    pub fn yaml(self) -> &'static str {
+        match self {
+            UserType::Standard => "standard",
+            UserType::Administrator => "administrator",
+        }
+    }
 }
 
 /// `oobe:` of a deployment profile. Graph: `outOfBoxExperienceSetting` (the writable shape;
@@ -521,6 +562,16 @@ pub enum DppMode {
     Automatic,
 }
 
+impl DppMode {
+    /// The YAML value (`mode:`).
+    pub fn yaml(self) -> &'static str {
+        match self {
+            DppMode::UserDriven => "user-driven",
+            DppMode::Automatic => "automatic",
+        }
+    }
+}
+
 /// `accountType:` of a Device Preparation policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AccountType {
@@ -528,6 +579,16 @@ pub enum AccountType {
     Standard,
     /// `administrator`.
     Administrator,
+}
+
+impl AccountType {
+    /// The YAML value (`accountType:`).
+    pub fn yaml(self) -> &'static str {
+        match self {
+            AccountType::Standard => "standard",
+            AccountType::Administrator => "administrator",
+        }
+    }
 }
 
 /// `kind: DevicePreparationPolicy`: Autopilot Device Preparation (v2), a Settings Catalog

@@ -25,7 +25,7 @@ mod restriction;
 
 use std::cmp::Ordering;
 
-use hangar_model::Kind;
+use hangar_model::{AssignmentSource, Kind};
 use serde_json::{Map, Value};
 
 /// What an entry does to the value at its path.
@@ -289,11 +289,7 @@ fn apply_one(rule: Rule, parent: &mut Map<String, Value>, key: &str) {
         }
         Rule::DirectOnly => {
             if let Some(Value::Array(items)) = parent.get_mut(key) {
-                items.retain(|item| match item.get("source") {
-                    None | Some(Value::Null) => true,
-                    Some(Value::String(source)) => source.eq_ignore_ascii_case("direct"),
-                    Some(_) => false,
-                });
+                items.retain(|item| AssignmentSource::parse(item.get("source")).is_direct());
             }
         }
         Rule::SettingsByDefinition => {
