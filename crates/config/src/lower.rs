@@ -163,10 +163,7 @@ impl Lowerer<'_> {
                 .with_help(rules::NAME_INVALID.fix),
             );
         }
-        let scope_tags = match scope_tags {
-            Some(tags) => list(at, tags),
-            None => vec![Spanned::new("0".to_owned(), kind_span)],
-        };
+        let scope_tags = scope_tags.map(|tags| list(at, tags));
         Meta {
             name,
             id: opt(at, id),
@@ -520,7 +517,12 @@ impl Lowerer<'_> {
             ),
             collect_logs: flag(&body.collect_logs, "collectLogs"),
             only_autopilot: flag(&body.only_autopilot, "onlyAutopilot"),
-            error_message: opt(at, &body.error_message),
+            error_message: or(
+                at,
+                &body.error_message,
+                row(table, "errorMessage").text_default().to_owned(),
+                k,
+            ),
             blocking_apps: list(at, &body.blocking_apps),
             allow_non_blocking_apps: flag(&body.allow_non_blocking_apps, "allowNonBlockingApps"),
             skip_user_status_after_first_user: flag(

@@ -16,6 +16,7 @@ use crate::normalize;
 use crate::plan::{
     Address, Assignment, AssignmentChange, AssignmentTarget, Body, Change, GroupRef, Op, OwnerRef, Reason,
 };
+use crate::preserve;
 use crate::project::{self, Context};
 use crate::prune::Pruning;
 
@@ -347,6 +348,7 @@ fn plan_existing(
         }
         let op = Op::Replace {
             changes: fields,
+            lost: preserve::lost(kind, &body, found),
             body: body.clone(),
             live_assignments: live_assignments.iter().map(|a| a.assignment.clone()).collect(),
         };
@@ -366,7 +368,7 @@ fn plan_existing(
     if !fields.is_empty() {
         let op = Op::Update {
             changes: fields,
-            body: project::write_body(kind, &body),
+            body: preserve::update_body(kind, &body, found),
         };
         let mut draft = Draft::new(&address, Step::Object, Some(&found.id), Reason::Drift, op);
         draft.releases = released_by_settings(found, &body);
@@ -447,7 +449,9 @@ fn assignment_change(
             }
             AssignmentTarget::AllDevices => "all-devices".to_owned(),
             AssignmentTarget::AllUsers => "all-users".to_owned(),
-            AssignmentTarget::Other { odata_type, group_id } => {
+            AssignmentTarget::Other {
+                odata_type, group_id, ..
+            } => {
                 format!(
                     "o:{odata_type}:{}",
                     group_id.as_deref().unwrap_or_default().to_lowercase()
@@ -466,11 +470,21 @@ fn assignment_change(
         .filter(|target| !have.contains(&key(target)))
         .cloned()
         .collect();
+    // Targets hangar does not write are the portal's: never removed, and kept in the list a
+    // replace-all `assign` sends.
+    let unmanaged = |a: &LiveAssignmentRef| matches!(a.assignment.target, AssignmentTarget::Other { .. });
     let remove: Vec<Assignment> = before
         .iter()
-        .filter(|a| a.filtered || !want.contains(&key(&a.assignment.target)))
+        .filter(|a| !unmanaged(a) && (a.filtered || !want.contains(&key(&a.assignment.target))))
         .map(|a| a.assignment.clone())
         .collect();
+    let mut after = after;
+    after.extend(
+        before
+            .iter()
+            .filter(|a| unmanaged(a))
+            .map(|a| a.assignment.target.clone()),
+    );
     AssignmentChange {
         api,
         before: before.into_iter().map(|a| a.assignment).collect(),
@@ -503,6 +517,7 @@ pub(crate) fn plan_target(target: &LiveTarget, names: &GroupNames<'_>) -> Assign
         LiveTarget::Other { odata_type, group_id } => AssignmentTarget::Other {
             odata_type: odata_type.clone(),
             group_id: group_id.clone(),
+            target: None,
         },
     }
 }
@@ -510,12 +525,18 @@ pub(crate) fn plan_target(target: &LiveTarget, names: &GroupNames<'_>) -> Assign
 fn live_direct_assignments(found: &LiveObject, names: &GroupNames<'_>) -> Vec<LiveAssignmentRef> {
     found
         .direct_assignments()
-        .map(|a| LiveAssignmentRef {
-            assignment: Assignment {
-                id: a.id.clone(),
-                target: plan_target(&a.target, names),
-            },
-            filtered: a.filter.is_some(),
+        .map(|a| {
+            let mut target = plan_target(&a.target, names);
+            if let AssignmentTarget::Other { target: raw, .. } = &mut target {
+                *raw = a.raw.get("target").map(Value::to_string);
+            }
+            LiveAssignmentRef {
+                assignment: Assignment {
+                    id: a.id.clone(),
+                    target,
+                },
+                filtered: a.filter.is_some(),
+            }
         })
         .collect()
 }

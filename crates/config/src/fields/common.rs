@@ -62,10 +62,9 @@ pub static META: &[Field<Meta>] = &[
                 path: "description",
                 codec: Codec::Same,
             },
-            default: Default::Empty {
-                meaning: "`\"\"`",
-                graph: "\"\"",
-                source: "hangar",
+            default: Default::Unmanaged {
+                new_object: "no description",
+                source: "hangar: a description written in the admin center is kept",
             },
             label: None,
             doc: "Free text.",
@@ -81,15 +80,18 @@ pub static META: &[Field<Meta>] = &[
                 path: "roleScopeTagIds",
                 codec: Codec::Special,
             },
-            default: Default::Value {
-                yaml: "[\"0\"]",
-                source: "graph-api-notes §1 (`roleScopeTagIds` default `[\"0\"]`, the Default scope tag)",
+            default: Default::Unmanaged {
+                new_object: "the `Default` scope tag (`0`)",
+                source: "graph-api-notes §1 (`roleScopeTagIds` default `[\"0\"]`); tags set in the admin center are kept",
             },
             label: Some("Scope tags"),
             doc: "Intune role-based access scope tags.",
             normalisation: &["intune.scope-tags-default", "intune.scope-tags-set"],
         },
-        get: Some(|meta, _| get::list(&meta.scope_tags, meta.kind_span)),
+        get: Some(|meta, _| match &meta.scope_tags {
+            Some(tags) => get::list(tags, meta.kind_span),
+            None => Some(Spanned::new(Value::Null, meta.kind_span)),
+        }),
     },
 ];
 
@@ -119,6 +121,7 @@ pub static ASSIGN: &[Field<Assignments>] = &[
             doc: "Who gets the object: `DeviceGroup` names, `all-devices` (profiles, ESPs, domain join profiles) or `all-users` (ESPs, domain join profiles).",
             normalisation: &[
                 "assignments.direct-only",
+                "assignments.unmanaged-targets",
                 "assignments.read-only",
                 "assignments.no-filter",
                 "assignments.no-filter-type",

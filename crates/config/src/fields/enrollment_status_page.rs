@@ -1,10 +1,16 @@
 //! `EnrollmentStatusPage` (graph-api-notes §2).
 
+use hangar_model::well_known::DEFAULT_ESP_ERROR_MESSAGE;
+
 use super::{Codec, Default, Field, FieldInfo, Graph, Table, Type, get};
 use crate::model::EnrollmentStatusPage;
 
 /// Intune's documentation of the ESP settings.
 const MEMDOCS: &str = "Intune docs, *Set up the Enrollment Status Page* (memdocs `intune/enrollment/windows-enrollment-status.md`)";
+
+/// Graph's value for a property a create does not send: what a new ESP holds when neither the
+/// admin center nor the documentation says otherwise.
+const GRAPH_FALSE: &str = "Graph: `false` when not sent (no admin center default is documented)";
 
 /// Every ESP setting the service ignores with the page off.
 const PROGRESS_HIDDEN: &str = "esp.progress-hidden";
@@ -40,11 +46,11 @@ pub static ENROLLMENT_STATUS_PAGE: Table<EnrollmentStatusPage> = Table {
                 ty: Type::Bool,
                 graph: property("showInstallationProgress"),
                 default: Default::Value {
-                    yaml: "true",
-                    source: "hangar (the provisioning guide's recommended value)",
+                    yaml: "false",
+                    source: GRAPH_FALSE,
                 },
                 label: Some("Show app and profile configuration progress"),
-                doc: "`false` turns the page off; the service then ignores every other setting.",
+                doc: "`false` turns the page off; the service then ignores every other setting. Write `true` to show it.",
                 normalisation: &[],
             },
             get: Some(|esp, _| get::value(&esp.show_progress)),
@@ -59,7 +65,7 @@ pub static ENROLLMENT_STATUS_PAGE: Table<EnrollmentStatusPage> = Table {
                 },
                 default: Default::Value {
                     yaml: "true",
-                    source: "hangar (the provisioning guide's recommended value)",
+                    source: "Graph: `blockDeviceSetupRetryByUser` is `false` when not sent",
                 },
                 label: Some("Block device use until all apps and profiles are installed"),
                 doc: "Graph's flag has the opposite sense (see *Polarity of `blockDeviceUse`*).",
@@ -118,8 +124,8 @@ pub static ENROLLMENT_STATUS_PAGE: Table<EnrollmentStatusPage> = Table {
                 ty: Type::Bool,
                 graph: property("allowLogCollectionOnInstallFailure"),
                 default: Default::Value {
-                    yaml: "true",
-                    source: "hangar (the provisioning guide's recommended value)",
+                    yaml: "false",
+                    source: "Graph: `false` when not sent (the Intune docs recommend `true`)",
                 },
                 label: Some("Turn on log collection and diagnostics page for end users"),
                 doc: "Shows a collect-logs button on error, and the Autopilot diagnostics page on Windows 11.",
@@ -133,8 +139,8 @@ pub static ENROLLMENT_STATUS_PAGE: Table<EnrollmentStatusPage> = Table {
                 ty: Type::Bool,
                 graph: property("trackInstallProgressForAutopilotOnly"),
                 default: Default::Value {
-                    yaml: "true",
-                    source: "hangar (the provisioning guide's recommended value)",
+                    yaml: "false",
+                    source: GRAPH_FALSE,
                 },
                 label: Some("Only show page to devices provisioned by out-of-box experience (OOBE)"),
                 doc: "Shows the page only to the first user who signs in.",
@@ -147,16 +153,15 @@ pub static ENROLLMENT_STATUS_PAGE: Table<EnrollmentStatusPage> = Table {
                 yaml: "errorMessage",
                 ty: Type::Text,
                 graph: property("customErrorMessage"),
-                default: Default::Empty {
-                    meaning: "no custom message",
-                    graph: "\"\"",
-                    source: "hangar",
+                default: Default::Value {
+                    yaml: DEFAULT_ESP_ERROR_MESSAGE,
+                    source: MEMDOCS,
                 },
                 label: Some("Show custom message when time limit or error occurs"),
-                doc: "What the page says when it times out or fails.",
+                doc: "What the page says when it times out or fails; Intune's own message unless set (an empty message is the same).",
                 normalisation: &[PROGRESS_HIDDEN, "esp.error-message-empty"],
             },
-            get: Some(|esp, _| get::optional(&esp.error_message, esp.meta.kind_span)),
+            get: Some(|esp, _| get::value(&esp.error_message)),
         },
         Field {
             info: FieldInfo {
@@ -188,7 +193,7 @@ pub static ENROLLMENT_STATUS_PAGE: Table<EnrollmentStatusPage> = Table {
                 graph: property("allowNonBlockingAppInstallation"),
                 default: Default::Value {
                     yaml: "false",
-                    source: "Graph: `false` when not sent",
+                    source: GRAPH_FALSE,
                 },
                 label: None,
                 doc: "Install non-blocking apps while the page shows.",
@@ -203,7 +208,7 @@ pub static ENROLLMENT_STATUS_PAGE: Table<EnrollmentStatusPage> = Table {
                 graph: property("disableUserStatusTrackingAfterFirstUser"),
                 default: Default::Value {
                     yaml: "false",
-                    source: "Graph: `false` when not sent",
+                    source: GRAPH_FALSE,
                 },
                 label: Some("Turn off user status tracking after the first user"),
                 doc: "Later users do not see the account setup phase.",
@@ -217,8 +222,8 @@ pub static ENROLLMENT_STATUS_PAGE: Table<EnrollmentStatusPage> = Table {
                 ty: Type::Bool,
                 graph: property("installQualityUpdates"),
                 default: Default::Value {
-                    yaml: "false",
-                    source: "Graph: `false` when not sent",
+                    yaml: "true",
+                    source: "Intune docs, *Set up the Enrollment Status Page*: \"On new ESP profiles, the setting default is Yes\" (existing ones, and the built-in, hold `false`)",
                 },
                 label: Some("Install Windows quality updates (might restart the device)"),
                 doc: "Windows 11 installs the monthly security update at the end of OOBE (20–40 minutes, may restart).",

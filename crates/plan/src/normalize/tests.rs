@@ -195,3 +195,13 @@ fn field_rows_name_their_normalisation() {
         }
     }
 }
+
+#[test]
+fn the_default_esp_message_is_one_text() {
+    assert_eq!(
+        serde_json::from_str::<Value>(enrollment_status_page::DEFAULT_MESSAGE).ok(),
+        Some(Value::String(
+            hangar_model::well_known::DEFAULT_ESP_ERROR_MESSAGE.to_owned()
+        ))
+    );
+}

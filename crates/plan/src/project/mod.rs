@@ -58,6 +58,9 @@ pub fn create_only(kind: Kind) -> &'static [&'static str] {
         ],
         Kind::EnrollmentRestriction => &["@odata.type", "platformType"],
         Kind::DevicePreparationPolicy => &["templateReference.templateId"],
+        // Never compared (normalisation `group.mail-nickname`); never PATCHed either, so a
+        // nickname set in the portal stays.
+        Kind::DeviceGroup => &["mailNickname"],
         _ => &[],
     }
 }
@@ -201,27 +204,25 @@ pub(crate) fn set_path(body: &mut Map<String, Value>, path: &str, value: Value) 
     }
 }
 
-/// Common fields of Intune objects: `displayName`, `description`, `roleScopeTagIds`.
+/// Common fields of Intune objects: `displayName` (not for a built-in, which keeps its own),
+/// and `description` and `roleScopeTagIds` only when Git gives them: omitted, they are not
+/// managed, and a description or scope tags set in the admin center stay.
 fn intune_common(body: &mut Map<String, Value>, meta: &hangar_config::Meta, builtin: bool) {
     if !builtin {
         body.insert("displayName".into(), json!(meta.name.value));
     }
-    if !builtin || meta.description.is_some() {
-        body.insert(
-            "description".into(),
-            json!(meta.description.as_ref().map_or("", |d| d.value.as_str())),
-        );
+    if let Some(description) = &meta.description {
+        body.insert("description".into(), json!(description.value));
     }
-    body.insert("roleScopeTagIds".into(), scope_tags(meta));
+    if let Some(tags) = scope_tags(meta) {
+        body.insert("roleScopeTagIds".into(), tags);
+    }
 }
 
-/// `roleScopeTagIds`: as written, `["0"]` (Default) when none.
-fn scope_tags(meta: &hangar_config::Meta) -> Value {
-    if meta.scope_tags.is_empty() {
-        json!(["0"])
-    } else {
-        Value::Array(meta.scope_tags.iter().map(|tag| json!(tag.value)).collect())
-    }
+/// `roleScopeTagIds` as written; `None` when Git does not manage them.
+fn scope_tags(meta: &hangar_config::Meta) -> Option<Value> {
+    let tags = meta.scope_tags.as_ref()?;
+    Some(Value::Array(tags.iter().map(|tag| json!(tag.value)).collect()))
 }
 
 #[cfg(test)]

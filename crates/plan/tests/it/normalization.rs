@@ -156,6 +156,10 @@ fn perturbations() -> Vec<(&'static str, Perturb)> {
                 .push(json!({"id": "ps", "source": "policySets", "sourceId": "x",
                 "target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}}));
         }),
+        ("assignments.unmanaged-targets", |l| {
+            assignments(l, ESP, "ESP Engineering").push(json!({"id": "cm", "source": "direct",
+                "target": {"@odata.type": "#microsoft.graph.configurationManagerCollectionAssignmentTarget", "collectionId": "SMS00001"}}));
+        }),
         ("assignments.read-only", |l| {
             for a in assignments(l, PROFILE, "Autopilot Sales").iter_mut() {
                 a["id"] = json!("f00d_0");
@@ -402,7 +406,7 @@ fn perturbations() -> Vec<(&'static str, Perturb)> {
             )
         }),
         ("esp.booleans-default-false", |l| {
-            remove(l, ESP, "ESP Engineering", "/installQualityUpdates")
+            remove(l, ESP, "ESP Engineering", "/allowNonBlockingAppInstallation")
         }),
         ("domain-join.read-only", |l| {
             set(
