@@ -10,6 +10,8 @@ use crate::routing::{Routing, known_device};
 use crate::rules::{self, Rule};
 use crate::span::Span;
 
+mod guide;
+
 type Check = fn(&Context<'_>, &mut Vec<Diagnostic>);
 
 /// The checks, in the order they run.
@@ -29,6 +31,13 @@ const CHECKS: &[Check] = &[
     domain_joins,
     restrictions,
     device_routes,
+    guide::self_deploying,
+    guide::connectivity_check,
+    guide::locales,
+    guide::unchecked_serial_templates,
+    guide::app_references,
+    guide::device_preparation_groups,
+    guide::personal_devices_blocked,
 ];
 
 struct Context<'a> {
