@@ -56,6 +56,9 @@ enum Command {
     /// scope and URLs, device join, connectors, permissions, sync, device profile status), or
     /// compare a device's `dsregcmd /status` with the configuration (exit 2 on findings).
     Doctor(commands::doctor::Args),
+    /// Write `AutopilotConfigurationFile.json` for a deployment profile (Windows Autopilot for
+    /// existing devices), as the WindowsAutopilotIntune module does. Offline.
+    OfflineProfile(commands::offline_profile::Args),
     /// Write the JSON Schemas of the YAML kinds (for editors).
     Schema(commands::schema::Args),
     /// Run a Graph-compatible tenant simulator over a state file.
@@ -87,6 +90,7 @@ fn main() -> ExitCode {
         Command::Apply(args) => commands::apply::exec(args),
         Command::Devices(args) => commands::devices::exec(args),
         Command::Doctor(args) => commands::doctor::exec(args),
+        Command::OfflineProfile(args) => commands::offline_profile::exec(args),
         Command::Schema(args) => commands::schema::exec(args),
         Command::Sim(args) => commands::sim::exec(args),
         Command::Completions(args) => commands::completions::exec(args),

@@ -33,6 +33,7 @@ mod load;
 mod lower;
 pub mod model;
 pub mod naming;
+pub mod offline;
 pub mod routing;
 pub mod rules;
 pub mod schema;
@@ -81,6 +82,41 @@ pub enum Error {
     Merge {
         /// Each problem: `file` row N: what, and what to do.
         problems: Vec<String>,
+    },
+    /// `hangar offline-profile` was asked for a deployment profile the configuration does not have.
+    #[error("no `DeploymentProfile` is named `{name}`{}", match suggestion {
+        Some(suggestion) => format!(" (did you mean `{suggestion}`?)"),
+        None if known.is_empty() => ": the configuration has no deployment profiles".to_owned(),
+        None => format!("; the profiles are: {}", known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")),
+    })]
+    UnknownProfile {
+        /// The name asked for.
+        name: String,
+        /// The closest name, if one is close.
+        suggestion: Option<String>,
+        /// Every profile name of the configuration.
+        known: Vec<String>,
+    },
+    /// A profile that an offline Autopilot file cannot provision.
+    #[error(
+        "offline provisioning cannot work with deployment profile `{profile}`: {}",
+        reasons.join("; ")
+    )]
+    OfflineUnsupported {
+        /// The profile.
+        profile: String,
+        /// Why, one sentence each.
+        reasons: Vec<String>,
+    },
+    /// A value the offline Autopilot file needs is not usable.
+    #[error("{what} `{value}` cannot be written to the offline Autopilot file: {help}")]
+    OfflineInput {
+        /// Which input (`tenantId`, `--tenant-domain`, `--correlation-id`).
+        what: String,
+        /// The value given.
+        value: String,
+        /// What it must be.
+        help: String,
     },
     /// A devices CSV could not be written.
     #[error("cannot write `{}`", path.display())]
