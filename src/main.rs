@@ -42,6 +42,9 @@ enum Command {
     Validate(commands::validate::Args),
     /// Show where each device or group tag lands: groups, profile, ESP and device name.
     Explain(commands::explain::Args),
+    /// What an Autopilot, ESP, enrollment, hybrid join or import error code means, what to do,
+    /// and what in the configuration prevents it, with Microsoft's sources. Offline.
+    ExplainError(commands::explain_error::Args),
     /// Read the tenant and show what `apply` would change (exit 2 with `--detailed-exitcode`
     /// when there are changes).
     Plan(commands::plan::Args),
@@ -85,6 +88,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => commands::validate::exec(args),
         Command::Explain(args) => commands::explain::exec(args),
+        Command::ExplainError(args) => commands::explain_error::exec(args),
         Command::Plan(args) => commands::plan::exec(args),
         Command::Drift(args) => commands::drift::exec(args),
         Command::Apply(args) => commands::apply::exec(args),

@@ -217,3 +217,74 @@ fn offline_profile_refuses_what_cannot_work() {
     assert_eq!(output.status.code(), Some(1));
     assert!(text(&output.stderr).contains("profile/locale"));
 }
+
+#[test]
+fn explain_error_explains_the_guides_codes_with_sources() {
+    let mut report = String::new();
+    for code in ["0x800705B4", "801c0003", "-2145910760", "0x80070032", "806"] {
+        let output = hangar(&["explain-error", code]);
+        assert!(output.status.success(), "{code}: {}", text(&output.stderr));
+        report.push_str(&format!(
+            "$ hangar explain-error {code}\n{}\n",
+            text(&output.stdout)
+        ));
+    }
+    insta::assert_snapshot!(report);
+
+    let output = hangar(&["explain-error", "0x80180014", "--format", "json"]);
+    assert!(output.status.success());
+    let entry = object(&String::from_utf8(output.stdout).unwrap());
+    assert_eq!(entry["code"], "0x80180014");
+    assert_eq!(entry["name"], "MENROLL_E_DEVICENOTSUPPORTED");
+    assert_eq!(entry["known"], true);
+    assert!(entry["sources"].as_array().unwrap().iter().all(|source| {
+        source["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://learn.microsoft.com/")
+    }));
+    assert_eq!(
+        entry["prevention"][0]["field"],
+        "EnrollmentRestriction.windows.platformBlocked"
+    );
+
+    let list = hangar(&["explain-error", "--list", "--format", "json"]);
+    assert!(list.status.success());
+    let codes: Vec<Value> = serde_json::from_slice(&list.stdout).unwrap();
+    assert!(codes.len() >= 40, "{}", codes.len());
+    for code in &codes {
+        assert!(!code["sources"].as_array().unwrap().is_empty(), "{code:#}");
+    }
+}
+
+#[test]
+fn explain_error_says_what_it_does_not_know() {
+    let output = hangar(&["explain-error", "0x80070005"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    let stderr = flat(&output.stderr);
+    assert!(stderr.contains("hangar has no entry for 0x80070005"), "{stderr}");
+    assert!(stderr.contains("Windows error 5"), "{stderr}");
+
+    let output = hangar(&["explain-error", "0x8018001a", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let unknown = object(&String::from_utf8(output.stdout).unwrap());
+    assert_eq!(unknown["known"], false);
+    assert_eq!(unknown["facility"], 0x18);
+    assert!(
+        flat(&output.stderr).contains("0x80180014"),
+        "neighbours of the facility"
+    );
+
+    for malformed in ["0xZZ", "not-a-code", "-0x5", "99999999999", ""] {
+        let output = hangar(&["explain-error", malformed]);
+        assert_eq!(output.status.code(), Some(1), "{malformed:?}");
+        assert!(
+            flat(&output.stderr).contains("is not an error code"),
+            "{malformed:?}: {}",
+            flat(&output.stderr)
+        );
+    }
+    let output = hangar(&["explain-error"]);
+    assert_eq!(output.status.code(), Some(1), "a code or --list is required");
+}

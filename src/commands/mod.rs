@@ -6,6 +6,7 @@ pub mod devices;
 pub mod doctor;
 pub mod drift;
 pub mod explain;
+pub mod explain_error;
 pub mod man;
 pub mod offline_profile;
 pub mod plan;

@@ -28,6 +28,7 @@
 mod checks;
 pub mod devices;
 pub mod diagnostic;
+pub mod error_codes;
 mod files;
 mod load;
 mod lower;
@@ -117,6 +118,14 @@ pub enum Error {
         value: String,
         /// What it must be.
         help: String,
+    },
+    /// `hangar explain-error` was given something that is not an error code.
+    #[error("`{input}` is not an error code: {why}")]
+    MalformedCode {
+        /// What was given.
+        input: String,
+        /// Why it is not a code, and the forms that are.
+        why: String,
     },
     /// A devices CSV could not be written.
     #[error("cannot write `{}`", path.display())]
