@@ -3,6 +3,8 @@
 //! and what hangar cannot check and therefore says. Each function is one row of [`super::CHECKS`];
 //! the rule texts are in [`crate::rules`], the sources in `docs/rules.md`.
 
+use hangar_model::plural::count;
+
 use crate::diagnostic::Diagnostic;
 use crate::lower::is_guid;
 use crate::model::*;
@@ -232,8 +234,8 @@ pub(super) fn unchecked_serial_templates(cx: &Context<'_>, out: &mut Vec<Diagnos
             "the configuration lists no devices".to_owned()
         } else {
             format!(
-                "none of the {} devices in the devices CSVs reaches `{}`",
-                cx.state.devices.len(),
+                "none of the {} in the devices CSVs reaches `{}`",
+                count(cx.state.devices.len(), "device", "devices"),
                 profile.meta.name.value
             )
         };
@@ -241,8 +243,9 @@ pub(super) fn unchecked_serial_templates(cx: &Context<'_>, out: &mut Vec<Diagnos
             &rules::PROFILE_SERIAL_TEMPLATE_UNCHECKED,
             template.span,
             format!(
-                "`{}` cannot be checked: {why}; names stay within 15 characters only for serials of at most {room} characters",
-                template.value
+                "`{}` cannot be checked: {why}; names stay within 15 characters only for serials of at most {}",
+                template.value,
+                count(room, "character", "characters")
             ),
         ));
     }
