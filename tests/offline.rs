@@ -73,8 +73,8 @@ fn offline_profile_matches_the_documented_example_key_for_key() {
             .get(key)
             .unwrap_or_else(|| panic!("`{key}` is missing: {ours:#?}"));
         if key == "CloudAssignedOobeConfig" {
-            // Learn's sample comes from a module before version 4.4, which added bit 256 to every
-            // profile; the current module (and hangar) set it always.
+            // Learn's sample comes from an older module; the current module (and hangar) add bit
+            // 256 to every profile.
             assert_eq!(mine.as_u64(), value.as_u64().map(|bits| bits | 256), "{key}");
         } else {
             assert_eq!(mine, value, "{key}");
