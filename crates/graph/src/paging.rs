@@ -69,7 +69,7 @@ pub async fn for_each_page<T: DeserializeOwned>(
                 url: first_url,
                 reason: format!(
                     "`@odata.nextLink` repeated after {}: {}",
-                    hangar_model::plural::count(pages as usize, "page", "pages"),
+                    hangar_model::plural::count(pages, "page", "pages"),
                     display_url(&url)
                 ),
             });
