@@ -13,10 +13,20 @@ use crate::rules;
 
 use super::{Context, diag, reached_serials};
 
+/// The deployment profiles these rules look at: none in a cloud without classic Autopilot, where
+/// `cloud/classic-autopilot-unavailable` already says the profile cannot exist.
+fn profiles<'s>(cx: &Context<'s>) -> &'s [DeploymentProfile] {
+    if cx.state.tenant.cloud.value.has_classic_autopilot() {
+        &cx.state.profiles
+    } else {
+        &[]
+    }
+}
+
 /// Pre-provisioning and the OOBE pages of self-deploying profiles, and attestation on virtual
 /// machines.
 pub(super) fn self_deploying(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for profile in &cx.state.profiles {
+    for profile in profiles(cx) {
         let name = &profile.meta.name.value;
         let self_deploying = profile.mode.value == DeploymentMode::SelfDeploying;
         if self_deploying && profile.pre_provisioning.value {
@@ -85,7 +95,7 @@ pub(super) fn self_deploying(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 
 /// `skipDomainConnectivityCheck: true` on an Entra-join profile.
 pub(super) fn connectivity_check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for profile in &cx.state.profiles {
+    for profile in profiles(cx) {
         let skip = &profile.skip_domain_connectivity_check;
         if profile.join.value == JoinType::Entra && skip.value {
             out.push(
@@ -105,7 +115,7 @@ pub(super) fn connectivity_check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 
 /// `locale` is `os-default` or a well-formed language tag.
 pub(super) fn locales(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for profile in &cx.state.profiles {
+    for profile in profiles(cx) {
         let locale = &profile.locale;
         if locale.value.eq_ignore_ascii_case("os-default") {
             continue;
@@ -212,7 +222,7 @@ pub(crate) fn language_tag(tag: &str) -> Result<(), String> {
 
 /// A `%SERIAL%` template on an Entra profile that no known device reaches cannot be checked.
 pub(super) fn unchecked_serial_templates(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for (index, profile) in cx.state.profiles.iter().enumerate() {
+    for (index, profile) in profiles(cx).iter().enumerate() {
         let Some(template) = &profile.device_name else {
             continue;
         };
