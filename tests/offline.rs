@@ -204,6 +204,34 @@ fn offline_profile_refuses_what_cannot_work() {
     assert_eq!(gov.status.code(), Some(1));
     assert!(flat(&gov.stderr).contains("`gcc-high`"), "{}", flat(&gov.stderr));
 
+    // `CloudAssignedTenantId` is a GUID: a domain in `tenantId` is refused.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("tenant.yaml"),
+        "kind: Tenant\nname: t\ncloud: commercial\ntenantId: contoso.onmicrosoft.com\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("profile.yaml"),
+        "kind: DeploymentProfile\nname: P\njoin: entra\nmode: user-driven\n",
+    )
+    .unwrap();
+    let output = hangar(&[
+        "offline-profile",
+        dir.path().to_str().unwrap(),
+        "--profile",
+        "P",
+        "--tenant-domain",
+        "contoso.onmicrosoft.com",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    assert!(
+        flat(&output.stderr).contains("`tenantId` `contoso.onmicrosoft.com`"),
+        "{}",
+        flat(&output.stderr)
+    );
+
     // A configuration with errors is reported like `validate` does.
     let broken = fixture("invalid/profile/locale");
     let output = hangar(&[
