@@ -343,11 +343,15 @@ impl Lines {
                 self.total.store(total, Ordering::Relaxed);
                 if total > Self::EVERY_STEP_UP_TO {
                     eprintln!(
-                        "Applying {total} steps (failures line by line, a count every {}%)…",
+                        "Applying {} (failures line by line, a count every {}%)…",
+                        hangar_model::plural::count(total, "step", "steps"),
                         Self::COUNT_EVERY_PERCENT
                     );
                 } else {
-                    eprintln!("Applying {total} steps…");
+                    eprintln!(
+                        "Applying {}…",
+                        hangar_model::plural::count(total, "step", "steps")
+                    );
                 }
             }
             Event::Started { .. } => {}

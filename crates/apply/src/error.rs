@@ -61,7 +61,8 @@ pub enum Error {
 
     /// A create kept ending without an answer, and lookups kept finding nothing.
     #[error(
-        "{address}: the outcome of the create stayed unknown after {attempts} attempts (last: {last}); nothing was found by name, so nothing was created twice: run `hangar apply` again"
+        "{address}: the outcome of the create stayed unknown after {} (last: {last}); nothing was found by name, so nothing was created twice: run `hangar apply` again",
+        hangar_model::plural::count(*attempts as usize, "attempt", "attempts")
     )]
     UnknownOutcome {
         /// The object.

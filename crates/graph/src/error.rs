@@ -67,7 +67,8 @@ pub enum Error {
     /// The request could not be sent or its response not received (connection refused, reset,
     /// timeout) on a request that is safe to repeat, after the retries the policy allows.
     #[error(
-        "{method} {url} failed after {retries} retries: {message} (client-request-id {client_request_id})"
+        "{method} {url} failed after {}: {message} (client-request-id {client_request_id})",
+        hangar_model::plural::count(*retries as usize, "retry", "retries")
     )]
     Transport {
         /// HTTP method.
@@ -231,7 +232,11 @@ impl fmt::Display for ApiError {
             self.request_id, self.client_request_id
         )?;
         if self.retries > 0 {
-            write!(f, ", after {} retries", self.retries)?;
+            write!(
+                f,
+                ", after {}",
+                hangar_model::plural::count(self.retries as usize, "retry", "retries")
+            )?;
         }
         f.write_str(")")
     }

@@ -9,6 +9,7 @@
 //!   Device Preparation template and setting ids);
 //! - [`live`]: [`LiveState`], the snapshot of a tenant that `hangar-graph` reads and
 //!   `hangar-plan` diffs against;
+//! - [`plural`]: counts worded for people (`1 device`, `2 devices`);
 //! - [`text`]: control characters, and how text from a file or the tenant is shown safely.
 //!
 //! It does no IO, knows nothing about YAML or HTTP, and depends only on serde.
@@ -18,6 +19,7 @@
 pub mod cloud;
 pub mod kind;
 pub mod live;
+pub mod plural;
 pub mod text;
 pub mod well_known;
 

@@ -81,7 +81,8 @@ pub enum Error {
     },
     /// Pruning would delete more than `prune.maxDeletes`.
     #[error(
-        "pruning would delete {count} objects, more than `prune.maxDeletes: {max}` allows; nothing is planned. Raise `maxDeletes`, narrow `prune.only`, or add the objects to Git: {}",
+        "pruning would delete {}, more than `prune.maxDeletes: {max}` allows; nothing is planned. Raise `maxDeletes`, narrow `prune.only`, or add the objects to Git: {}",
+        hangar_model::plural::count(*count, "object", "objects"),
         listed.join(", ")
     )]
     TooManyDeletes {

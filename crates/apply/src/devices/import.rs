@@ -295,8 +295,8 @@ impl<T: DeviceTenant> Run<'_, T> {
                 let pause = poll_pause(self.options, quiet);
                 quiet = quiet.saturating_add(1);
                 let detail = format!(
-                    "{} imports staged; next look in {:.1} s",
-                    self.tracked.len(),
+                    "{} staged; next look in {:.1} s",
+                    hangar_model::plural::count(self.tracked.len(), "import", "imports"),
                     pause.as_secs_f64()
                 );
                 self.progress.event(Event::Waiting {
@@ -398,7 +398,10 @@ impl<T: DeviceTenant> Run<'_, T> {
             slots[i].start(self.progress);
             slots[i].attempts += 1;
         }
-        let detail = format!("staging {} devices", devices.len());
+        let detail = format!(
+            "staging {}",
+            hangar_model::plural::count(devices.len(), "device", "devices")
+        );
         self.progress.event(Event::Waiting {
             label: "AutopilotDevice imports",
             detail: &detail,
@@ -435,8 +438,8 @@ impl<T: DeviceTenant> Run<'_, T> {
                 {
                     let pause = self.options.retry.step(attempts.saturating_sub(1));
                     let detail = format!(
-                        "staging {} devices failed ({error}); trying again in {:.1} s",
-                        indices.len(),
+                        "staging {} failed ({error}); trying again in {:.1} s",
+                        hangar_model::plural::count(indices.len(), "device", "devices"),
                         pause.as_secs_f64()
                     );
                     self.progress.event(Event::Waiting {
@@ -490,8 +493,10 @@ impl<T: DeviceTenant> Run<'_, T> {
                 tokio::time::sleep(pause).await;
             }
             let detail = format!(
-                "the answer to staging {} devices was lost ({why}); looking for their staging records",
-                left.len()
+                "the answer to staging {} was lost ({why}); looking for {} staging {}",
+                hangar_model::plural::count(left.len(), "device", "devices"),
+                hangar_model::plural::noun(left.len(), "its", "their"),
+                hangar_model::plural::noun(left.len(), "record", "records")
             );
             self.progress.event(Event::Waiting {
                 label: "AutopilotDevice imports",

@@ -405,8 +405,8 @@ fn read_fresh(text: &str, name: &str, tag: &str, problems: &mut Vec<String>) -> 
         let at = |column: Option<usize>| trimmed_field(&record, column);
         if record.len() != header.len() {
             problems.push(format!(
-                "`{name}` row {number} has {} fields; the header has {}",
-                record.len(),
+                "`{name}` row {number} has {}; the header has {}",
+                hangar_model::plural::count(record.len(), "field", "fields"),
                 header.len()
             ));
             continue;

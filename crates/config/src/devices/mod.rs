@@ -411,9 +411,12 @@ impl<'a, R: Read> CsvStream<'a, R> {
                         Diagnostic::new(
                             &rules::FILE_NOT_UTF8,
                             Span::point(self.file, 0),
-                            "the CSV is UTF-16, not UTF-8",
+                            "the CSV is UTF-16 (as Windows PowerShell 5.1 writes it), not UTF-8",
                         )
-                        .with_help(rules::FILE_NOT_UTF8.fix),
+                        .with_help(format!(
+                            "save `{}` as UTF-8; a CSV fresh from Get-WindowsAutopilotInfo is better added with `hangar devices import-csv FILE --tag TAG`, which reads UTF-16 and merges its rows into the configuration's UTF-8 devices CSV",
+                            self.list.source.value
+                        )),
                     );
                     return;
                 }
@@ -486,7 +489,10 @@ impl<'a, R: Read> CsvStream<'a, R> {
                     Diagnostic::new(
                         &rules::DEVICES_CSV,
                         record_span,
-                        format!("row {row} has {} fields; the header has {width}", record.len()),
+                        format!(
+                            "row {row} has {}; the header has {width}",
+                            hangar_model::plural::count(record.len(), "field", "fields")
+                        ),
                     )
                     .with_help(rules::DEVICES_CSV.fix),
                 );
@@ -557,7 +563,10 @@ impl<'a, R: Read> CsvStream<'a, R> {
                 len,
             } => (
                 pos.as_ref().map_or(0, |pos| pos.byte()),
-                format!("a row has {len} fields; the header has {expected_len}"),
+                format!(
+                    "a row has {}; the header has {expected_len}",
+                    hangar_model::plural::count(*len as usize, "field", "fields")
+                ),
             ),
             csv::ErrorKind::Io(io) => (0, format!("cannot read the CSV: {io}")),
             _ => (
