@@ -652,7 +652,9 @@ pub struct AutopilotDevices {
 /// One device row of a devices CSV.
 ///
 /// The hardware hash is not kept (about 4 KB each): [`Device::hash`] says where to read it
-/// back when a device is imported (see [`crate::devices::read_hash`]).
+/// back when a device is imported (see [`crate::devices::read_hash`]). A row with an empty
+/// `Hardware Hash` cell, or from a CSV without that column, is *hash-less*: it manages an
+/// existing registration by serial (group tag, user, display name) and can never be imported.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Device {
     /// The list the row is from.
@@ -663,10 +665,14 @@ pub struct Device {
     pub group_tag: Option<String>,
     /// `Assigned User` (a UPN). Graph: `assignedUserPrincipalName`.
     pub assigned_user: Option<String>,
-    /// `Windows Product ID`. Graph: `productKey`.
+    /// `Windows Product ID`. Graph: `productKey` (sent only with an import).
     pub product_id: Option<String>,
-    /// Where the hash is. Graph: `hardwareIdentifier` (base64).
-    pub hash: HashLocation,
+    /// `Display Name`: the name Intune shows for the registration (the portal's "Device
+    /// name"); `None` when the cell is empty or the column absent, which leaves the live name
+    /// alone. Graph: `displayName` (`updateDeviceProperties`).
+    pub display_name: Option<String>,
+    /// Where the hash is; `None` for a hash-less row. Graph: `hardwareIdentifier` (base64).
+    pub hash: Option<HashLocation>,
     /// 1-based data row (the header is row 0).
     pub row: u32,
     /// The start of the device's row in the CSV.
