@@ -238,6 +238,7 @@ pub(crate) fn plan_error_report(error: &PlanError, sources: &SourceMap) -> miett
         PlanError::HashlessNotRegistered { .. } | PlanError::HashlessNotRegisteredMore { .. } => {
             "plan/hashless-not-registered"
         }
+        PlanError::DevicePreparationValues { .. } => "plan/device-preparation-values",
         _ => "plan/internal",
     };
     match error.span() {

@@ -513,11 +513,12 @@ pub struct EnrollmentStatusPage {
 /// `mode:` of a Device Preparation policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DppMode {
-    /// `user-driven`. Graph: `templateReference.templateId` =
-    /// [`hangar_model::well_known::device_preparation::USER_DRIVEN_TEMPLATE_ID`].
+    /// `user-driven`. Graph: `templateReference.templateId` = the tenant's user-driven template
+    /// (published: [`hangar_model::well_known::device_preparation::USER_DRIVEN_TEMPLATE_ID`]).
     UserDriven,
-    /// `automatic` (Windows 365). Graph: `templateReference.templateId` =
-    /// [`hangar_model::well_known::device_preparation::AUTOMATIC_TEMPLATE_ID`].
+    /// `automatic` (Windows 365). Graph: `templateReference.templateId` = the tenant's
+    /// automatic template (published:
+    /// [`hangar_model::well_known::device_preparation::AUTOMATIC_TEMPLATE_ID`]).
     Automatic,
 }
 
@@ -535,9 +536,10 @@ pub enum AccountType {
 /// `templateReference.templateFamily: enrollmentConfiguration`. Setting ids are in
 /// [`hangar_model::well_known::device_preparation`].
 ///
-/// The `_0`/`_1` meaning of the choice settings is unverified (graph-api-notes §5); the planner
-/// should resolve option display names from the template at run time. Fixed settings:
-/// `enrollment_autopilot_dpp_jointype` = Entra joined, `…_deploymenttype` = single user.
+/// Choice values are never positional: the planner takes the template id and every option value
+/// from the tenant's own definitions, by the meaning of the option names
+/// ([`hangar_model::device_preparation`]). Fixed settings: `enrollment_autopilot_dpp_jointype` =
+/// "Microsoft Entra joined", `…_deploymenttype` = "Single user".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DevicePreparationPolicy {
     /// Common fields. Graph: `name` (not `displayName`), `description`, `roleScopeTagIds`.

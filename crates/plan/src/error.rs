@@ -94,6 +94,17 @@ pub enum Error {
         /// `maxDeletes:`.
         span: Span,
     },
+    /// The tenant's Device Preparation definitions cannot give a value the policy needs (no
+    /// template of its mode, no option with the meaning): hangar never guesses one.
+    #[error("Device Preparation policy `{name}`: {problem}")]
+    DevicePreparationValues {
+        /// The policy.
+        name: String,
+        /// The YAML field whose value could not be written.
+        span: Span,
+        /// What is missing from the tenant's definitions.
+        problem: hangar_model::device_preparation::CatalogError,
+    },
     /// A hash-less devices CSV row names a serial that is not registered: without a hardware
     /// hash there is nothing to import.
     #[error(
@@ -143,6 +154,7 @@ impl Error {
             | Error::BuiltinMissing { span, .. }
             | Error::IncompleteRead { span, .. }
             | Error::HashlessNotRegistered { span, .. }
+            | Error::DevicePreparationValues { span, .. }
             | Error::TooManyDeletes { span, .. } => Some(*span),
             _ => None,
         }

@@ -674,7 +674,7 @@ impl<T: DeviceTenant> Run<'_, T> {
         let tenant = self.tenant;
         let updates: Vec<(usize, String, Option<String>)> = named
             .into_iter()
-            .map(|(i, id)| (i, id, display_name(&slots[i])))
+            .map(|(i, id)| (i, id, display_name(slots[i])))
             .collect();
         let results: Vec<(usize, String, Result<(), hangar_graph::Error>)> = stream::iter(updates)
             .map(|(i, id, name)| async move {
@@ -737,7 +737,7 @@ impl<T: DeviceTenant> Run<'_, T> {
                         match ids.remove(&key(slots[i].serial())) {
                             Some(id) => {
                                 registered += 1;
-                                match display_name(&slots[i]) {
+                                match display_name(slots[i]) {
                                     Some(_) => named.push((i, id)),
                                     None => slots[i].finish(self.progress, Ok(Some(id))),
                                 }
