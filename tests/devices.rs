@@ -704,6 +704,10 @@ fn an_oem_registered_device_is_managed_by_a_hashless_row() {
             "{cloud}"
         );
         assert_eq!(plan_exit(dir.path(), &sim), Some(0), "{cloud}: converged");
+        assert!(
+            log(&sim, |r| r.path.contains("configurationPolicyTemplates")).is_empty(),
+            "{cloud}: no Device Preparation policy, no template read"
+        );
 
         // A serial nobody registered, without a hash: nothing to manage, nothing to import.
         std::fs::write(
@@ -727,6 +731,38 @@ fn an_oem_registered_device_is_managed_by_a_hashless_row() {
             text(&refused)
         );
         assert!(log(&sim, is_graph_write).is_empty(), "{cloud}: nothing written");
+    }
+}
+
+/// A row with a hash and a display name: imported, then named once registered (an import
+/// cannot carry a name), so one apply converges.
+#[test]
+fn an_imported_device_gets_its_display_name_in_the_same_apply() {
+    let header =
+        "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag,Assigned User,Display Name\r\n";
+    for (cloud, sim_cloud) in CLOUDS {
+        let dir = tempfile::tempdir().unwrap();
+        fleet(dir.path(), cloud, &[], None);
+        std::fs::write(
+            dir.path().join("devices/fleet.csv"),
+            format!("{header}NAMED-1,,{},Sales,,Reception\r\n", hash("NAMED-1", 128)),
+        )
+        .unwrap();
+        let sim = start(sim_cloud, SimConfig::default());
+        let output = apply(dir.path(), &sim);
+        assert!(output.status.success(), "{cloud}: {}", text(&output));
+        let state = sim.state();
+        let device = state
+            .devices
+            .values()
+            .find(|d| d.serial_number == "NAMED-1")
+            .unwrap();
+        assert_eq!(
+            (device.group_tag.as_str(), device.display_name.as_str()),
+            ("Sales", "Reception"),
+            "{cloud}"
+        );
+        assert_eq!(plan_exit(dir.path(), &sim), Some(0), "{cloud}: converged");
     }
 }
 

@@ -481,6 +481,13 @@ impl<'a> Catalog<'a> {
     pub fn meaning_of(&self, template_id: &str, definition_id: &str, item_id: &str) -> Option<Meaning> {
         self.template(template_id)?.meaning_of(definition_id, item_id)
     }
+
+    /// [`Catalog::meaning_of`] as the YAML value that says it (`"standard"`, `"administrator"`,
+    /// `"user-driven"`, `"automatic"`, `"entra"`, `"true"`, `"false"`); `None` also for a
+    /// meaning no YAML field spells (deployment type "Single user", implied by user-driven).
+    pub fn yaml_value(&self, template_id: &str, definition_id: &str, item_id: &str) -> Option<&'static str> {
+        self.meaning_of(template_id, definition_id, item_id)?.yaml()
+    }
 }
 
 impl PolicyTemplate {
@@ -709,7 +716,22 @@ mod tests {
                 catalog.meaning_of("T_1", ids::ACCOUNT_TYPE.definition_id, &id(Meaning::StandardUser)),
                 Some(Meaning::StandardUser)
             );
-            assert_eq!(Meaning::StandardUser.yaml(), Some("standard"));
+            assert_eq!(
+                catalog.yaml_value(
+                    "t_1",
+                    ids::ACCOUNT_TYPE.definition_id,
+                    &id(Meaning::Administrator)
+                ),
+                Some("administrator")
+            );
+            assert_eq!(
+                catalog.yaml_value(
+                    "other_9",
+                    ids::ACCOUNT_TYPE.definition_id,
+                    &id(Meaning::Administrator)
+                ),
+                None
+            );
         }
         let templates = [user_driven("t_1", &["Standard User", "Administrator"])];
         let template = Catalog::new(&templates).for_mode(DppMode::UserDriven).unwrap();
