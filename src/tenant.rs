@@ -249,7 +249,8 @@ fn is_guid(text: &str) -> bool {
 
 /// What to read for `desired`: every kind it holds objects of, its groups by name, owners and
 /// the Intune Provisioning Client when a group has owners or a Device Preparation policy exists,
-/// and the registered devices (the plan's impact covers every known device). With pruning on,
+/// the Device Preparation templates and setting definitions when such a policy exists, and the
+/// registered devices (the plan's impact covers every known device). With pruning on,
 /// whole kinds: every kind named in `prune.only` is read completely, groups included.
 pub fn read_scope(desired: &DesiredState) -> ReadScope {
     let mut kinds: std::collections::BTreeSet<Kind> = desired.objects().map(|(kind, _)| kind).collect();
@@ -282,6 +283,8 @@ pub fn read_scope(desired: &DesiredState) -> ReadScope {
         },
         group_owners: owners,
         provisioning_client: owners,
+        // Templates and choice values come from the tenant's definitions, read once per run.
+        device_preparation_templates: !desired.device_preparation.is_empty(),
     }
 }
 
@@ -309,7 +312,7 @@ mod tests {
         assert!(scope.kinds.contains(&Kind::DeviceGroup));
         assert!(scope.kinds.contains(&Kind::DevicePreparationPolicy));
         assert!(scope.kinds.contains(&Kind::AutopilotDevice));
-        assert!(scope.group_owners && scope.provisioning_client);
+        assert!(scope.group_owners && scope.provisioning_client && scope.device_preparation_templates);
         match &scope.groups {
             GroupScope::Named(names) => assert_eq!(names.len(), desired.groups.len()),
             GroupScope::All => panic!("pruning is off in the example"),

@@ -235,6 +235,10 @@ pub(crate) fn plan_error_report(error: &PlanError, sources: &SourceMap) -> miett
         PlanError::PartNotRead { .. } => "plan/part-not-read",
         PlanError::BuiltinReplace { .. } => "plan/builtin-replace",
         PlanError::TooManyDeletes { .. } => "plan/too-many-deletes",
+        PlanError::HashlessNotRegistered { .. } | PlanError::HashlessNotRegisteredMore { .. } => {
+            "plan/hashless-not-registered"
+        }
+        PlanError::DevicePreparationValues { .. } => "plan/device-preparation-values",
         _ => "plan/internal",
     };
     match error.span() {

@@ -50,11 +50,14 @@ pub fn scope(plan: &Plan) -> ReadScope {
     if !groups.is_empty() {
         kinds.insert(Kind::DeviceGroup);
     }
+    // A policy on a template only the tenant lists is recognised through its templates.
+    let device_preparation_templates = kinds.contains(&Kind::DevicePreparationPolicy);
     ReadScope {
         kinds,
         groups: GroupScope::Named(groups),
         group_owners: plan.read.group_owners,
         provisioning_client: false,
+        device_preparation_templates,
     }
 }
 

@@ -330,8 +330,8 @@ rules! {
         "re-export the CSV with Get-WindowsAutopilotInfo, or fix the row shown";
     /// A required column is missing.
     DEVICES_MISSING_COLUMN = "devices/missing-column", Error,
-        "the header has `Device Serial Number` and `Hardware Hash` (case and spacing do not matter)",
-        "use the CSV that Get-WindowsAutopilotInfo writes";
+        "the header has `Device Serial Number`, and a hash column, if any, is `Hardware Hash` (case and spacing do not matter)",
+        "use the CSV that Get-WindowsAutopilotInfo writes, or name its columns as it does";
     /// The CSV named by `source` does not exist.
     DEVICES_SOURCE = "devices/source", Error,
         "`source` names a CSV file that exists, relative to the YAML file",
@@ -346,7 +346,7 @@ rules! {
         "copy the serial exactly as Get-WindowsAutopilotInfo wrote it (or collect the hash again); a damaged serial never matches the registered device";
     /// Invalid hardware hash.
     DEVICES_INVALID_HASH = "devices/invalid-hash", Error,
-        "every row has a non-empty, valid base64 hardware hash",
+        "a hardware hash, when a row has one, is valid base64 (an empty cell is a hash-less row)",
         "collect the hash again with Get-WindowsAutopilotInfo";
     /// A serial listed twice.
     DEVICES_DUPLICATE_SERIAL = "devices/duplicate-serial", Error,

@@ -146,6 +146,7 @@ pub(crate) fn check(state: &DesiredState, out: &mut Vec<Diagnostic>) {
             ("group tag", device.group_tag.as_deref()),
             ("assigned user", device.assigned_user.as_deref()),
             ("product id", device.product_id.as_deref()),
+            ("display name", device.display_name.as_deref()),
         ] {
             if let Some(bad) = value.and_then(|value| first_control(value, true)) {
                 out.push(control(

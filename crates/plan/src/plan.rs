@@ -563,6 +563,10 @@ pub struct DeviceImport {
     /// Windows product id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_key: Option<String>,
+    /// Display name to set with `updateDeviceProperties` once the device is registered (an
+    /// import cannot carry one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
     /// Where the hardware hash is.
     pub source: HashSource,
 }
@@ -585,13 +589,16 @@ pub struct HashSource {
 pub struct DeviceUpdate {
     /// Serial number as Graph returned it.
     pub serial_number: String,
-    /// The fields that differ (`groupTag`, `userPrincipalName`).
+    /// The fields that differ (`groupTag`, `userPrincipalName`, `displayName`).
     pub changes: Vec<Change>,
     /// Group tag to set (`""` clears it).
     pub group_tag: String,
     /// Assigned user to set (`None`: leave as is).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_principal_name: Option<String>,
+    /// Display name to set (`None`: leave as is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
 }
 
 /// What the plan was computed from. `apply plan.json` re-reads these objects and refuses the

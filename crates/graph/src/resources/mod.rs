@@ -366,6 +366,8 @@ pub fn every_request(ep: &Endpoint) -> Vec<Result<GraphRequest, Error>> {
         device_preparation::update(ep, "c1", &dpp()),
         device_preparation::delete(ep, "c1"),
         device_preparation::list_settings(ep, "c1"),
+        device_preparation::list_templates(ep),
+        device_preparation::list_setting_templates(ep, "t1_1"),
         device_preparation::list_assignments(ep, "c1"),
         device_preparation::assign(ep, "c1", vec![group_target("g1")]),
         device_preparation::set_membership_target(ep, "c1", &["g1".to_owned()]),

@@ -182,6 +182,9 @@ fn render_action(out: &mut Out, action: &Action) {
             if let Some(user) = &import.assigned_user {
                 out.line(&format!("      + assignedUserPrincipalName = {}", quote(user)));
             }
+            if let Some(name) = &import.display_name {
+                out.line(&format!("      + displayName = {}", quote(name)));
+            }
         }
         Op::Delete | Op::SetPriority { .. } | Op::DeleteDevice { .. } => {}
     }
