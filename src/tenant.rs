@@ -8,7 +8,10 @@
 //!   ends, also after a failure, so that writes already made survive). A dummy client secret
 //!   signs in; no Microsoft account is needed.
 //! - `--endpoint URL` (or `HANGAR_ENDPOINT`): sign-in and Graph go to `URL` (a running
-//!   `hangar sim` or a proxy); the cloud still decides the token scope.
+//!   `hangar sim` or a proxy); the cloud still decides the token scope. Sign-in sends the
+//!   credential there, so `URL` must be this machine, or an `https` host of the tenant's cloud,
+//!   or (only with `--allow-endpoint-outside-cloud`, which no environment variable can set) any
+//!   other `https` host; never another cloud's host, never plain `http` across the network.
 //! - neither: Microsoft's hosts of the configuration's cloud.
 //!
 //! The cloud and the tenant id always come from the `Tenant` document; with the last two, the
@@ -38,9 +41,15 @@ pub struct TenantArgs {
 
     /// Send sign-in and Graph requests to URL (a running `hangar sim`, or a proxy) instead of
     /// Microsoft's hosts; the configuration's cloud still decides the token scope. Default:
-    /// `HANGAR_ENDPOINT`.
+    /// `HANGAR_ENDPOINT`. Plain `http` only to this machine (127.0.0.1, ::1, localhost).
     #[arg(long, value_name = "URL")]
     pub endpoint: Option<String>,
+
+    /// Let `--endpoint`/`HANGAR_ENDPOINT` be an `https` host outside the tenant's cloud (a
+    /// proxy you trust): sign-in sends the credential to it. Has no environment variable on
+    /// purpose.
+    #[arg(long)]
+    pub allow_endpoint_outside_cloud: bool,
 }
 
 /// A connected tenant: the Graph client, and the local simulator when `--local` started one.
@@ -126,7 +135,9 @@ pub fn connect_to(args: &TenantArgs, cloud: Cloud, tenant_id: &str) -> miette::R
     if let Some(endpoint) = &args.endpoint {
         options = options.with_endpoint(endpoint.clone());
     }
-    let options = options.with_endpoint_from_env();
+    let mut options = options.with_endpoint_from_env();
+    options.allow_endpoint_outside_cloud = args.allow_endpoint_outside_cloud;
+    options.on_long_wait = Some(long_wait_printer());
     let target = options
         .endpoint_override
         .clone()
@@ -138,14 +149,30 @@ pub fn connect_to(args: &TenantArgs, cloud: Cloud, tenant_id: &str) -> miette::R
         target = %target,
         "connecting to the tenant"
     );
-    let client = GraphClient::new(options, credential)
-        .into_diagnostic()
-        .wrap_err("cannot set up the Graph client")?;
+    let client = GraphClient::new(options, credential).map_err(|error| match error {
+        hangar_graph::Error::EndpointOutsideCloud { .. } | hangar_graph::Error::InvalidEndpoint { .. } => {
+            miette!(
+                help = "`--endpoint` (or `HANGAR_ENDPOINT`) is for a local `hangar sim` or a proxy; without it, hangar talks to the cloud's own hosts",
+                "{error}"
+            )
+        }
+        other => miette::Report::from_err(other).wrap_err("cannot set up the Graph client"),
+    })?;
+    if client.endpoint().override_place() == Some(hangar_graph::endpoint::Place::Elsewhere) {
+        eprintln!(
+            "WARNING: sending the credential for tenant `{tenant_id}` (cloud `{cloud}`) to `{target}`, which is not a host of cloud `{cloud}`, because of --allow-endpoint-outside-cloud. Whoever runs that host can act on the tenant with the credential's permissions."
+        );
+    }
     Ok(Connection {
         client,
         target,
         local: None,
     })
+}
+
+/// Prints long waits before retries on stderr (the client decides which are long).
+fn long_wait_printer() -> hangar_graph::http::LongWaitHook {
+    hangar_graph::http::LongWaitHook(std::sync::Arc::new(|wait| eprintln!("note: {wait}")))
 }
 
 fn connect_local(path: &Path, cloud: Cloud, tenant_id: &str) -> miette::Result<Connection> {

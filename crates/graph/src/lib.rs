@@ -34,6 +34,7 @@ mod error;
 pub mod http;
 pub mod live;
 pub mod paging;
+pub mod permissions;
 pub mod rate_limit;
 pub mod request;
 pub mod resources;
