@@ -26,6 +26,7 @@
 mod checks;
 pub mod devices;
 pub mod diagnostic;
+pub mod digest;
 mod load;
 mod lower;
 pub mod model;
@@ -40,6 +41,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use diagnostic::{Diagnostic, Label, Severity};
+pub use digest::{ConfigDigest, FileDigest};
 pub use model::*;
 pub use routing::{KnownDevice, Route, Routing};
 pub use span::{FileId, Location, SourceMap, Span, Spanned};
@@ -76,6 +78,15 @@ pub enum Error {
     Merge {
         /// Each problem: `file` row N: what, and what to do.
         problems: Vec<String>,
+    },
+    /// A file of the configuration could not be read to compute its digest.
+    #[error("cannot read `{}` to compute the configuration digest", path.display())]
+    Digest {
+        /// The file.
+        path: PathBuf,
+        /// Why it failed.
+        #[source]
+        source: std::io::Error,
     },
     /// A devices CSV could not be written.
     #[error("cannot write `{}`", path.display())]
