@@ -62,6 +62,8 @@ pub struct Connection {
     pub client: GraphClient,
     /// Where requests go, for messages: `local tenant x.json`, `http://…`, or the Graph host.
     pub target: String,
+    /// The tenant's apply lock, while `apply` holds it ([`Connection::release_lock`]).
+    lease: Option<hangar_apply::lock::Lease>,
     local: Option<LocalTenant>,
 }
 
@@ -97,6 +99,34 @@ impl Connection {
     #[allow(dead_code)] // for commands that report on the local tenant
     pub fn local_sim(&self) -> Option<&Sim> {
         self.local.as_ref().map(|local| &local.sim)
+    }
+
+    /// Keeps `lease` (the tenant's apply lock) until [`Connection::release_lock`].
+    pub fn hold_lock(&mut self, lease: hangar_apply::lock::Lease) {
+        self.lease = Some(lease);
+    }
+
+    /// Whether the lock this connection held was lost while held, and why.
+    pub fn lock_lost(&self, runtime: &tokio::runtime::Runtime) -> Option<String> {
+        self.lease
+            .as_ref()
+            .and_then(|lease| runtime.block_on(lease.lost()))
+    }
+
+    /// Releases the apply lock, if held, on `runtime` (the one the client ran on; before the
+    /// local tenant, if any, stops). A failure is a warning: the lock then expires.
+    pub fn release_lock(&mut self, runtime: &tokio::runtime::Runtime) {
+        let Some(lease) = self.lease.take() else {
+            return;
+        };
+        let id = lease.id().to_owned();
+        let tenant = hangar_apply::GraphTenant::new(self.client.clone());
+        match runtime.block_on(lease.release(&tenant)) {
+            Ok(()) => tracing::info!(lease = %id, "released the tenant's apply lock"),
+            Err(error) => eprintln!(
+                "warning: the tenant's apply lock (group `{id}`) was not released ({error}); the next apply takes it over once it expires"
+            ),
+        }
     }
 
     /// Saves the local tenant (if any) and stops its simulator.
@@ -166,6 +196,7 @@ pub fn connect_to(args: &TenantArgs, cloud: Cloud, tenant_id: &str) -> miette::R
     Ok(Connection {
         client,
         target,
+        lease: None,
         local: None,
     })
 }
@@ -228,6 +259,7 @@ fn connect_local(path: &Path, cloud: Cloud, tenant_id: &str) -> miette::Result<C
     Ok(Connection {
         client,
         target: format!("local tenant `{}`", path.display()),
+        lease: None,
         local: Some(local),
     })
 }

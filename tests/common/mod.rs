@@ -112,7 +112,8 @@ pub fn flat(text: &str) -> String {
         if trimmed.is_empty() {
             continue;
         }
-        if !out.is_empty() && !out.ends_with('-') {
+        // miette breaks after `-` and `/` without a space.
+        if !out.is_empty() && !out.ends_with(['-', '/']) {
             out.push(' ');
         }
         out.push_str(trimmed);
