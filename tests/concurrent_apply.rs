@@ -134,7 +134,12 @@ fn assert_converged(dir: &str, sim: &Sim) {
     let plan = command(&["plan", dir, "--detailed-exitcode"], sim)
         .output()
         .unwrap();
-    assert_eq!(plan.status.code(), Some(0), "the tenant does not match Git:\n{}", text(&plan));
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "the tenant does not match Git:\n{}",
+        text(&plan)
+    );
 }
 
 fn sim(seed: u64) -> Sim {
@@ -162,7 +167,9 @@ fn concurrent_applies_leave_no_duplicates_and_converge() {
         }
         let waited = outputs
             .iter()
-            .filter(|o| String::from_utf8_lossy(&o.stderr).contains("Another apply holds the tenant's apply lock"))
+            .filter(|o| {
+                String::from_utf8_lossy(&o.stderr).contains("Another apply holds the tenant's apply lock")
+            })
             .count();
         assert!(waited >= 1, "seed {seed}: no run waited for another");
         // Exactly one run created the lock at a time: every create of the lock but one per
@@ -217,7 +224,8 @@ fn concurrent_applies_with_kills_converge_without_duplicates() {
             let victim = (rng.next() % runs as u64) as usize;
             let after = 2 + (rng.next() % 20) as usize;
             let start = writes(&sim);
-            let mut children: Vec<Option<Child>> = (0..runs).map(|_| Some(spawn_apply(example, &sim))).collect();
+            let mut children: Vec<Option<Child>> =
+                (0..runs).map(|_| Some(spawn_apply(example, &sim))).collect();
             let deadline = Instant::now() + Duration::from_secs(180);
             loop {
                 let victim_done = children[victim]
@@ -246,13 +254,23 @@ fn concurrent_applies_with_kills_converge_without_duplicates() {
                     eprintln!("seed {seed} round {round}: a survivor failed:\n{}", text(&output));
                 }
             }
-            assert_eq!(duplicates(&sim.state()), Vec::<String>::new(), "seed {seed} round {round}");
+            assert_eq!(
+                duplicates(&sim.state()),
+                Vec::<String>::new(),
+                "seed {seed} round {round}"
+            );
         }
-        assert!(killed > 0, "seed {seed}: no run was killed: the kill points are too late");
+        assert!(
+            killed > 0,
+            "seed {seed}: no run was killed: the kill points are too late"
+        );
         let last = command(&["apply", example], &sim).output().unwrap();
         assert_eq!(last.status.code(), Some(0), "seed {seed}: {}", text(&last));
         assert_converged(example, &sim);
     }
-    assert!(taken_over > 0, "no kill left a lock to take over: the kill points miss the holders");
+    assert!(
+        taken_over > 0,
+        "no kill left a lock to take over: the kill points miss the holders"
+    );
     assert_eq!(failed_survivors, 0, "every run that was not killed succeeded");
 }

@@ -187,9 +187,20 @@ pub enum LockError {
         /// The lease group's id.
         id: String,
     },
+    /// Entra kept refusing the lock as taken, yet it could not be read by its `uniqueName`.
+    #[error(
+        "cannot take the tenant's apply lock: Entra refuses it as taken, but no group with `uniqueName` `{}` can be read (waited {waited_secs:.0} s); check that the app can read groups (`Group.Read.All`), or apply with `--no-lock`",
+        APPLY_LOCK_UNIQUE_NAME
+    )]
+    Unreadable {
+        /// How long this run tried.
+        waited_secs: f64,
+    },
     /// Graph refused or failed a lock request (a missing permission, a tenant without
     /// `uniqueName` support).
-    #[error("cannot take the tenant's apply lock: {0}")]
+    #[error(
+        "cannot take the tenant's apply lock: {0}; if this tenant cannot hold the lock, `--no-lock` applies without it (CI's `concurrency:` is then the only guard)"
+    )]
     Graph(#[source] GraphError),
 }
 
@@ -255,6 +266,11 @@ pub async fn acquire<S: LeaseStore>(
                 }
             }
             // Refused, yet not found: deleted since, or not yet readable where we read.
+            None if started.elapsed() >= options.wait => {
+                return Err(LockError::Unreadable {
+                    waited_secs: started.elapsed().as_secs_f64(),
+                });
+            }
             None => {}
         }
         tokio::time::sleep(options.poll(last_ttl)).await;

@@ -47,7 +47,9 @@ pub const PERMISSIONS: &[PermissionRow] = &[
         path: "/servicePrincipals",
         what: "the Intune Provisioning Client service principal (found, or created once)",
         read: "Application.Read.All",
-        write: "Application.ReadWrite.OwnedBy",
+        // The create page names `Application.ReadWrite.OwnedBy` as least privileged; whether it
+        // covers the service principal of a Microsoft first-party app is not documented.
+        write: "Application.ReadWrite.All",
         verified: false,
     },
     PermissionRow {
@@ -229,6 +231,24 @@ pub fn for_method_and_url(method: &str, url: &str) -> Option<Needed> {
     needed(&method, relative, kind)
 }
 
+/// The table as Markdown, for `docs/security.md` (a test fails when the page is stale).
+pub fn markdown_table() -> String {
+    let mut out = String::from(
+        "| Graph resource | what hangar does there | read (plan, drift, apply, import, doctor) | write (apply) | documented |\n|---|---|---|---|---|\n",
+    );
+    for row in PERMISSIONS {
+        out.push_str(&format!(
+            "| `{}` | {} | `{}` | `{}` | {} |\n",
+            row.path,
+            row.what,
+            row.read,
+            row.write,
+            if row.verified { "yes" } else { "UNVERIFIED" }
+        ));
+    }
+    out
+}
+
 /// Every distinct read permission, then every distinct write permission, in table order: what
 /// the read-only app and the apply app are granted.
 pub fn all() -> (Vec<&'static str>, Vec<&'static str>) {
@@ -329,6 +349,16 @@ mod tests {
         .unwrap();
         assert_eq!(found.permission, "Group.Read.All");
         assert!(for_method_and_url("GET", "not a url").is_none());
+    }
+
+    #[test]
+    fn the_security_page_lists_this_table() {
+        let page = include_str!("../../../docs/security.md");
+        let table = markdown_table();
+        assert!(
+            page.contains(&table),
+            "docs/security.md is stale: replace its permissions table with the output of `hangar_graph::permissions::markdown_table()`:\n{table}"
+        );
     }
 
     #[test]

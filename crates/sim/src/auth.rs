@@ -115,6 +115,8 @@ struct ClientAuth {
 pub(crate) struct TokenInfo {
     pub client_id: String,
     pub expires_at_ms: i64,
+    /// Application permissions granted (the token's `roles`).
+    pub roles: Vec<String>,
 }
 
 /// Registered clients and issued tokens.
@@ -123,6 +125,8 @@ pub(crate) struct Authority {
     cloud: SimCloud,
     tenant_id: String,
     clients: Option<HashMap<String, ClientAuth>>,
+    /// Roles granted per client (lower-case id); others get [`crate::permissions::DEFAULT_ROLES`].
+    roles: HashMap<String, Vec<String>>,
     tokens: HashMap<String, TokenInfo>,
     token_lifetime_secs: u64,
     counter: u64,
@@ -232,10 +236,16 @@ impl Authority {
             }
             Some(map)
         };
+        let roles = config
+            .clients
+            .iter()
+            .filter_map(|c| c.roles.clone().map(|r| (c.client_id.to_ascii_lowercase(), r)))
+            .collect();
         Ok(Authority {
             cloud: config.cloud,
             tenant_id: tenant_id.to_owned(),
             clients,
+            roles,
             tokens: HashMap::new(),
             token_lifetime_secs: config.token_lifetime_secs,
             counter: config.seed ^ 0xA5A5_5A5A,
@@ -566,6 +576,16 @@ impl Authority {
     fn issue(&mut self, client_id: &str, sim_now_ms: i64, clock_scale: f64) -> Value {
         let a = splitmix64(&mut self.counter);
         let b = splitmix64(&mut self.counter);
+        let roles: Vec<String> = self
+            .roles
+            .get(&client_id.to_ascii_lowercase())
+            .cloned()
+            .unwrap_or_else(|| {
+                crate::permissions::DEFAULT_ROLES
+                    .iter()
+                    .map(|r| (*r).to_owned())
+                    .collect()
+            });
         let now_s = sim_now_ms / 1000;
         let lifetime = i64::try_from(self.token_lifetime_secs).unwrap_or(i64::MAX / 2_000);
         let header = json!({"typ": "JWT", "alg": "RS256", "x5t": "hangar-sim", "kid": "hangar-sim"});
@@ -578,7 +598,7 @@ impl Authority {
             "appid": client_id,
             "idtyp": "app",
             "tid": self.tenant_id,
-            "roles": ["DeviceManagementServiceConfig.ReadWrite.All", "DeviceManagementConfiguration.ReadWrite.All", "Group.ReadWrite.All", "Application.Read.All"],
+            "roles": roles,
             "ver": "1.0",
             "uti": guid_from(a, b),
         });
@@ -596,6 +616,7 @@ impl Authority {
             TokenInfo {
                 client_id: client_id.to_owned(),
                 expires_at_ms: sim_now_ms + lifetime * 1000,
+                roles,
             },
         );
         // `expires_in` is what a client waits in real time: the simulated lifetime over the
@@ -610,7 +631,11 @@ impl Authority {
     }
 
     /// Checks a Graph request's `Authorization` header; returns the client id.
-    pub fn check_bearer(&self, authorization: Option<&str>, sim_now_ms: i64) -> Result<String, GraphError> {
+    pub fn check_bearer(
+        &self,
+        authorization: Option<&str>,
+        sim_now_ms: i64,
+    ) -> Result<(String, Vec<String>), GraphError> {
         let unauthorized = |message: &str| {
             GraphError::new(401, "InvalidAuthenticationToken", message).with_header(
                 "WWW-Authenticate",
@@ -631,7 +656,7 @@ impl Authority {
             ));
         }
         match self.tokens.get(token) {
-            Some(info) if info.expires_at_ms > sim_now_ms => Ok(info.client_id.clone()),
+            Some(info) if info.expires_at_ms > sim_now_ms => Ok((info.client_id.clone(), info.roles.clone())),
             Some(_) => Err(unauthorized("Lifetime validation failed, the token is expired.")),
             None => {
                 let audience = token

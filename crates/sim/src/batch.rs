@@ -205,6 +205,7 @@ pub(crate) fn run(shared: &Arc<Shared>, call: &Call) -> Outcome {
                 },
                 base_url: call.base_url.clone(),
                 client_id: call.client_id.clone(),
+                roles: call.roles.clone(),
                 consistency_eventual: header("consistencylevel")
                     .is_some_and(|v| v.eq_ignore_ascii_case("eventual")),
             };

@@ -319,6 +319,10 @@ pub struct ClientRegistration {
     /// `client_assertion`.
     #[serde(default)]
     pub federated: Vec<FederatedCredential>,
+    /// Application permissions granted (the token's `roles`), checked on every request
+    /// (`permissions.rs`); `None`: everything hangar uses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<String>>,
 }
 
 /// A federated identity credential (workload identity federation).
@@ -594,6 +598,13 @@ impl SimConfig {
     /// Reproduces the `$top` next-link loop on Autopilot devices.
     pub fn quirk_autopilot_top_loop(mut self, on: bool) -> SimConfig {
         self.quirks.autopilot_top_loop = on;
+        self
+    }
+
+    /// Grants a client exactly these application permissions (its tokens' `roles`); requests
+    /// that need another are refused with Graph's 403.
+    pub fn grant_roles(mut self, client_id: &str, roles: &[&str]) -> SimConfig {
+        self.client_entry(client_id).roles = Some(roles.iter().map(|r| (*r).to_owned()).collect());
         self
     }
 

@@ -39,6 +39,7 @@ mod error;
 mod faults;
 mod odata;
 mod paging;
+mod permissions;
 mod reply;
 mod routes;
 mod schema;

@@ -65,6 +65,8 @@ pub(crate) struct Call {
     pub base_url: String,
     /// The signed-in application.
     pub client_id: String,
+    /// Its application permissions (the token's `roles`).
+    pub roles: Vec<String>,
     /// `ConsistencyLevel: eventual` was sent.
     pub consistency_eventual: bool,
 }

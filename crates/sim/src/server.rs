@@ -177,7 +177,9 @@ impl Shared {
                 drop: false,
             };
         }
-        let outcome = if call.segments.first().map(String::as_str) == Some("$batch") {
+        let outcome = if let Err(refused) = crate::permissions::check(call, &call.roles) {
+            Err(refused)
+        } else if call.segments.first().map(String::as_str) == Some("$batch") {
             if outer {
                 batch::run(self, call)
             } else {
@@ -528,12 +530,12 @@ async fn graph(State(shared): State<Arc<Shared>>, request: Request<Body>) -> Res
     };
 
     // Authentication.
-    let client_id = match shared
+    let (client_id, roles) = match shared
         .authority
         .lock()
         .check_bearer(header(&parts.headers, "authorization"), shared.clock.now_ms())
     {
-        Ok(client_id) => client_id,
+        Ok(signed_in) => signed_in,
         Err(error) => return finish(&shared, record, Err(error), response_headers, &path),
     };
     record.client_id = Some(client_id.clone());
@@ -554,6 +556,7 @@ async fn graph(State(shared): State<Arc<Shared>>, request: Request<Body>) -> Res
         body: body.to_vec(),
         base_url: format!("http://{host}"),
         client_id,
+        roles,
         consistency_eventual: header(&parts.headers, "consistencylevel")
             .is_some_and(|v| v.eq_ignore_ascii_case("eventual")),
     };
