@@ -735,7 +735,7 @@ mod tests {
         let body = ok.unwrap();
         let token = body["access_token"].as_str().unwrap();
         assert_eq!(
-            auth.check_bearer(Some(&format!("Bearer {token}")), 1000).unwrap(),
+            auth.check_bearer(Some(&format!("Bearer {token}")), 1000).unwrap().0,
             "c"
         );
         assert!(
