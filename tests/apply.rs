@@ -265,10 +265,10 @@ fn a_saved_plan_that_read_owners_is_checked_with_owners() {
     // The owner of one group (the Intune Provisioning Client) becomes an owner of the other:
     // hangar leaves extra owners alone, so the plan is unchanged and runs.
     let mut tenant = local_state(&state);
-    let owner = tenant
+    let (owned, owner) = tenant
         .groups
         .values()
-        .find_map(|g| g.owners.first().cloned())
+        .find_map(|g| g.owners.first().map(|o| (g.display_name().to_owned(), o.clone())))
         .unwrap();
     let group = tenant.groups.values_mut().find(|g| g.owners.is_empty()).unwrap();
     group.owners.push(owner.clone());
@@ -282,10 +282,9 @@ fn a_saved_plan_that_read_owners_is_checked_with_owners() {
     let group = tenant
         .groups
         .values_mut()
-        .filter(|g| g.owners.contains(&owner))
-        .find(|g| g.owners.len() == 1)
+        .find(|g| g.display_name() == owned)
         .unwrap();
-    let name = group.display_name().to_owned();
+    let name = owned;
     group.owners.clear();
     tenant.save(&state).unwrap();
     let stale = hangar(&["apply", plan_arg, "--local", state_arg, "--auto-approve"]);

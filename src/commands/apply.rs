@@ -375,8 +375,9 @@ fn run(args: &Args, planned: Planned, stop: Arc<AtomicBool>) -> miette::Result<E
             &options,
             &(),
         ));
-        write_report(args, &report)?;
+        let written = write_report(args, &report);
         finish(connection, runtime)?;
+        written?;
         return Ok(Exit::Success);
     }
     if !args.auto_approve {
