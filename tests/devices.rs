@@ -65,8 +65,13 @@ fn start(cloud: SimCloud, config: SimConfig) -> Sim {
 }
 
 /// `hangar` with a clean environment; `sim` adds `--endpoint` and the test client's secret.
+/// Applies take the tenant's lock with a short time-to-live: a test kills some of them, and the
+/// next run takes the dead run's lock over after it.
 fn command(args: &[&str], sim: Option<&Sim>) -> Command {
     let mut command = common::hangar(args);
+    if args.first() == Some(&"apply") {
+        command.args(["--lock-ttl", "2s"]);
+    }
     if let Some(sim) = sim {
         command
             .args(["--endpoint", &sim.url()])

@@ -30,6 +30,7 @@ pub mod devices;
 pub mod diagnostic;
 pub mod error_codes;
 mod files;
+pub mod digest;
 mod load;
 mod lower;
 pub mod model;
@@ -47,6 +48,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use diagnostic::{Diagnostic, Label, Severity};
+pub use digest::{ConfigDigest, FileDigest};
 pub use model::*;
 pub use routing::{KnownDevice, Route, Routing};
 pub use span::{FileId, Location, SourceMap, Span, Spanned};
@@ -126,6 +128,15 @@ pub enum Error {
         input: String,
         /// Why it is not a code, and the forms that are.
         why: String,
+    },
+    /// A file of the configuration could not be read to compute its digest.
+    #[error("cannot read `{}` to compute the configuration digest", path.display())]
+    Digest {
+        /// The file.
+        path: PathBuf,
+        /// Why it failed.
+        #[source]
+        source: std::io::Error,
     },
     /// A devices CSV could not be written.
     #[error("cannot write `{}`", path.display())]

@@ -205,13 +205,15 @@ async fn read_groups(client: &GraphClient, scope: &ReadScope) -> Result<Read, Er
         return Ok(Read::default());
     }
     let ep = client.endpoint();
+    // `uniqueName` too, to leave out the apply lock (a group by its alternate key).
+    let select: Vec<&str> = groups::SELECT.iter().copied().chain(["uniqueName"]).collect();
     let found: Vec<Body> = match &scope.groups {
-        GroupScope::All => paging::collect(client, groups::list(ep, groups::SELECT)?).await?,
+        GroupScope::All => paging::collect(client, groups::list(ep, &select)?).await?,
         GroupScope::Named(names) => {
             let names: Vec<&String> = names.iter().collect();
             let requests = names
                 .iter()
-                .map(|n| groups::find_by_name(ep, n, groups::SELECT))
+                .map(|n| groups::find_by_name(ep, n, &select))
                 .collect::<Result<Vec<_>, _>>()?;
             let answers = batch_lists(client, requests).await?;
             let mut seen = BTreeSet::new();
@@ -230,7 +232,13 @@ async fn read_groups(client: &GraphClient, scope: &ReadScope) -> Result<Read, Er
     };
     let mut objects: Vec<LiveObject> = found
         .into_iter()
-        .map(|g| live_object(Kind::DeviceGroup, g))
+        .filter_map(|mut g| {
+            let lock = g
+                .remove("uniqueName")
+                .and_then(|u| u.as_str().map(str::to_owned))
+                .is_some_and(|u| u.eq_ignore_ascii_case(hangar_model::well_known::APPLY_LOCK_UNIQUE_NAME));
+            (!lock).then(|| live_object(Kind::DeviceGroup, g))
+        })
         .collect();
     if scope.group_owners && !objects.is_empty() {
         let requests = objects

@@ -16,6 +16,11 @@ pub const DEFAULT_ESP_ID_SUFFIX: &str = "_DefaultWindows10EnrollmentCompletionPa
 /// Id suffix of the built-in (default, "All users") platform restriction (§7).
 pub const DEFAULT_PLATFORM_RESTRICTION_ID_SUFFIX: &str = "_DefaultPlatformRestrictions";
 
+/// `uniqueName` (the client-provided alternate key Entra keeps unique per tenant) of the group
+/// that is `hangar apply`'s lock (`docs/adr/0004-apply-lock.md`). Reads leave it out of the
+/// live state: it is no device group, and no plan may match, change or prune it.
+pub const APPLY_LOCK_UNIQUE_NAME: &str = "hangar-apply-lock";
+
 /// `@odata.type` values of the objects hangar writes.
 pub mod odata {
     /// Entra-joined Autopilot deployment profile (user-driven, self-deploying, pre-provisioned).

@@ -137,6 +137,7 @@ pub fn plan(desired: &DesiredState, live: &LiveState) -> Result<Plan, Errors> {
         impact,
         read,
         warnings,
+        configuration: None,
     })
 }
 

@@ -45,6 +45,7 @@ mod faults;
 mod odata;
 mod paging;
 mod profile_status;
+mod permissions;
 mod reply;
 mod routes;
 mod schema;

@@ -79,6 +79,8 @@ pub const GROUP: FieldRules = FieldRules {
         "mailEnabled",
         "owners@odata.bind",
         "members@odata.bind",
+        // The alternate key: immutable once set.
+        "uniqueName",
     ],
     action_only: &[],
     odata_type: ODataType::None,
