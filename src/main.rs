@@ -42,6 +42,9 @@ enum Command {
     Validate(commands::validate::Args),
     /// Show where each device or group tag lands: groups, profile, ESP and device name.
     Explain(commands::explain::Args),
+    /// What an Autopilot, ESP, enrollment, hybrid join or import error code means, what to do,
+    /// and what in the configuration prevents it, with Microsoft's sources. Offline.
+    ExplainError(commands::explain_error::Args),
     /// Read the tenant and show what `apply` would change (exit 2 with `--detailed-exitcode`
     /// when there are changes).
     Plan(commands::plan::Args),
@@ -56,6 +59,9 @@ enum Command {
     /// scope and URLs, device join, connectors, permissions, sync, device profile status), or
     /// compare a device's `dsregcmd /status` with the configuration (exit 2 on findings).
     Doctor(commands::doctor::Args),
+    /// Write `AutopilotConfigurationFile.json` for a deployment profile (Windows Autopilot for
+    /// existing devices), as the WindowsAutopilotIntune module does. Offline.
+    OfflineProfile(commands::offline_profile::Args),
     /// Write the JSON Schemas of the YAML kinds (for editors).
     Schema(commands::schema::Args),
     /// Run a Graph-compatible tenant simulator over a state file.
@@ -82,11 +88,13 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => commands::validate::exec(args),
         Command::Explain(args) => commands::explain::exec(args),
+        Command::ExplainError(args) => commands::explain_error::exec(args),
         Command::Plan(args) => commands::plan::exec(args),
         Command::Drift(args) => commands::drift::exec(args),
         Command::Apply(args) => commands::apply::exec(args),
         Command::Devices(args) => commands::devices::exec(args),
         Command::Doctor(args) => commands::doctor::exec(args),
+        Command::OfflineProfile(args) => commands::offline_profile::exec(args),
         Command::Schema(args) => commands::schema::exec(args),
         Command::Sim(args) => commands::sim::exec(args),
         Command::Completions(args) => commands::completions::exec(args),

@@ -8,7 +8,10 @@
 //!   ends, also after a failure, so that writes already made survive). A dummy client secret
 //!   signs in; no Microsoft account is needed.
 //! - `--endpoint URL` (or `HANGAR_ENDPOINT`): sign-in and Graph go to `URL` (a running
-//!   `hangar sim` or a proxy); the cloud still decides the token scope.
+//!   `hangar sim` or a proxy); the cloud still decides the token scope. Sign-in sends the
+//!   credential there, so `URL` must be this machine, or an `https` host of the tenant's cloud,
+//!   or (only with `--allow-endpoint-outside-cloud`, which no environment variable can set) any
+//!   other `https` host; never another cloud's host, never plain `http` across the network.
 //! - neither: Microsoft's hosts of the configuration's cloud.
 //!
 //! The cloud and the tenant id always come from the `Tenant` document; with the last two, the
@@ -38,9 +41,15 @@ pub struct TenantArgs {
 
     /// Send sign-in and Graph requests to URL (a running `hangar sim`, or a proxy) instead of
     /// Microsoft's hosts; the configuration's cloud still decides the token scope. Default:
-    /// `HANGAR_ENDPOINT`.
+    /// `HANGAR_ENDPOINT`. Plain `http` only to this machine (127.0.0.1, ::1, localhost).
     #[arg(long, value_name = "URL")]
     pub endpoint: Option<String>,
+
+    /// Let `--endpoint`/`HANGAR_ENDPOINT` be an `https` host outside the tenant's cloud (a
+    /// proxy you trust): sign-in sends the credential to it. Has no environment variable on
+    /// purpose.
+    #[arg(long)]
+    pub allow_endpoint_outside_cloud: bool,
 }
 
 /// A connected tenant: the Graph client, and the local simulator when `--local` started one.
@@ -53,6 +62,8 @@ pub struct Connection {
     pub client: GraphClient,
     /// Where requests go, for messages: `local tenant x.json`, `http://…`, or the Graph host.
     pub target: String,
+    /// The tenant's apply lock, while `apply` holds it ([`Connection::release_lock`]).
+    lease: Option<hangar_apply::lock::Lease>,
     local: Option<LocalTenant>,
 }
 
@@ -88,6 +99,34 @@ impl Connection {
     #[allow(dead_code)] // for commands that report on the local tenant
     pub fn local_sim(&self) -> Option<&Sim> {
         self.local.as_ref().map(|local| &local.sim)
+    }
+
+    /// Keeps `lease` (the tenant's apply lock) until [`Connection::release_lock`].
+    pub fn hold_lock(&mut self, lease: hangar_apply::lock::Lease) {
+        self.lease = Some(lease);
+    }
+
+    /// Whether the lock this connection held was lost while held, and why.
+    pub fn lock_lost(&self, runtime: &tokio::runtime::Runtime) -> Option<String> {
+        self.lease
+            .as_ref()
+            .and_then(|lease| runtime.block_on(lease.lost()))
+    }
+
+    /// Releases the apply lock, if held, on `runtime` (the one the client ran on; before the
+    /// local tenant, if any, stops). A failure is a warning: the lock then expires.
+    pub fn release_lock(&mut self, runtime: &tokio::runtime::Runtime) {
+        let Some(lease) = self.lease.take() else {
+            return;
+        };
+        let id = lease.id().to_owned();
+        let tenant = hangar_apply::GraphTenant::new(self.client.clone());
+        match runtime.block_on(lease.release(&tenant)) {
+            Ok(()) => tracing::info!(lease = %id, "released the tenant's apply lock"),
+            Err(error) => eprintln!(
+                "warning: the tenant's apply lock (group `{id}`) was not released ({error}); the next apply takes it over once it expires"
+            ),
+        }
     }
 
     /// Saves the local tenant (if any) and stops its simulator.
@@ -126,7 +165,9 @@ pub fn connect_to(args: &TenantArgs, cloud: Cloud, tenant_id: &str) -> miette::R
     if let Some(endpoint) = &args.endpoint {
         options = options.with_endpoint(endpoint.clone());
     }
-    let options = options.with_endpoint_from_env();
+    let mut options = options.with_endpoint_from_env();
+    options.allow_endpoint_outside_cloud = args.allow_endpoint_outside_cloud;
+    options.on_long_wait = Some(long_wait_printer());
     let target = options
         .endpoint_override
         .clone()
@@ -138,14 +179,31 @@ pub fn connect_to(args: &TenantArgs, cloud: Cloud, tenant_id: &str) -> miette::R
         target = %target,
         "connecting to the tenant"
     );
-    let client = GraphClient::new(options, credential)
-        .into_diagnostic()
-        .wrap_err("cannot set up the Graph client")?;
+    let client = GraphClient::new(options, credential).map_err(|error| match error {
+        hangar_graph::Error::EndpointOutsideCloud { .. } | hangar_graph::Error::InvalidEndpoint { .. } => {
+            miette!(
+                help = "`--endpoint` (or `HANGAR_ENDPOINT`) is for a local `hangar sim` or a proxy; without it, hangar talks to the cloud's own hosts",
+                "{error}"
+            )
+        }
+        other => miette::Report::from_err(other).wrap_err("cannot set up the Graph client"),
+    })?;
+    if client.endpoint().override_place() == Some(hangar_graph::endpoint::Place::Elsewhere) {
+        eprintln!(
+            "WARNING: sending the credential for tenant `{tenant_id}` (cloud `{cloud}`) to `{target}`, which is not a host of cloud `{cloud}`, because of --allow-endpoint-outside-cloud. Whoever runs that host can act on the tenant with the credential's permissions."
+        );
+    }
     Ok(Connection {
         client,
         target,
+        lease: None,
         local: None,
     })
+}
+
+/// Prints long waits before retries on stderr (the client decides which are long).
+fn long_wait_printer() -> hangar_graph::http::LongWaitHook {
+    hangar_graph::http::LongWaitHook(std::sync::Arc::new(|wait| eprintln!("note: {wait}")))
 }
 
 fn connect_local(path: &Path, cloud: Cloud, tenant_id: &str) -> miette::Result<Connection> {
@@ -201,6 +259,7 @@ fn connect_local(path: &Path, cloud: Cloud, tenant_id: &str) -> miette::Result<C
     Ok(Connection {
         client,
         target: format!("local tenant `{}`", path.display()),
+        lease: None,
         local: Some(local),
     })
 }
@@ -249,7 +308,8 @@ fn is_guid(text: &str) -> bool {
 
 /// What to read for `desired`: every kind it holds objects of, its groups by name, owners and
 /// the Intune Provisioning Client when a group has owners or a Device Preparation policy exists,
-/// and the registered devices (the plan's impact covers every known device). With pruning on,
+/// the Device Preparation templates and setting definitions when such a policy exists, and the
+/// registered devices (the plan's impact covers every known device). With pruning on,
 /// whole kinds: every kind named in `prune.only` is read completely, groups included.
 pub fn read_scope(desired: &DesiredState) -> ReadScope {
     let mut kinds: std::collections::BTreeSet<Kind> = desired.objects().map(|(kind, _)| kind).collect();
@@ -282,6 +342,8 @@ pub fn read_scope(desired: &DesiredState) -> ReadScope {
         },
         group_owners: owners,
         provisioning_client: owners,
+        // Templates and choice values come from the tenant's definitions, read once per run.
+        device_preparation_templates: !desired.device_preparation.is_empty(),
     }
 }
 
@@ -309,7 +371,7 @@ mod tests {
         assert!(scope.kinds.contains(&Kind::DeviceGroup));
         assert!(scope.kinds.contains(&Kind::DevicePreparationPolicy));
         assert!(scope.kinds.contains(&Kind::AutopilotDevice));
-        assert!(scope.group_owners && scope.provisioning_client);
+        assert!(scope.group_owners && scope.provisioning_client && scope.device_preparation_templates);
         match &scope.groups {
             GroupScope::Named(names) => assert_eq!(names.len(), desired.groups.len()),
             GroupScope::All => panic!("pruning is off in the example"),

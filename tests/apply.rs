@@ -239,8 +239,10 @@ fn a_saved_plan_applies_when_fresh_and_is_refused_when_stale() {
     );
 }
 
-/// GCC High has a Device Preparation policy, so plans read group owners: a saved plan made
-/// there applies while nothing changed, and a new owner makes it stale.
+/// GCC High has a Device Preparation policy, so plans read group owners. A saved plan runs
+/// when the tenant changed in a way that leaves the plan as it was (an extra owner, which
+/// hangar leaves alone), and is refused when the change alters what would run (the owner Git
+/// asks for removed): the refusal names the differing action and the group that changed.
 #[test]
 fn a_saved_plan_that_read_owners_is_checked_with_owners() {
     let dir = tempfile::tempdir().unwrap();
@@ -260,22 +262,51 @@ fn a_saved_plan_that_read_owners_is_checked_with_owners() {
     let fresh = hangar(&["apply", plan_arg, "--local", state_arg, "--auto-approve"]);
     assert_eq!(fresh.status.code(), Some(0), "{}", text(&fresh));
 
-    // The owner of one group (the Intune Provisioning Client) becomes an owner of the other.
+    // The owner of one group (the Intune Provisioning Client) becomes an owner of the other:
+    // hangar leaves extra owners alone, so the plan is unchanged and runs.
     let mut tenant = local_state(&state);
-    let owner = tenant
+    let (owned, owner) = tenant
         .groups
         .values()
-        .find_map(|g| g.owners.first().cloned())
+        .find_map(|g| g.owners.first().map(|o| (g.display_name().to_owned(), o.clone())))
         .unwrap();
     let group = tenant.groups.values_mut().find(|g| g.owners.is_empty()).unwrap();
-    let name = group.display_name().to_owned();
-    group.owners.push(owner);
+    group.owners.push(owner.clone());
+    tenant.save(&state).unwrap();
+    let unchanged = hangar(&["apply", plan_arg, "--local", state_arg, "--auto-approve"]);
+    assert_eq!(unchanged.status.code(), Some(0), "{}", text(&unchanged));
+
+    // The owner Git asks for is removed from the Device Preparation group: a plan made now adds
+    // it back, which the reviewed plan did not: refused.
+    let mut tenant = local_state(&state);
+    let group = tenant
+        .groups
+        .values_mut()
+        .find(|g| g.display_name() == owned)
+        .unwrap();
+    let name = owned;
+    group.owners.clear();
     tenant.save(&state).unwrap();
     let stale = hangar(&["apply", plan_arg, "--local", state_arg, "--auto-approve"]);
     assert_eq!(stale.status.code(), Some(1), "{}", text(&stale));
     let message = stderr(&stale);
     assert!(message.contains("the saved plan is stale"), "{message}");
+    assert!(
+        message.contains(&format!("DeviceGroup/{name} add_owners")),
+        "{message}"
+    );
     assert!(message.contains(&format!("DeviceGroup `{name}`")), "{message}");
+    assert!(message.contains("Nothing was changed"), "{message}");
+    assert!(
+        local_state(&state)
+            .groups
+            .values()
+            .find(|g| g.display_name() == name)
+            .unwrap()
+            .owners
+            .is_empty(),
+        "nothing was written"
+    );
 }
 
 #[test]

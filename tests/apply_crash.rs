@@ -18,8 +18,13 @@ const CLIENT_ID: &str = "hangar-crash-test";
 const TENANT_ID: &str = "3f6b2c1e-8d4a-4b7e-9c2f-5a1d0e7b9c44";
 
 /// `hangar ARGS --endpoint SIM` with a clean environment and the test client's secret.
+/// Applies take the tenant's lock with a short time-to-live, so that the run after a killed one
+/// takes the dead run's lock over within seconds.
 fn command(args: &[&str], sim: &Sim) -> Command {
     let mut command = common::hangar(args);
+    if args.first() == Some(&"apply") {
+        command.args(["--lock-ttl", "2s"]);
+    }
     command
         .args(["--endpoint", &sim.url()])
         .env("AZURE_CLIENT_ID", CLIENT_ID)
@@ -154,10 +159,39 @@ fn converge_through_kills(dir: &str, sim: &Sim, seed: &mut Seeded, rounds: usize
     );
     let state = sim.state();
     assert_eq!(problems(&state), Vec::<String>::new());
-    let before = writes(sim);
+    let before = sim.request_log().len();
     let again = run(&["apply", dir, "--auto-approve"], sim);
     assert_eq!(again.status.code(), Some(0), "{}", text(&again));
-    assert_eq!(writes(sim), before, "a converged apply wrote");
+    let wrote: Vec<(String, String)> = sim.request_log()[before..]
+        .iter()
+        .filter(|r| is_write(r))
+        .map(|r| {
+            (
+                r.method.clone(),
+                r.path.split('/').take(3).collect::<Vec<_>>().join("/"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        wrote,
+        vec![
+            ("POST".to_owned(), "/v1.0/groups".to_owned()),
+            ("DELETE".to_owned(), "/v1.0/groups".to_owned()),
+        ],
+        "a converged apply wrote something besides taking and releasing the lock"
+    );
+    assert_eq!(locks(sim), 0, "the lock was released");
+}
+
+/// Lock groups in the tenant.
+fn locks(sim: &Sim) -> usize {
+    sim.with_state(|state| {
+        state
+            .groups
+            .values()
+            .filter(|g| g.properties.get("uniqueName").and_then(|u| u.as_str()) == Some("hangar-apply-lock"))
+            .count()
+    })
 }
 
 #[test]

@@ -2,8 +2,9 @@
 //! HTTP (`--endpoint` at a simulator started here, or `--local`), in the commercial and the GCC
 //! High cloud: imports with a refused row (806), group tag changes and a pruned device, a
 //! re-run after an apply killed with SIGKILL, the one-sync-per-ten-minutes rule,
-//! `hangar devices import-csv` feeding plan and apply, bad CSVs refused before any request, and
-//! the bundled examples importing their CSVs.
+//! `hangar devices import-csv` feeding plan and apply, bad CSVs refused before any request,
+//! hash-less rows managing an OEM-registered device, and the bundled examples importing their
+//! CSVs.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -64,8 +65,13 @@ fn start(cloud: SimCloud, config: SimConfig) -> Sim {
 }
 
 /// `hangar` with a clean environment; `sim` adds `--endpoint` and the test client's secret.
+/// Applies take the tenant's lock with a short time-to-live: a test kills some of them, and the
+/// next run takes the dead run's lock over after it.
 fn command(args: &[&str], sim: Option<&Sim>) -> Command {
     let mut command = common::hangar(args);
+    if args.first() == Some(&"apply") {
+        command.args(["--lock-ttl", "2s"]);
+    }
     if let Some(sim) = sim {
         command
             .args(["--endpoint", &sim.url()])
@@ -653,6 +659,116 @@ fn bad_csvs_are_refused_naming_file_and_row_before_any_request() {
         "{}",
         text(&validate)
     );
+}
+
+/// Hash-less rows (issue 11): a device an OEM registered (no hash in hand) is managed by
+/// serial alone; a hash-less row of a serial nobody registered is refused naming file and row.
+#[test]
+fn an_oem_registered_device_is_managed_by_a_hashless_row() {
+    let header =
+        "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag,Assigned User,Display Name\r\n";
+    for (cloud, sim_cloud) in CLOUDS {
+        let dir = tempfile::tempdir().unwrap();
+        fleet(dir.path(), cloud, &[], None);
+        let csv = dir.path().join("devices/fleet.csv");
+        std::fs::write(&csv, format!("{header}OEM-1,,,Sales,,Front desk\r\n")).unwrap();
+        let sim = start(sim_cloud, SimConfig::default());
+        sim.add_devices([DeviceSeed::new("OEM-1", "Factory")]);
+
+        let plan = run(&["plan", dir.path().to_str().unwrap()], Some(&sim));
+        let shown = String::from_utf8_lossy(&plan.stdout);
+        assert!(
+            shown.contains("devices: 0 to import, 1 to update")
+                && shown.contains("groupTag: \"Factory\" → \"Sales\"")
+                && shown.contains("displayName: (absent) → \"Front desk\""),
+            "{cloud}: {}",
+            text(&plan)
+        );
+        sim.clear_request_log();
+        let output = apply(dir.path(), &sim);
+        assert!(output.status.success(), "{cloud}: {}", text(&output));
+        let is_graph_write = |r: &RequestRecord| {
+            r.method != "GET" && !r.path.contains("$batch") && !r.path.contains("/oauth2/")
+        };
+        let writes = log(&sim, is_graph_write);
+        let paths: Vec<&str> = writes.iter().map(|r| r.path.as_str()).collect();
+        assert_eq!(writes.len(), 1, "{cloud}: one write: {paths:?}");
+        assert!(
+            paths[0].ends_with("/updateDeviceProperties"),
+            "{cloud}: {paths:?}"
+        );
+        let state = sim.state();
+        let device = state
+            .devices
+            .values()
+            .find(|d| d.serial_number == "OEM-1")
+            .unwrap();
+        assert_eq!(
+            (device.group_tag.as_str(), device.display_name.as_str()),
+            ("Sales", "Front desk"),
+            "{cloud}"
+        );
+        assert_eq!(plan_exit(dir.path(), &sim), Some(0), "{cloud}: converged");
+        assert!(
+            log(&sim, |r| r.path.contains("configurationPolicyTemplates")).is_empty(),
+            "{cloud}: no Device Preparation policy, no template read"
+        );
+
+        // A serial nobody registered, without a hash: nothing to manage, nothing to import.
+        std::fs::write(
+            &csv,
+            format!("{header}OEM-1,,,Sales,,Front desk\r\nNEW-9,,,Sales,,\r\n"),
+        )
+        .unwrap();
+        sim.clear_request_log();
+        let refused = run(
+            &["apply", dir.path().to_str().unwrap(), "--auto-approve"],
+            Some(&sim),
+        );
+        assert_eq!(refused.status.code(), Some(1), "{cloud}: {}", text(&refused));
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            stderr.contains("fleet.csv` row 2")
+                && stderr.contains("`NEW-9`")
+                && stderr.contains("fleet.csv:3")
+                && stderr.contains("plan/hashless-not-registered"),
+            "{cloud}: {}",
+            text(&refused)
+        );
+        assert!(log(&sim, is_graph_write).is_empty(), "{cloud}: nothing written");
+    }
+}
+
+/// A row with a hash and a display name: imported, then named once registered (an import
+/// cannot carry a name), so one apply converges.
+#[test]
+fn an_imported_device_gets_its_display_name_in_the_same_apply() {
+    let header =
+        "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag,Assigned User,Display Name\r\n";
+    for (cloud, sim_cloud) in CLOUDS {
+        let dir = tempfile::tempdir().unwrap();
+        fleet(dir.path(), cloud, &[], None);
+        std::fs::write(
+            dir.path().join("devices/fleet.csv"),
+            format!("{header}NAMED-1,,{},Sales,,Reception\r\n", hash("NAMED-1", 128)),
+        )
+        .unwrap();
+        let sim = start(sim_cloud, SimConfig::default());
+        let output = apply(dir.path(), &sim);
+        assert!(output.status.success(), "{cloud}: {}", text(&output));
+        let state = sim.state();
+        let device = state
+            .devices
+            .values()
+            .find(|d| d.serial_number == "NAMED-1")
+            .unwrap();
+        assert_eq!(
+            (device.group_tag.as_str(), device.display_name.as_str()),
+            ("Sales", "Reception"),
+            "{cloud}"
+        );
+        assert_eq!(plan_exit(dir.path(), &sim), Some(0), "{cloud}: converged");
+    }
 }
 
 #[test]

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 struct Running {
     child: Child,
     url: String,
-    _stdout: BufReader<std::process::ChildStdout>,
+    stdout: BufReader<std::process::ChildStdout>,
 }
 
 impl Drop for Running {
@@ -44,11 +44,7 @@ fn start(state: &Path, extra: &[&str]) -> Running {
         url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"),
         "{url}"
     );
-    Running {
-        child,
-        url,
-        _stdout: stdout,
-    }
+    Running { child, url, stdout }
 }
 
 fn interrupt(mut running: Running) {
@@ -161,4 +157,69 @@ fn sim_refuses_a_state_file_of_another_cloud() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("gcc-high"), "{stderr}");
+}
+
+/// The lines after the first tell how to point hangar at the simulator, and they work: a plan
+/// with exactly those variables signs in and reads the tenant.
+#[test]
+fn sim_prints_what_to_export_and_plan_works_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    // The commercial example's tenant.
+    let tenant = "3f6b2c1e-8d4a-4b7e-9c2f-5a1d0e7b9c44";
+    let mut running = start(&dir.path().join("tenant.json"), &["--tenant-id", tenant]);
+    let mut vars = Vec::new();
+    loop {
+        let mut line = String::new();
+        assert!(running.stdout.read_line(&mut line).unwrap() > 0, "stdout ended");
+        if let Some((name, value)) = line
+            .trim()
+            .strip_prefix("export ")
+            .and_then(|v| v.split_once('='))
+        {
+            vars.push((name.to_owned(), value.to_owned()));
+        }
+        if line.starts_with("then run") {
+            assert!(line.contains("cloud: commercial"), "{line}");
+            assert!(line.contains(&format!("tenantId: {tenant}")), "{line}");
+            break;
+        }
+    }
+    let names: Vec<&str> = vars.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "HANGAR_ENDPOINT",
+            "AZURE_TENANT_ID",
+            "AZURE_CLIENT_ID",
+            "AZURE_CLIENT_SECRET"
+        ]
+    );
+    assert_eq!(vars[0].1, running.url);
+    assert_eq!(vars[1].1, tenant);
+
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/commercial");
+    let mut plan = Command::new(env!("CARGO_BIN_EXE_hangar"));
+    plan.arg("plan").arg(&example).env("NO_COLOR", "1");
+    for name in [
+        "HANGAR_ENDPOINT",
+        "HANGAR_ACCESS_TOKEN",
+        "AZURE_TENANT_ID",
+        "AZURE_CLIENT_ID",
+        "AZURE_CLIENT_SECRET",
+        "AZURE_CLIENT_CERTIFICATE_PATH",
+        "AZURE_FEDERATED_TOKEN_FILE",
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    ] {
+        plan.env_remove(name);
+    }
+    plan.envs(vars.iter().map(|(name, value)| (name, value)));
+    let output = plan.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Plan: "));
+    interrupt(running);
 }

@@ -202,9 +202,14 @@ fn print_outcome(merged: &Merged, tag: &str) {
         );
         eprintln!("Next: `hangar plan` shows the imports; `hangar apply` makes them.");
     } else {
+        let known = merged.unchanged.len() + merged.elsewhere.len();
         println!(
-            "Nothing to do: all {} devices are already in `{target}` (tag `{tag}`).",
-            merged.unchanged.len() + merged.elsewhere.len()
+            "Nothing to do: {} already in `{target}` (tag `{tag}`).",
+            if known == 1 {
+                "the device is".to_owned()
+            } else {
+                format!("all {known} devices are")
+            }
         );
     }
 }

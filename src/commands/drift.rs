@@ -27,7 +27,7 @@ pub struct Args {
 /// Runs `hangar drift`: exit 0 when the tenant matches Git, 2 when it differs, 1 on error.
 pub fn exec(args: Args) -> miette::Result<Exit> {
     let plan = match plan::read_and_plan(&args.dir, &args.tenant, Next::Show)? {
-        Ok(planned) => planned.into_plan()?,
+        Ok(planned) => planned.into_plan()?.0,
         Err(exit) => return Ok(exit),
     };
     plan::print_plan(&plan, args.format, Wording::Drift)?;

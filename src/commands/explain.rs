@@ -30,7 +30,9 @@ pub struct Args {
 
 #[derive(Serialize)]
 struct JsonRoute {
-    serial: String,
+    /// `None` for `--tag`: a device that does not exist has no serial (its name shows the
+    /// template's `%SERIAL%`, as random characters show as `#`).
+    serial: Option<String>,
     group_tag: Option<String>,
     groups: Vec<String>,
     profile: Option<String>,
@@ -65,7 +67,15 @@ pub fn exec(args: Args) -> miette::Result<Exit> {
                 ));
             }
         },
-        (None, Some(tag)) => vec![KnownDevice::new("%SERIAL%").with_group_tag(tag.clone())],
+        (None, Some(tag)) => {
+            let device = KnownDevice::new("%SERIAL%").with_group_tag(tag.clone());
+            let known = known_tags(state);
+            let used = known.iter().any(|known| known.eq_ignore_ascii_case(tag));
+            if !used && routing.groups_of(&device).is_empty() {
+                return Err(unknown_tag(&known, tag));
+            }
+            vec![device]
+        }
         (None, None) => state.devices.iter().map(known_device).collect(),
     };
     if devices.is_empty() {
@@ -104,7 +114,7 @@ pub fn exec(args: Args) -> miette::Result<Exit> {
         Format::Json => {
             let items: Vec<JsonRoute> = routes
                 .iter()
-                .map(|(device, route)| to_json(&routing, device, route))
+                .map(|(device, route)| to_json(&routing, device, route, args.tag.is_some()))
                 .collect();
             out = serde_json::to_string_pretty(&items).map_err(|error| miette::miette!("{error}"))?;
             out.push('\n');
@@ -114,10 +124,10 @@ pub fn exec(args: Args) -> miette::Result<Exit> {
     Ok(Exit::Success)
 }
 
-fn to_json(routing: &Routing<'_>, device: &KnownDevice, route: &Route) -> JsonRoute {
+fn to_json(routing: &Routing<'_>, device: &KnownDevice, route: &Route, hypothetical: bool) -> JsonRoute {
     let state = routing.state();
     JsonRoute {
-        serial: device.serial().to_owned(),
+        serial: (!hypothetical).then(|| device.serial().to_owned()),
         group_tag: device.group_tag().map(str::to_owned),
         groups: route
             .groups
@@ -149,4 +159,48 @@ fn to_json(routing: &Routing<'_>, device: &KnownDevice, route: &Route) -> JsonRo
         device_name: route.device_name.as_ref().map(|name| name.name.clone()),
         reasons: routing.explain(route),
     }
+}
+
+/// Every group tag the configuration names: in `membership: {groupTag: …}` and in the devices
+/// CSVs.
+fn known_tags(state: &hangar_config::DesiredState) -> Vec<&str> {
+    let mut known: Vec<&str> = state
+        .groups
+        .iter()
+        .filter_map(|group| match &group.membership.value {
+            hangar_config::Membership::GroupTag(tag) => Some(tag.value.as_str()),
+            _ => None,
+        })
+        .chain(
+            state
+                .devices
+                .iter()
+                .filter_map(|device| device.group_tag.as_deref()),
+        )
+        .collect();
+    known.sort_unstable();
+    known.dedup();
+    known
+}
+
+/// `--tag` names a tag no group and no device uses: say so, with the tags that exist.
+fn unknown_tag(known: &[&str], tag: &str) -> miette::Report {
+    let help = match hangar_config::diagnostic::did_you_mean(tag, known.iter().copied()) {
+        Some(suggestion) => format!("did you mean `{suggestion}`?"),
+        None if known.is_empty() => {
+            "no `DeviceGroup` uses `membership: {groupTag: …}` and no device has a tag".to_owned()
+        }
+        None => format!(
+            "the tags in this configuration: {}",
+            known
+                .iter()
+                .map(|tag| format!("`{tag}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    miette::miette!(
+        help = help,
+        "group tag `{tag}` is unknown: no group's membership rule matches a device with it"
+    )
 }

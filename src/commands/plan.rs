@@ -6,9 +6,10 @@
 //! drift; `apply` goes on with the plan, the live state and the open connection.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
-use hangar_config::{Diagnostic, Severity, SourceMap};
+use hangar_config::{ConfigDigest, DesiredState, Diagnostic, Severity, SourceMap};
 use hangar_model::LiveState;
 use hangar_plan::render::Wording;
 use hangar_plan::render::text::TextOptions;
@@ -35,8 +36,10 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
-    /// Also save the plan (JSON, with a fingerprint of every live object read) to FILE, for
-    /// `hangar apply FILE`. Written atomically; not written when planning fails.
+    /// Also save the plan (JSON, with the configuration's digest and a fingerprint of every
+    /// live object read) to FILE, for `hangar apply FILE`, which runs it only while the
+    /// configuration and the plan made again from it are unchanged. Written atomically; not
+    /// written when planning fails.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 
@@ -61,15 +64,27 @@ pub enum Format {
 
 /// Runs `hangar plan`.
 pub fn exec(args: Args) -> miette::Result<Exit> {
-    let plan = match read_and_plan(&args.dir, &args.tenant, Next::Show)? {
+    let (mut plan, desired) = match read_and_plan(&args.dir, &args.tenant, Next::Show)? {
         Ok(planned) => planned.into_plan()?,
         Err(exit) => return Ok(exit),
     };
     if let Some(out) = &args.out {
+        let digest = ConfigDigest::of(&args.dir, &desired.sources)
+            .into_diagnostic()
+            .wrap_err("cannot record the configuration in the saved plan")?;
+        plan.configuration = Some(hangar_plan::Configuration {
+            dir: args.dir.display().to_string(),
+            digest,
+        });
         hangar_durable::write(out, hangar_plan::render::json::render(&plan).as_bytes())
             .into_diagnostic()
             .wrap_err_with(|| format!("cannot save the plan to `{}`", out.display()))?;
-        eprintln!("Saved the plan to {}.", out.display());
+        eprintln!(
+            "Saved the plan to {}. `hangar apply {}` runs it while `{}` and the tenant still give exactly this plan.",
+            out.display(),
+            out.display(),
+            args.dir.display()
+        );
     }
     print_plan(&plan, args.format, Wording::Plan)?;
     Ok(if args.detailed_exitcode && plan.has_changes() {
@@ -99,11 +114,13 @@ impl Next {
     }
 }
 
-/// A plan made against the tenant, with the live state it was made from and the connection it
-/// was read through, still open (and the runtime its client runs on).
+/// A plan made against the tenant, with the configuration and live state it was made from and
+/// the connection it was read through, still open (and the runtime its client runs on).
 pub(crate) struct Planned {
     /// The plan.
     pub plan: Plan,
+    /// The configuration it was made from.
+    pub desired: DesiredState,
     /// What it was made from (`apply` resolves leftovers and cleanups against it).
     pub live: LiveState,
     /// Open: close it when done.
@@ -113,12 +130,20 @@ pub(crate) struct Planned {
 }
 
 impl Planned {
-    /// Closes the connection (saving a local tenant) and keeps the plan.
-    pub(crate) fn into_plan(self) -> miette::Result<Plan> {
+    /// Closes the connection (saving a local tenant) and keeps the plan and its configuration.
+    pub(crate) fn into_plan(self) -> miette::Result<(Plan, DesiredState)> {
         drop(self.runtime);
         self.connection.close()?;
-        Ok(self.plan)
+        Ok((self.plan, self.desired))
     }
+}
+
+/// A configuration that loaded without errors (its warnings printed).
+pub(crate) struct Config {
+    /// The desired state.
+    pub desired: DesiredState,
+    /// Every file read, for rendering a refused plan's reasons.
+    pub sources: Arc<SourceMap>,
 }
 
 /// Loads `dir`, reads its tenant and plans. `Ok(Err(exit))` when the command already printed
@@ -128,8 +153,21 @@ pub(crate) fn read_and_plan(
     tenant_args: &TenantArgs,
     next: Next,
 ) -> miette::Result<Result<Planned, Exit>> {
-    let loaded = validate::load(dir)?;
-    let Some(desired) = loaded.state.as_ref().filter(|_| !loaded.has_errors()) else {
+    let config = match load_valid(dir, next)? {
+        Ok(config) => config,
+        Err(exit) => return Ok(Err(exit)),
+    };
+    let connection = tenant::connect(tenant_args, &config.desired)?;
+    let runtime = tenant::runtime()?;
+    plan_connected(dir, config, connection, runtime, next)
+}
+
+/// Loads and validates `dir`; `Ok(Err(exit))` when it has errors (printed, with what did not
+/// happen because of them).
+pub(crate) fn load_valid(dir: &Path, next: Next) -> miette::Result<Result<Config, Exit>> {
+    let mut loaded = validate::load(dir)?;
+    let valid = !loaded.has_errors();
+    let Some(desired) = loaded.state.take().filter(|_| valid) else {
         validate::print_text(&loaded);
         eprintln!("{}", validate::summary(&loaded, dir));
         match next {
@@ -142,18 +180,33 @@ pub(crate) fn read_and_plan(
     };
     // Warnings do not stop a plan, but a reviewer should see them.
     validate::print_text(&loaded);
+    Ok(Ok(Config {
+        desired,
+        sources: loaded.sources,
+    }))
+}
 
-    let scope = tenant::read_scope(desired);
-    let connection = tenant::connect(tenant_args, desired)?;
+/// Reads the tenant of `config` through `connection` and plans; `Ok(Err(exit))` when the plan
+/// was refused (printed; the apply lock, if the connection holds it, is released and the
+/// connection closed then).
+pub(crate) fn plan_connected(
+    dir: &Path,
+    config: Config,
+    mut connection: Connection,
+    runtime: tokio::runtime::Runtime,
+    next: Next,
+) -> miette::Result<Result<Planned, Exit>> {
+    let Config { desired, sources } = config;
+    let scope = tenant::read_scope(&desired);
     eprintln!(
         "Reading tenant `{}` ({}) from {}…",
         desired.tenant.name.value, desired.tenant.cloud.value, connection.target
     );
     let started = Instant::now();
-    let runtime = tenant::runtime()?;
     let live = match runtime.block_on(hangar_graph::read_live_state(&connection.client, &scope)) {
         Ok(live) => live,
         Err(error) => {
+            connection.release_lock(&runtime);
             drop(runtime);
             // The failed read is the error; dropping still saves a local tenant (a failure to
             // save is logged).
@@ -170,11 +223,11 @@ pub(crate) fn read_and_plan(
     );
 
     let started = Instant::now();
-    let plan = match hangar_plan::plan(desired, &live) {
+    let plan = match hangar_plan::plan(&desired, &live) {
         Ok(plan) => plan,
         Err(errors) => {
             for error in &errors.0 {
-                eprintln!("{:?}", plan_error_report(error, &loaded.sources));
+                eprintln!("{:?}", plan_error_report(error, &sources));
             }
             eprintln!(
                 "{}: the plan was refused ({} error{}){}",
@@ -186,6 +239,7 @@ pub(crate) fn read_and_plan(
                     Next::Apply => "; nothing was changed",
                 }
             );
+            connection.release_lock(&runtime);
             drop(runtime);
             connection.close()?;
             return Ok(Err(Exit::Failure));
@@ -201,6 +255,7 @@ pub(crate) fn read_and_plan(
     }
     Ok(Ok(Planned {
         plan,
+        desired,
         live,
         connection,
         runtime,
@@ -235,6 +290,10 @@ pub(crate) fn plan_error_report(error: &PlanError, sources: &SourceMap) -> miett
         PlanError::PartNotRead { .. } => "plan/part-not-read",
         PlanError::BuiltinReplace { .. } => "plan/builtin-replace",
         PlanError::TooManyDeletes { .. } => "plan/too-many-deletes",
+        PlanError::HashlessNotRegistered { .. } | PlanError::HashlessNotRegisteredMore { .. } => {
+            "plan/hashless-not-registered"
+        }
+        PlanError::DevicePreparationValues { .. } => "plan/device-preparation-values",
         _ => "plan/internal",
     };
     match error.span() {

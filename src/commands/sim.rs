@@ -26,6 +26,11 @@ pub struct Args {
     #[arg(long, value_name = "CLOUD")]
     pub cloud: Option<String>,
 
+    /// Tenant id of a fresh tenant (a new state file): use the configuration's `tenantId`, so
+    /// that `hangar plan` signs in to it. Default: the config's, else a generated one.
+    #[arg(long, value_name = "GUID")]
+    pub tenant_id: Option<String>,
+
     /// YAML config: registered clients, latency, throttling, faults, quirks (see
     /// `docs/simulator.md`).
     #[arg(long, value_name = "FILE")]
@@ -46,6 +51,20 @@ pub fn exec(args: Args) -> miette::Result<Exit> {
             config.cloud = state.cloud;
         }
         None => {}
+    }
+    if let Some(tenant_id) = &args.tenant_id {
+        if args.state.exists() {
+            let state = SimState::load(&args.state).into_diagnostic()?;
+            if !state.tenant_id.eq_ignore_ascii_case(tenant_id) {
+                return Err(miette::miette!(
+                    help = "`--tenant-id` applies to a new state file: name another `--state`, or drop `--tenant-id`",
+                    "the tenant in `{}` is `{}`, not `{tenant_id}`",
+                    args.state.display(),
+                    state.tenant_id
+                ));
+            }
+        }
+        config = config.tenant_id(tenant_id.clone());
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -69,6 +88,7 @@ pub fn exec(args: Args) -> miette::Result<Exit> {
             sim.cloud(),
             sim.token_url()
         );
+        let _ = write!(stdout, "{}", exports(&sim));
         let _ = stdout.flush();
         drop(stdout);
         interrupted.await;
@@ -78,6 +98,48 @@ pub fn exec(args: Args) -> miette::Result<Exit> {
         sim.shutdown().await;
         Ok(Exit::Success)
     })
+}
+
+/// What to set so that `hangar plan`/`apply`/`drift` use this simulator: the endpoint, its
+/// tenant id and a client that signs in. Registered clients' secrets are not printed.
+fn exports(sim: &Sim) -> String {
+    let registered = &sim.config().clients;
+    let mut vars = vec![
+        ("HANGAR_ENDPOINT", sim.url()),
+        ("AZURE_TENANT_ID", sim.tenant_id()),
+    ];
+    let who = match registered.first() {
+        None => {
+            vars.push(("AZURE_CLIENT_ID", "hangar-sim".to_owned()));
+            vars.push(("AZURE_CLIENT_SECRET", "not-a-secret".to_owned()));
+            "any client id and secret sign in".to_owned()
+        }
+        Some(client) => {
+            vars.push(("AZURE_CLIENT_ID", client.client_id.clone()));
+            format!(
+                "only clients registered in the simulator config sign in ({}); also set AZURE_CLIENT_SECRET to one of the client's secrets there",
+                registered
+                    .iter()
+                    .map(|client| client.client_id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    };
+    let mut out = format!("To point hangar at this simulator ({who}):\n");
+    for (name, value) in vars {
+        if cfg!(windows) {
+            out.push_str(&format!("  $env:{name} = \"{value}\"\n"));
+        } else {
+            out.push_str(&format!("  export {name}={value}\n"));
+        }
+    }
+    out.push_str(&format!(
+        "then run `hangar plan DIR` on a configuration whose `Tenant` has `cloud: {}` and `tenantId: {}` (start a new state file with `--tenant-id` to simulate your configuration's tenant).\n",
+        sim.cloud(),
+        sim.tenant_id()
+    ));
+    out
 }
 
 /// Starts listening for Ctrl-C (and SIGTERM on Unix); the future ends at the first of them.

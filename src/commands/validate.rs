@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use hangar_config::snippet::{NoSnippet, Secrets};
 use hangar_config::{Diagnostic, Loaded, Severity, SourceMap};
+use hangar_model::plural::count;
 use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 use serde::Serialize;
 
@@ -71,19 +72,18 @@ pub(crate) fn print_text(loaded: &Loaded) {
 /// One line: how many errors and warnings, or that all is well.
 pub(crate) fn summary(loaded: &Loaded, dir: &std::path::Path) -> String {
     let (errors, warnings) = loaded.counts();
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     match &loaded.state {
         Some(state) if warnings == 0 => format!(
-            "{}: valid ({} objects, {} devices)",
+            "{}: valid ({}, {})",
             dir.display(),
-            state.objects().count(),
-            state.devices.len()
+            count(state.objects().count(), "object", "objects"),
+            count(state.devices.len(), "device", "devices")
         ),
         _ => format!(
             "{}: {}, {}",
             dir.display(),
-            plural(errors, "error"),
-            plural(warnings, "warning")
+            count(errors, "error", "errors"),
+            count(warnings, "warning", "warnings")
         ),
     }
 }

@@ -100,3 +100,23 @@ pub fn stdout(output: &Output) -> String {
 pub fn stderr(output: &Output) -> String {
     String::from_utf8(output.stderr.clone()).unwrap()
 }
+
+/// `text` with miette's line wrapping undone (a message wrapped at 80 columns is one line
+/// again; the `  | ` gutter and `help:` indentation are dropped), for `contains` checks.
+pub fn flat(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        let trimmed = trimmed.strip_prefix("| ").unwrap_or(trimmed);
+        let trimmed = trimmed.strip_prefix("x ").unwrap_or(trimmed);
+        if trimmed.is_empty() {
+            continue;
+        }
+        // miette breaks after `-` and `/` without a space.
+        if !out.is_empty() && !out.ends_with(['-', '/']) {
+            out.push(' ');
+        }
+        out.push_str(trimmed);
+    }
+    out
+}

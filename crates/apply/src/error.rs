@@ -61,7 +61,8 @@ pub enum Error {
 
     /// A create kept ending without an answer, and lookups kept finding nothing.
     #[error(
-        "{address}: the outcome of the create stayed unknown after {attempts} attempts (last: {last}); nothing was found by name, so nothing was created twice: run `hangar apply` again"
+        "{address}: the outcome of the create stayed unknown after {} (last: {last}); nothing was found by name, so nothing was created twice: run `hangar apply` again",
+        hangar_model::plural::count(*attempts as usize, "attempt", "attempts")
     )]
     UnknownOutcome {
         /// The object.
@@ -142,13 +143,24 @@ pub enum Error {
         waited_secs: f64,
     },
 
-    /// The saved plan no longer matches the tenant.
+    /// A saved plan is not what would run now: planned again from its configuration, the
+    /// actions differ ([`crate::stale`]).
     #[error(
-        "the saved plan is stale: the tenant changed since it was made, so it is not applied:\n{}\nrun `hangar plan` again",
-        changes.iter().map(|c| format!("  - {c}")).collect::<Vec<_>>().join("\n")
+        "the saved plan is stale: planned again now, its actions differ, so it is not applied:\n{}{}\nrun `hangar plan` again and have the new plan reviewed",
+        differences.iter().map(|c| format!("  - {c}")).collect::<Vec<_>>().join("\n"),
+        if changes.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "\nwhat changed in the tenant since the plan was made:\n{}",
+                changes.iter().map(|c| format!("  - {c}")).collect::<Vec<_>>().join("\n")
+            )
+        }
     )]
     Stale {
-        /// One line per changed object.
+        /// One line per differing action.
+        differences: Vec<String>,
+        /// One line per object that reads back differently since the plan was made.
         changes: Vec<String>,
     },
 

@@ -23,8 +23,15 @@
 //!   the object up by name before anything is sent again; nothing is created twice.
 //! - **Partial failure**: independent branches go on, dependents of a failed action are
 //!   skipped, and the [`ApplyReport`] says what happened to every action ([`report`]).
-//! - **Stale plans** ([`stale`]): a saved plan is applied only if every object it fingerprinted
-//!   reads back the same.
+//! - **Guardrails** ([`guard`]): with the configuration's limits in [`Options::guardrails`],
+//!   a plan that deletes outside `prune.only` or past `maxDeletes`, deletes what Git declares,
+//!   creates a name twice or over an existing object, or touches a built-in other than by
+//!   updating it, is refused whole before any request, whoever made it.
+//! - **One apply at a time** ([`lock`]): a lease in the tenant (a group whose `uniqueName`
+//!   Entra keeps unique), taken before the tenant is read, renewed while the run lives, taken
+//!   over after its time-to-live when its holder died.
+//! - **What changed since a saved plan** ([`stale`]): the objects a saved plan fingerprinted
+//!   that read back differently, to explain why a plan made again differs.
 //!
 //! What it does not do: decide what to change (the plan does; apply never adds an action the
 //! plan did not ask for, except finishing a replace an interrupted run left half done), read
@@ -36,6 +43,8 @@ pub mod actions;
 pub mod devices;
 mod error;
 pub mod executor;
+pub mod guard;
+pub mod lock;
 pub mod report;
 pub mod resolve;
 pub mod stale;
@@ -55,6 +64,7 @@ use std::time::Duration;
 pub use devices::apply;
 pub use error::{Error, Evidence};
 pub use executor::{Cleanup, cleanups};
+pub use guard::Guardrails;
 pub use report::{ActionReport, ApplyReport, CleanupReport, Counts, Status};
 pub use tenant::{GraphTenant, Tenant};
 
@@ -112,6 +122,9 @@ pub struct Options {
     pub delegated: bool,
     /// Set it (for example on Ctrl-C) to stop starting actions; those in flight finish.
     pub stop: Option<Arc<AtomicBool>>,
+    /// The configuration's limits on any plan ([`guard`]): when set, a plan that breaks them is
+    /// refused before anything is sent. The CLI always sets them from the configuration.
+    pub guardrails: Option<Guardrails>,
 }
 
 impl Options {
@@ -139,6 +152,7 @@ impl Options {
             },
             delegated: false,
             stop: None,
+            guardrails: None,
         }
     }
 

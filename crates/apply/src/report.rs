@@ -206,6 +206,10 @@ pub struct ApplyReport {
     /// Objects set aside by replaces.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cleanups: Vec<CleanupReport>,
+    /// Why the whole plan was refused before anything was sent (it breaks the configuration's
+    /// guardrails, [`crate::guard`]); every action is then `not_started`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<String>,
 }
 
 impl ApplyReport {
@@ -240,12 +244,23 @@ impl ApplyReport {
             summary,
             actions,
             cleanups,
+            refused: Vec::new(),
         }
+    }
+
+    /// The report of a plan refused before anything was sent: every action not started.
+    pub(crate) fn refusal(plan: &Plan, reasons: Vec<String>) -> ApplyReport {
+        let now = SystemTime::now();
+        let actions = plan.actions.iter().map(crate::devices::not_started).collect();
+        let mut report = ApplyReport::new(plan, actions, Vec::new(), false, now, now, Duration::ZERO);
+        report.refused = reasons;
+        report
     }
 
     /// Whether everything the plan asked for was done (clean-ups included).
     pub fn succeeded(&self) -> bool {
-        self.summary.failed == 0
+        self.refused.is_empty()
+            && self.summary.failed == 0
             && self.summary.skipped == 0
             && self.summary.not_started == 0
             && self.cleanups.iter().all(|c| c.status == Status::Done)

@@ -1,66 +1,42 @@
-//! Refusing a stale saved plan.
+//! Refusing a saved plan that is not what would run now.
 //!
-//! `plan --out plan.json` records the fingerprint of every live object it read
-//! ([`hangar_plan::ReadRecord`]). Before `apply plan.json` changes anything, every one of them
-//! is read again ([`scope`]) and compared ([`check`]): an object that changed or disappeared,
-//! an object that now exists where the plan creates one, a device that changed or is now
-//! registered where the plan imports it — any of these refuses the whole plan, naming each.
+//! `apply plan.json` plans the plan's configuration again against the tenant as it is now
+//! (the CLI first proves the configuration is the one recorded, by its digest), and runs the
+//! fresh plan only if its actions are exactly the saved ones ([`check`]): what a reviewer
+//! approved is what runs. When they differ, the refusal lists the differing actions and, to
+//! say why, every object the saved plan fingerprinted ([`hangar_plan::ReadRecord`]) that reads
+//! back differently ([`changes_since`]): an object that changed or disappeared, an object that
+//! now exists where the plan creates one, a device that changed or is now registered where the
+//! plan imports it.
 //!
-//! Devices are compared one by one for those the plan acts on; the digest over the whole
-//! device list is not compared, because `deploymentProfileAssignmentStatus` changes on its own
-//! all day and would make every saved plan of a live fleet stale.
+//! A changed tenant alone does not refuse a plan: a device's `deploymentProfileAssignmentStatus`
+//! changes on its own all day, and an edit to something the plan does not act on does not
+//! change what runs.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
-use hangar_graph::ReadScope;
-use hangar_graph::live::GroupScope;
-use hangar_model::{Kind, LiveObject, LiveState};
+use hangar_model::{LiveObject, LiveState};
 use hangar_plan::{Op, Plan};
 
 use crate::Error;
 
-/// What to read to check `plan`: every kind it read or acts on, the groups it names, with
-/// owners when the plan read them (so fingerprints compare like with like).
-pub fn scope(plan: &Plan) -> ReadScope {
-    let mut kinds: BTreeSet<Kind> = plan.read.complete.iter().copied().collect();
-    kinds.extend(plan.read.objects.iter().map(|o| o.kind));
-    kinds.extend(plan.actions.iter().map(|a| a.address.kind));
-    let devices = plan.read.devices > 0
-        || !plan.read.device_fingerprints.is_empty()
-        || plan
-            .actions
-            .iter()
-            .any(|a| a.address.kind == Kind::AutopilotDevice);
-    if !devices {
-        kinds.remove(&Kind::AutopilotDevice);
+/// Checks that `fresh`, planned now from the saved plan's configuration, runs exactly the saved
+/// plan's actions; `Err` lists the differences and what changed in `live` (the tenant as read
+/// now) since the plan was made.
+pub fn check(saved: &Plan, fresh: &Plan, live: &LiveState) -> Result<(), Error> {
+    let differences = saved.differences(fresh);
+    if differences.is_empty() {
+        return Ok(());
     }
-    let mut groups: BTreeSet<String> = plan
-        .read
-        .objects
-        .iter()
-        .filter(|o| o.kind == Kind::DeviceGroup)
-        .map(|o| o.name.clone())
-        .collect();
-    for action in &plan.actions {
-        if action.address.kind == Kind::DeviceGroup {
-            groups.insert(action.address.name.clone());
-        }
-        groups.extend(action.referenced_groups().into_iter().map(|g| g.name.clone()));
-    }
-    if !groups.is_empty() {
-        kinds.insert(Kind::DeviceGroup);
-    }
-    ReadScope {
-        kinds,
-        groups: GroupScope::Named(groups),
-        group_owners: plan.read.group_owners,
-        provisioning_client: false,
-    }
+    Err(Error::Stale {
+        differences,
+        changes: changes_since(saved, live),
+    })
 }
 
-/// Compares the re-read `live` state with what `plan` was made from; `Err` lists every
-/// difference.
-pub fn check(plan: &Plan, live: &LiveState) -> Result<(), Error> {
+/// What changed in `live` since `plan` was made from the tenant: one line per object or device
+/// it fingerprinted that reads back differently, or that now exists where it creates one.
+pub fn changes_since(plan: &Plan, live: &LiveState) -> Vec<String> {
     let mut changes = Vec::new();
     let by_id: HashMap<String, &LiveObject> = live
         .objects
@@ -132,15 +108,12 @@ pub fn check(plan: &Plan, live: &LiveState) -> Result<(), Error> {
             ));
         }
     }
-    if changes.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Stale { changes })
-    }
+    changes
 }
 
 #[cfg(test)]
 mod tests {
+    use hangar_model::Kind;
     use hangar_plan::{Action, ActionId, Address, Body, ObjectFingerprint, Reason};
     use serde_json::json;
 
@@ -162,62 +135,56 @@ mod tests {
         }
     }
 
-    fn plan_of(live: &LiveState, without_owners: bool) -> Plan {
-        let mut plan = crate::fake::plan(vec![Action {
+    fn create(name: &str, description: &str) -> Action {
+        Action {
             id: ActionId(0),
-            address: Address::new(Kind::DeploymentProfile, "Kiosk"),
+            address: Address::new(Kind::DeploymentProfile, name),
             live_id: None,
             destructive: false,
             reason: Reason::NotInTenant,
             depends_on: vec![],
             op: Op::Create {
-                body: Body::default(),
+                body: Body::new(
+                    json!({"displayName": name, "description": description})
+                        .as_object()
+                        .cloned()
+                        .unwrap(),
+                ),
             },
-        }]);
+        }
+    }
+
+    fn plan_of(live: &LiveState, actions: Vec<Action>) -> Plan {
+        let mut plan = crate::fake::plan(actions);
         plan.read.objects = live
             .objects
             .iter()
-            .map(|o| {
-                let mut o = o.clone();
-                if without_owners {
-                    o.owners = None;
-                }
-                ObjectFingerprint {
-                    kind: o.kind,
-                    id: o.id.clone(),
-                    name: o.display_name.clone(),
-                    fingerprint: o.fingerprint(),
-                }
+            .map(|o| ObjectFingerprint {
+                kind: o.kind,
+                id: o.id.clone(),
+                name: o.display_name.clone(),
+                fingerprint: o.fingerprint(),
             })
             .collect();
-        plan.read.group_owners = !without_owners;
         plan
     }
 
-    /// `live` as [`scope`] reads it again for `plan`.
-    fn reread(live: &LiveState, plan: &Plan) -> LiveState {
-        let mut live = live.clone();
-        if !scope(plan).group_owners {
-            for object in &mut live.objects {
-                object.owners = None;
-            }
-        }
-        live
-    }
-
     #[test]
-    fn unchanged_tenant_passes_with_or_without_owners_read() {
-        let live = live();
-        for without_owners in [false, true] {
-            let plan = plan_of(&live, without_owners);
-            check(&plan, &reread(&live, &plan)).unwrap();
-        }
-    }
-
-    #[test]
-    fn every_kind_of_change_is_named() {
+    fn the_same_actions_pass_whatever_else_changed() {
         let before = live();
-        let plan = plan_of(&before, false);
+        let saved = plan_of(&before, vec![create("Kiosk", "k")]);
+        let mut after = before.clone();
+        after.objects[0]
+            .properties
+            .insert("description".into(), json!("edited in the portal"));
+        check(&saved, &saved.clone(), &after).unwrap();
+    }
+
+    #[test]
+    fn different_actions_are_refused_naming_them_and_what_changed() {
+        let before = live();
+        let saved = plan_of(&before, vec![create("Kiosk", "reviewed")]);
+        let fresh = plan_of(&before, vec![create("Kiosk", "edited after review")]);
         let mut after = before.clone();
         after.objects[0]
             .properties
@@ -226,9 +193,13 @@ mod tests {
         after
             .objects
             .push(LiveObject::new(Kind::DeploymentProfile, "P2", "Kiosk"));
-        let Err(Error::Stale { changes }) = check(&plan, &after) else {
-            panic!("stale plan accepted");
+        let Err(Error::Stale { differences, changes }) = check(&saved, &fresh, &after) else {
+            panic!("a different plan was accepted");
         };
+        assert_eq!(
+            differences,
+            vec!["+ DeploymentProfile/Kiosk create: differs at `/body/value/description`"]
+        );
         assert_eq!(changes.len(), 3, "{changes:#?}");
         assert!(
             changes[0].contains("DeviceGroup `Autopilot-Sales` (`G1`) changed"),
@@ -239,21 +210,7 @@ mod tests {
             changes[2].contains("DeploymentProfile/Kiosk now exists (`P2`)"),
             "{changes:?}"
         );
-        let message = Error::Stale { changes }.to_string();
+        let message = Error::Stale { differences, changes }.to_string();
         assert!(message.contains("run `hangar plan` again"), "{message}");
-    }
-
-    #[test]
-    fn scope_names_every_group() {
-        let live = live();
-        let scope = scope(&plan_of(&live, false));
-        assert!(scope.kinds.contains(&Kind::DeviceGroup));
-        assert!(!scope.kinds.contains(&Kind::AutopilotDevice));
-        assert_eq!(
-            scope.groups,
-            GroupScope::Named(["Autopilot-Sales".to_owned()].into_iter().collect())
-        );
-        assert!(scope.group_owners);
-        assert!(!super::scope(&plan_of(&live, true)).group_owners);
     }
 }

@@ -577,6 +577,9 @@ fn transient_errors_are_classified() {
     });
     assert!(lost.is_transient());
     assert_eq!(lost.evidence().client_request_id.as_deref(), Some("c"));
-    let stale = Error::Stale { changes: vec![] };
+    let stale = Error::Stale {
+        differences: vec![],
+        changes: vec![],
+    };
     assert!(!stale.is_transient());
 }

@@ -3,12 +3,16 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use hangar_model::plural::{count, noun, verb};
+
 use crate::diagnostic::Diagnostic;
 use crate::model::*;
 use crate::naming::{self, Part};
 use crate::routing::{Routing, known_device};
 use crate::rules::{self, Rule};
 use crate::span::Span;
+
+mod guide;
 
 type Check = fn(&Context<'_>, &mut Vec<Diagnostic>);
 
@@ -29,6 +33,13 @@ const CHECKS: &[Check] = &[
     domain_joins,
     restrictions,
     device_routes,
+    guide::self_deploying,
+    guide::connectivity_check,
+    guide::locales,
+    guide::unchecked_serial_templates,
+    guide::app_references,
+    guide::device_preparation_groups,
+    guide::personal_devices_blocked,
 ];
 
 struct Context<'a> {
@@ -320,11 +331,12 @@ fn name_templates(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                         &rules::PROFILE_NAME_TEMPLATE_LENGTH,
                         template.span,
                         format!(
-                            "`{}` expands to `{name}` ({} characters) for serial `{}`; {} device(s) reached by this profile get names over 15 characters",
+                            "`{}` expands to `{name}` ({} characters) for serial `{}`; {} reached by this profile {} names over 15 characters",
                             template.value,
                             name.chars().count(),
                             longest.serial,
-                            too_long.len()
+                            count(too_long.len(), "device", "devices"),
+                            verb(too_long.len(), "gets", "get")
                         ),
                     )
                     .with_label(longest.span, "this device"),
@@ -678,7 +690,10 @@ fn esp_values(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             out.push(diag(
                 &rules::ESP_RECOMMENDED,
                 esp.timeout_minutes.span,
-                format!("ESP `{name}`: a timeout of {} minutes is short; the guide recommends 60 for large apps on slow links", esp.timeout_minutes.value),
+                format!(
+                    "ESP `{name}`: a timeout of {} is short; the guide recommends 60 for large apps on slow links",
+                    count(esp.timeout_minutes.value as usize, "minute", "minutes")
+                ),
             ));
         }
     }
@@ -692,7 +707,10 @@ fn domain_joins(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             out.push(diag(
                 &rules::DOMAIN_JOIN_RANDOM_CHARS,
                 join.random_chars.span,
-                format!("{random} random characters is outside 3–14"),
+                format!(
+                    "{} is outside 3–14",
+                    count(random as usize, "random character", "random characters")
+                ),
             ));
         }
         let length = prefix.value.chars().count() + random as usize;
@@ -701,8 +719,9 @@ fn domain_joins(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 &rules::DOMAIN_JOIN_NAME_LENGTH,
                 prefix.span,
                 format!(
-                    "`{}` plus {random} random characters is {length} characters; at most 15",
-                    prefix.value
+                    "`{}` plus {} is {length} characters; at most 15",
+                    prefix.value,
+                    count(random as usize, "random character", "random characters")
                 ),
             ));
         }
@@ -829,10 +848,11 @@ fn device_routes(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     rule,
                     example.span,
                     format!(
-                        "{} device(s) in groups {} (e.g. `{}`) get {what}: {}",
-                        members.len(),
+                        "{} in groups {} (e.g. `{}`) {} {what}: {}",
+                        count(members.len(), "device", "devices"),
                         group_names.join(", "),
                         example.serial,
+                        verb(members.len(), "gets", "get"),
                         names.join(", ")
                     ),
                 )
@@ -840,12 +860,17 @@ fn device_routes(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             );
         }
     }
-    for (tag, (count, span)) in unrouted {
+    for (tag, (devices, span)) in unrouted {
         let message = if tag.is_empty() {
-            format!("{count} device(s) have no group tag and reach no deployment profile")
+            format!(
+                "{} no group tag and {} no deployment profile",
+                count(devices, "device has", "devices have"),
+                verb(devices, "reaches", "reach")
+            )
         } else {
             format!(
-                "group tag `{tag}` ({count} device(s)) reaches no deployment profile or Device Preparation policy"
+                "group tag `{tag}` ({}) reaches no deployment profile or Device Preparation policy",
+                count(devices, "device", "devices")
             )
         };
         out.push(diag(&rules::ROUTING_UNROUTED_TAG, span, message));
@@ -856,9 +881,10 @@ fn device_routes(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 &rules::GROUP_NO_DEVICES,
                 group.membership.span,
                 format!(
-                    "dynamic group `{}` matches none of the {} known devices",
+                    "dynamic group `{}` matches none of the {} known {}",
                     group.meta.name.value,
-                    state.devices.len()
+                    state.devices.len(),
+                    noun(state.devices.len(), "device", "devices")
                 ),
             ));
         }

@@ -28,12 +28,15 @@
 mod checks;
 pub mod devices;
 pub mod diagnostic;
+pub mod error_codes;
 pub mod fields;
 mod files;
+pub mod digest;
 mod load;
 mod lower;
 pub mod model;
 pub mod naming;
+pub mod offline;
 pub mod routing;
 pub mod rules;
 pub mod schema;
@@ -46,6 +49,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use diagnostic::{Diagnostic, Label, Severity};
+pub use digest::{ConfigDigest, FileDigest};
 pub use model::*;
 pub use routing::{KnownDevice, Route, Routing};
 pub use span::{FileId, Location, SourceMap, Span, Spanned};
@@ -76,12 +80,64 @@ pub enum Error {
     /// A CSV to merge into a devices CSV ([`devices::merge`]) has problems; nothing was written.
     #[error(
         "nothing was written: {}:\n{}",
-        if problems.len() == 1 { "1 problem".to_owned() } else { format!("{} problems", problems.len()) },
+        hangar_model::plural::count(problems.len(), "problem", "problems"),
         problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n")
     )]
     Merge {
         /// Each problem: `file` row N: what, and what to do.
         problems: Vec<String>,
+    },
+    /// `hangar offline-profile` was asked for a deployment profile the configuration does not have.
+    #[error("no `DeploymentProfile` is named `{name}`{}", match suggestion {
+        Some(suggestion) => format!(" (did you mean `{suggestion}`?)"),
+        None if known.is_empty() => ": the configuration has no deployment profiles".to_owned(),
+        None => format!("; the profiles are: {}", known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")),
+    })]
+    UnknownProfile {
+        /// The name asked for.
+        name: String,
+        /// The closest name, if one is close.
+        suggestion: Option<String>,
+        /// Every profile name of the configuration.
+        known: Vec<String>,
+    },
+    /// A profile that an offline Autopilot file cannot provision.
+    #[error(
+        "offline provisioning cannot work with deployment profile `{profile}`: {}",
+        reasons.join("; ")
+    )]
+    OfflineUnsupported {
+        /// The profile.
+        profile: String,
+        /// Why, one sentence each.
+        reasons: Vec<String>,
+    },
+    /// A value the offline Autopilot file needs is not usable.
+    #[error("{what} `{value}` cannot be written to the offline Autopilot file: {help}")]
+    OfflineInput {
+        /// Which input (`tenantId`, `--tenant-domain`, `--correlation-id`).
+        what: String,
+        /// The value given.
+        value: String,
+        /// What it must be.
+        help: String,
+    },
+    /// `hangar explain-error` was given something that is not an error code.
+    #[error("`{input}` is not an error code: {why}")]
+    MalformedCode {
+        /// What was given.
+        input: String,
+        /// Why it is not a code, and the forms that are.
+        why: String,
+    },
+    /// A file of the configuration could not be read to compute its digest.
+    #[error("cannot read `{}` to compute the configuration digest", path.display())]
+    Digest {
+        /// The file.
+        path: PathBuf,
+        /// Why it failed.
+        #[source]
+        source: std::io::Error,
     },
     /// A devices CSV could not be written.
     #[error("cannot write `{}`", path.display())]
@@ -167,6 +223,15 @@ pub fn load_with(path: &Path, limits: &Limits) -> Result<Loaded, Error> {
     for file in &files {
         load::load_file(file, limits, &mut sources, &mut documents, &mut diagnostics);
     }
+    if let Some(several) = several_configurations(path, &documents, &sources) {
+        // One tenant per directory: a root holding several would otherwise report every
+        // name of one configuration as a duplicate of the other's.
+        return Ok(Loaded {
+            state: None,
+            diagnostics: vec![several],
+            sources: Arc::new(sources),
+        });
+    }
     let tenant_count = documents.tenants.len();
     let mut lowered = lower::lower(documents, &sources, &mut diagnostics);
     if tenant_count == 0 {
@@ -183,14 +248,18 @@ pub fn load_with(path: &Path, limits: &Limits) -> Result<Loaded, Error> {
                 Vec::new(),
             );
         }
-        diagnostics.push(
-            Diagnostic::new(
-                &rules::TENANT_MISSING,
-                span,
-                format!("no `Tenant` document under `{}`", path.display()),
+        let (message, help) = if files.is_empty() {
+            (
+                format!("no YAML files found under `{}`", path.display()),
+                "hangar reads every `*.yaml` and `*.yml` file under the directory (subdirectories too): point it at a configuration, e.g. `hangar validate policies/commercial`, or add a `kind: Tenant` document".to_owned(),
             )
-            .with_help(rules::TENANT_MISSING.fix),
-        );
+        } else {
+            (
+                format!("no `Tenant` document under `{}`", path.display()),
+                rules::TENANT_MISSING.fix.to_owned(),
+            )
+        };
+        diagnostics.push(Diagnostic::new(&rules::TENANT_MISSING, span, message).with_help(help));
     }
     let devices = devices::read_all(
         &lowered.device_lists,
@@ -227,6 +296,49 @@ pub fn load_with(path: &Path, limits: &Limits) -> Result<Loaded, Error> {
         diagnostics,
         sources,
     })
+}
+
+/// A root holding several configurations (`Tenant` documents in different directories): one
+/// diagnostic that lists them, instead of every duplicate name between them.
+fn several_configurations(
+    root: &Path,
+    documents: &load::Documents,
+    sources: &SourceMap,
+) -> Option<Diagnostic> {
+    let mut configurations: Vec<(PathBuf, &str, Span)> = Vec::new();
+    for tenant in &documents.tenants {
+        let file = sources.file(tenant.at.file);
+        let dir = file.path.parent().map(Path::to_owned).unwrap_or_default();
+        if !configurations.iter().any(|(known, _, _)| *known == dir) {
+            let span = tenant.at.of(&tenant.body.kind);
+            configurations.push((dir, tenant.body.name.value().as_str(), span));
+        }
+    }
+    if configurations.len() < 2 {
+        return None;
+    }
+    let list: Vec<String> = configurations
+        .iter()
+        .map(|(dir, name, _)| format!("`{}` (tenant `{name}`)", load::display_name(dir)))
+        .collect();
+    let first = load::display_name(&configurations[0].0);
+    let mut diagnostic = Diagnostic::new(
+        &rules::TENANT_DUPLICATE,
+        configurations[0].2,
+        format!(
+            "`{}` holds {} configurations, one per `Tenant` document: {}",
+            root.display(),
+            configurations.len(),
+            list.join(", ")
+        ),
+    )
+    .with_help(format!(
+        "hangar works on one configuration (one tenant) at a time: run it on each directory, e.g. `hangar validate {first}`"
+    ));
+    for (_, name, span) in &configurations[1..] {
+        diagnostic = diagnostic.with_label(*span, format!("tenant `{name}`"));
+    }
+    Some(diagnostic)
 }
 
 /// Stands in for a missing tenant so that the other rules still run; the state is not

@@ -711,7 +711,8 @@ pub(crate) fn is_guid(text: &str) -> bool {
             .all(|(group, len)| group.len() == len && group.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-fn is_domain(text: &str) -> bool {
+/// Whether `text` is a DNS domain name: dot-separated labels of ASCII letters, digits and hyphens.
+pub(crate) fn is_domain(text: &str) -> bool {
     text.contains('.')
         && text
             .split('.')

@@ -554,11 +554,12 @@ pub struct EnrollmentStatusPage {
 /// `mode:` of a Device Preparation policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DppMode {
-    /// `user-driven`. Graph: `templateReference.templateId` =
-    /// [`hangar_model::well_known::device_preparation::USER_DRIVEN_TEMPLATE_ID`].
+    /// `user-driven`. Graph: `templateReference.templateId` = the tenant's user-driven template
+    /// (published: [`hangar_model::well_known::device_preparation::USER_DRIVEN_TEMPLATE_ID`]).
     UserDriven,
-    /// `automatic` (Windows 365). Graph: `templateReference.templateId` =
-    /// [`hangar_model::well_known::device_preparation::AUTOMATIC_TEMPLATE_ID`].
+    /// `automatic` (Windows 365). Graph: `templateReference.templateId` = the tenant's
+    /// automatic template (published:
+    /// [`hangar_model::well_known::device_preparation::AUTOMATIC_TEMPLATE_ID`]).
     Automatic,
 }
 
@@ -596,9 +597,10 @@ impl AccountType {
 /// `templateReference.templateFamily: enrollmentConfiguration`. Setting ids are in
 /// [`hangar_model::well_known::device_preparation`].
 ///
-/// The `_0`/`_1` meaning of the choice settings is unverified (graph-api-notes §5); the planner
-/// should resolve option display names from the template at run time. Fixed settings:
-/// `enrollment_autopilot_dpp_jointype` = Entra joined, `…_deploymenttype` = single user.
+/// Choice values are never positional: the planner takes the template id and every option value
+/// from the tenant's own definitions, by the meaning of the option names
+/// ([`hangar_model::device_preparation`]). Fixed settings: `enrollment_autopilot_dpp_jointype` =
+/// "Microsoft Entra joined", `…_deploymenttype` = "Single user".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DevicePreparationPolicy {
     /// Common fields. Graph: `name` (not `displayName`), `description`, `roleScopeTagIds`.
@@ -713,7 +715,9 @@ pub struct AutopilotDevices {
 /// One device row of a devices CSV.
 ///
 /// The hardware hash is not kept (about 4 KB each): [`Device::hash`] says where to read it
-/// back when a device is imported (see [`crate::devices::read_hash`]).
+/// back when a device is imported (see [`crate::devices::read_hash`]). A row with an empty
+/// `Hardware Hash` cell, or from a CSV without that column, is *hash-less*: it manages an
+/// existing registration by serial (group tag, user, display name) and can never be imported.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Device {
     /// The list the row is from.
@@ -724,10 +728,14 @@ pub struct Device {
     pub group_tag: Option<String>,
     /// `Assigned User` (a UPN). Graph: `assignedUserPrincipalName`.
     pub assigned_user: Option<String>,
-    /// `Windows Product ID`. Graph: `productKey`.
+    /// `Windows Product ID`. Graph: `productKey` (sent only with an import).
     pub product_id: Option<String>,
-    /// Where the hash is. Graph: `hardwareIdentifier` (base64).
-    pub hash: HashLocation,
+    /// `Display Name`: the name Intune shows for the registration (the portal's "Device
+    /// name"); `None` when the cell is empty or the column absent, which leaves the live name
+    /// alone. Graph: `displayName` (`updateDeviceProperties`).
+    pub display_name: Option<String>,
+    /// Where the hash is; `None` for a hash-less row. Graph: `hardwareIdentifier` (base64).
+    pub hash: Option<HashLocation>,
     /// 1-based data row (the header is row 0).
     pub row: u32,
     /// The start of the device's row in the CSV.

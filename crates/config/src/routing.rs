@@ -528,11 +528,14 @@ fn reach(assign: &Assignments, groups: &[GroupId]) -> Option<Via> {
 
 /// A CSV row as a routable device.
 pub fn known_device(device: &Device) -> KnownDevice {
-    let known = KnownDevice::new(device.serial.clone());
-    match &device.group_tag {
-        Some(tag) => known.with_group_tag(tag.clone()),
-        None => known,
+    let mut known = KnownDevice::new(device.serial.clone());
+    if let Some(tag) = &device.group_tag {
+        known = known.with_group_tag(tag.clone());
     }
+    if let Some(name) = &device.display_name {
+        known = known.with_display_name(name.clone());
+    }
+    known
 }
 
 /// A live tenant device as a routable device (serial, group tag, purchase order, display name).

@@ -128,6 +128,10 @@ rules! {
     REFERENCE_UNRESOLVED = "reference/unresolved", Error,
         "every group named in `assign`, `deviceGroup` or `userGroups` is a `DeviceGroup` document",
         "add the `DeviceGroup` document, or fix the name (see the suggestion)";
+    /// An app or script reference that is neither an id nor a name.
+    REFERENCE_APP = "reference/app", Error,
+        "every entry of `blockingApps`, `allowedApps` and `allowedScripts` is an app or script id (a GUID, 8-4-4-4-12 hex digits) or a name: not empty, not blank, not a GUID with a typo, braces or spaces",
+        "copy the id from the app's page in the Intune admin center (the GUID at the end of its URL), or write the app's name";
     /// An assignment target this kind does not take.
     ASSIGN_TARGET = "assign/unsupported-target", Error,
         "assignment targets are ones the kind supports: profiles take groups and `all-devices`; restrictions take groups; ESPs and domain join profiles also take `all-users`",
@@ -204,6 +208,30 @@ rules! {
     PROFILE_ALL_DEVICES = "profile/all-devices-once", Error,
         "at most one deployment profile targets `all-devices` (Intune refuses a second)",
         "assign the other profile to a group";
+    /// Pre-provisioning allowed on a self-deploying profile.
+    PROFILE_SELF_DEPLOYING_PRE_PROVISIONING = "profile/self-deploying-pre-provisioning", Error,
+        "self-deploying profiles do not allow pre-provisioning: pre-provisioning is a user-driven flow (a technician pre-stages the device, then the user signs in), and the admin center offers it only for user-driven profiles",
+        "remove `preProvisioning`, or set `mode: user-driven` if a user signs in after the technician";
+    /// A self-deploying profile that shows the license terms, privacy settings or account options.
+    PROFILE_SELF_DEPLOYING_OOBE = "profile/self-deploying-oobe", Error,
+        "self-deploying profiles hide the license terms, the privacy settings and the change account options (no one is there to answer them; the admin center fixes all three to Hide)",
+        "remove the `oobe` setting, or set it to `true`";
+    /// `skipDomainConnectivityCheck` on an Entra-join profile.
+    PROFILE_ENTRA_SKIP_CONNECTIVITY_CHECK = "profile/entra-skip-connectivity-check", Error,
+        "`skipDomainConnectivityCheck` is set only on hybrid-join profiles (Graph has the property on the hybrid profile type only; on an Entra profile it would be dropped without a word)",
+        "remove `skipDomainConnectivityCheck`, or set `join: hybrid` if the devices join a domain";
+    /// A locale that is not a language tag.
+    PROFILE_LOCALE = "profile/locale", Error,
+        "`locale` is `os-default` or a language tag such as `en-US`, `fr-CA` or `sr-Latn-RS` (BCP 47: language, optional script, optional region, separated by hyphens)",
+        "write the language and region with a hyphen, e.g. `en-US`, or `os-default`";
+    /// Self-deploying or pre-provisioning on virtual machines.
+    PROFILE_VIRTUAL_MACHINE_ATTESTATION = "profile/virtual-machine-attestation", Error,
+        "a `deviceType: virtual-machine` profile is neither self-deploying nor pre-provisioned: both need TPM attestation, which virtual machines cannot do, even with a virtual TPM",
+        "use `mode: user-driven` without `preProvisioning` for virtual machines, or `deviceType: windows-pc` for physical devices";
+    /// A `%SERIAL%` template that no known device reaches.
+    PROFILE_SERIAL_TEMPLATE_UNCHECKED = "profile/serial-template-unchecked", Warning,
+        "a `%SERIAL%` name template reaches at least one device of the devices CSVs, so `profile/name-template-length` can check the names it makes; with none, names over 15 characters cannot be ruled out",
+        "list the devices this profile reaches in an `AutopilotDevices` CSV, or use `%RAND:N%`";
     /// A device reached by an Entra and a hybrid profile.
     ROUTING_JOIN_CONFLICT = "routing/join-conflict", Error,
         "no device (or group) is reached by both an Entra-join and a hybrid-join profile",
@@ -252,6 +280,14 @@ rules! {
     DPP_TIMEOUT = "device-preparation/timeout-range", Error,
         "`timeoutMinutes` is from 15 to 720",
         "use a value from 15 to 720";
+    /// A Device Preparation policy without a device group.
+    DPP_NO_DEVICE_GROUP = "device-preparation/no-device-group", Error,
+        "every Device Preparation policy names its `deviceGroup` (a policy can be saved without one, and then the deployment never starts and its apps and scripts have no group to be assigned to)",
+        "add `deviceGroup:` naming an assigned group owned by `intune-provisioning-client`";
+    /// Personal devices blocked while Device Preparation is used.
+    DPP_PERSONAL_DEVICES_BLOCKED = "device-preparation/personal-devices-blocked", Warning,
+        "when an enrollment restriction blocks personally owned Windows devices, every device that Device Preparation provisions has a corporate identifier in Intune (hangar does not manage corporate identifiers, so it cannot tell)",
+        "upload a corporate identifier (manufacturer, model, serial) for each device before it is deployed, or accept the warning once that is done";
     /// Two ESPs with the same priority.
     ESP_PRIORITY_UNIQUE = "esp/priority-unique", Error,
         "ESP priorities are unique (Intune's `setPriority` cannot hold two at one priority)",
@@ -294,8 +330,8 @@ rules! {
         "re-export the CSV with Get-WindowsAutopilotInfo, or fix the row shown";
     /// A required column is missing.
     DEVICES_MISSING_COLUMN = "devices/missing-column", Error,
-        "the header has `Device Serial Number` and `Hardware Hash` (case and spacing do not matter)",
-        "use the CSV that Get-WindowsAutopilotInfo writes";
+        "the header has `Device Serial Number`, and a hash column, if any, is `Hardware Hash` (case and spacing do not matter)",
+        "use the CSV that Get-WindowsAutopilotInfo writes, or name its columns as it does";
     /// The CSV named by `source` does not exist.
     DEVICES_SOURCE = "devices/source", Error,
         "`source` names a CSV file that exists, relative to the YAML file",
@@ -310,7 +346,7 @@ rules! {
         "copy the serial exactly as Get-WindowsAutopilotInfo wrote it (or collect the hash again); a damaged serial never matches the registered device";
     /// Invalid hardware hash.
     DEVICES_INVALID_HASH = "devices/invalid-hash", Error,
-        "every row has a non-empty, valid base64 hardware hash",
+        "a hardware hash, when a row has one, is valid base64 (an empty cell is a hash-less row)",
         "collect the hash again with Get-WindowsAutopilotInfo";
     /// A serial listed twice.
     DEVICES_DUPLICATE_SERIAL = "devices/duplicate-serial", Error,

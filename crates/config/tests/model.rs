@@ -247,6 +247,141 @@ fn devices_keep_hash_locations_not_hashes() {
 }
 
 #[test]
+fn hashless_rows_manage_registrations_by_serial() {
+    // An empty `Hardware Hash` cell, a blank one, and a CSV without the column are hash-less;
+    // `Display Name` is read (case and spacing of the header do not matter).
+    let csv = "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag,Assigned User,display_name\r\nOEM-1,,,Sales,,Front desk\r\nOEM-2,,  ,Sales,,\r\nHW-1,,QUJD,Sales,,Lab 7\r\n";
+    let dir = tempfile::tempdir().unwrap();
+    let loaded = load_in(
+        &dir,
+        &[
+            ("t.yaml", TENANT),
+            (
+                "d.yaml",
+                "kind: AutopilotDevices\nname: d\nsource: d.csv\n---\nkind: AutopilotDevices\nname: s\nsource: s.csv\ngroupTag: Ops\n",
+            ),
+            ("d.csv", csv),
+            ("s.csv", "Serial Number,Group Tag\nS-1,\nS-2,Lab\n"),
+        ],
+    );
+    assert!(!loaded.has_errors(), "{:#?}", loaded.diagnostics);
+    let state = loaded.state.unwrap();
+    let by_serial = |serial: &str| state.devices.iter().find(|d| d.serial == serial).unwrap();
+    let oem = by_serial("OEM-1");
+    assert!(oem.hash.is_none());
+    assert_eq!(oem.display_name.as_deref(), Some("Front desk"));
+    assert_eq!(oem.group_tag.as_deref(), Some("Sales"));
+    assert!(by_serial("OEM-2").hash.is_none(), "a blank cell is empty");
+    assert_eq!(by_serial("OEM-2").display_name, None);
+    let hw = by_serial("HW-1");
+    assert!(hw.hash.is_some());
+    assert_eq!(hw.display_name.as_deref(), Some("Lab 7"));
+    assert_eq!(
+        hangar_config::devices::read_hash(hw, &state.device_lists[0].path).unwrap(),
+        "QUJD"
+    );
+    let err = hangar_config::devices::read_hash(oem, &state.device_lists[0].path).unwrap_err();
+    assert!(
+        std::error::Error::source(&err)
+            .unwrap()
+            .to_string()
+            .contains("hash-less"),
+        "{err}"
+    );
+    assert!(by_serial("S-1").hash.is_none());
+    assert_eq!(by_serial("S-1").group_tag.as_deref(), Some("Ops"));
+    assert_eq!(by_serial("S-2").group_tag.as_deref(), Some("Lab"));
+    // The display name takes part in routing (`device.displayName` rules).
+    let known = hangar_config::routing::known_device(oem);
+    assert_eq!(
+        known,
+        KnownDevice::new("OEM-1".to_owned())
+            .with_group_tag("Sales".to_owned())
+            .with_display_name("Front desk".to_owned())
+    );
+}
+
+#[test]
+fn a_misspelt_hash_column_and_a_bad_hash_are_still_errors() {
+    let loaded = load(&[
+        ("t.yaml", TENANT),
+        ("d.yaml", "kind: AutopilotDevices\nname: d\nsource: d.csv\n"),
+        ("d.csv", "Device Serial Number,HW Hash\nA1,QUJD\n"),
+    ]);
+    assert_eq!(rules(&loaded), vec!["devices/missing-column"]);
+    assert!(
+        loaded.diagnostics[0].message.contains("`HW Hash`"),
+        "{}",
+        loaded.diagnostics[0].message
+    );
+    let loaded = load(&[
+        ("t.yaml", TENANT),
+        ("d.yaml", "kind: AutopilotDevices\nname: d\nsource: d.csv\n"),
+        ("d.csv", "Device Serial Number,Hardware Hash\nA1,\nA2,QU!D\n"),
+    ]);
+    let bad = loaded.diagnostics.iter().find(|d| d.is_error()).unwrap();
+    assert_eq!(bad.rule, "devices/invalid-hash");
+    assert!(bad.message.contains("`A2` (row 2)"), "{}", bad.message);
+    assert_eq!(
+        loaded.diagnostics.iter().filter(|d| d.is_error()).count(),
+        1,
+        "row 1 is hash-less, not invalid"
+    );
+}
+
+#[test]
+fn hashless_writer_output_reads_back_unchanged() {
+    use hangar_config::devices::{HASHLESS_HEADER, HashlessRow, write_hashless};
+    let mut out = Vec::new();
+    write_hashless(
+        &mut out,
+        [
+            HashlessRow {
+                serial: " OEM-1 ",
+                group_tag: Some("Sales, West"),
+                assigned_user: Some("ann@contoso.com"),
+                display_name: Some("Desk \"7\""),
+            },
+            HashlessRow {
+                serial: "OEM-2",
+                ..HashlessRow::default()
+            },
+        ],
+    )
+    .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(
+        text,
+        format!(
+            "{HASHLESS_HEADER}\r\nOEM-1,,,\"Sales, West\",ann@contoso.com,\"Desk \"\"7\"\"\"\r\nOEM-2,,,,,\r\n"
+        )
+    );
+    let state = valid(&[
+        ("t.yaml", TENANT),
+        ("d.yaml", "kind: AutopilotDevices\nname: d\nsource: d.csv\n"),
+        ("d.csv", &text),
+    ]);
+    let first = &state.devices[0];
+    assert_eq!(
+        (
+            first.serial.as_str(),
+            first.group_tag.as_deref(),
+            first.assigned_user.as_deref(),
+            first.display_name.as_deref(),
+            first.hash
+        ),
+        (
+            "OEM-1",
+            Some("Sales, West"),
+            Some("ann@contoso.com"),
+            Some("Desk \"7\""),
+            None
+        )
+    );
+    assert_eq!(state.devices[1].group_tag, None);
+}
+
+#[test]
 fn duplicate_serials_across_files_name_both_rows() {
     let header = "Device Serial Number,Windows Product ID,Hardware Hash\n";
     let loaded = load(&[

@@ -1,7 +1,8 @@
 //! JSON batching: up to 20 requests in one `POST /$batch`.
 //!
-//! The outer 200 says nothing about the inner requests: each has its own status. Inner 429, 503
-//! and 504 (the last only for requests safe to repeat) are sent again in a smaller batch after
+//! The outer 200 says nothing about the inner requests: each has its own status. An inner
+//! answer [`retries_status`] retries for that request (429 and 503; 504 where repeating is
+//! harmless; 500 and 502 on reads) is sent again in a smaller batch after
 //! the largest inner `Retry-After`, within the client's retry policy; a `424 Failed Dependency`
 //! whose dependency is being retried goes with it. Every inner request draws its own slot from
 //! the rate limiter, as Graph throttles each individually.
@@ -20,7 +21,7 @@ use crate::endpoint::{ApiVersion, display_url};
 use crate::error::{ApiError, DecodeError, parse_error_body};
 use crate::http::GraphClient;
 use crate::request::{GraphRequest, Repeat};
-use crate::retry::{RetryDecision, Transient, is_transient_status, parse_retry_after};
+use crate::retry::{LongWait, RetryDecision, Transient, parse_retry_after, retries_status};
 
 /// Most requests Graph accepts in one batch.
 pub const MAX_BATCH: usize = 20;
@@ -135,6 +136,7 @@ async fn send_one_batch(
     let mut pending: Vec<usize> = (0..requests.len()).collect();
     let started = Instant::now();
     let mut retries = 0u32;
+    let mut waited = Duration::ZERO;
     loop {
         for &i in &pending {
             let request = &requests[i];
@@ -191,8 +193,7 @@ async fn send_one_batch(
                 finals[i] = Some(Err(missing(&display_url(&request.url))));
                 continue;
             };
-            let transient =
-                is_transient_status(item.status) && (item.status != 504 || request.repeat == Repeat::Safe);
+            let transient = retries_status(item.status, request.kind());
             let blocked_by_retry = item.status == 424 && chained && i > 0 && again.contains(&(i - 1));
             if transient || blocked_by_retry {
                 let after = header_ci(&item.headers, "retry-after").and_then(parse_retry_after);
@@ -233,7 +234,17 @@ async fn send_one_batch(
                     wait_ms = wait.as_millis() as u64,
                     "inner batch requests throttled, retrying them"
                 );
+                client.announce_wait(&LongWait {
+                    method: "POST".into(),
+                    url: display_url(&batch_url),
+                    reason: format!("{} of its requests throttled or failing", again.len()),
+                    wait,
+                    server_asked: largest_wait.is_some(),
+                    retries,
+                    waited,
+                });
                 tokio::time::sleep(wait).await;
+                waited += wait;
                 retries += 1;
                 pending = again;
             }

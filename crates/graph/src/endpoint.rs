@@ -29,14 +29,99 @@ impl ApiVersion {
     }
 }
 
+/// Where an endpoint override points, as far as the credential is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// This machine: `127.0.0.0/8`, `::1`, `localhost`.
+    Loopback,
+    /// One of the tenant's cloud's own hosts.
+    Cloud,
+    /// A host of another cloud (`graph.microsoft.com` for a GCC High tenant).
+    OtherCloud,
+    /// Anything else (a proxy, a typo, an attacker).
+    Elsewhere,
+}
+
+/// Whether an override is accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Allowed {
+    /// Always.
+    Yes,
+    /// Only when the caller passes `outside_cloud` (the CLI's `--allow-endpoint-outside-cloud`).
+    WithFlag,
+    /// Never, for this reason.
+    Never(&'static str),
+}
+
+/// One row of [`OVERRIDE_RULES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OverrideRule {
+    /// Where the override points.
+    pub place: Place,
+    /// `http`, `https`, or `*` for both.
+    pub scheme: &'static str,
+    /// The verdict.
+    pub allowed: Allowed,
+}
+
+/// Where an endpoint override may send the credential. The first row matching the override's
+/// place and scheme decides.
+pub const OVERRIDE_RULES: &[OverrideRule] = &[
+    OverrideRule {
+        place: Place::Loopback,
+        scheme: "*",
+        allowed: Allowed::Yes,
+    },
+    OverrideRule {
+        place: Place::Cloud,
+        scheme: "https",
+        allowed: Allowed::Yes,
+    },
+    OverrideRule {
+        place: Place::Elsewhere,
+        scheme: "https",
+        allowed: Allowed::WithFlag,
+    },
+    OverrideRule {
+        place: Place::OtherCloud,
+        scheme: "*",
+        allowed: Allowed::Never("a host of another cloud"),
+    },
+    OverrideRule {
+        place: Place::Cloud,
+        scheme: "http",
+        allowed: Allowed::Never(
+            "plain `http` is allowed only to this machine (127.0.0.1, ::1, localhost): sign-in would send the credential across the network in clear text; use `https://`",
+        ),
+    },
+    OverrideRule {
+        place: Place::Elsewhere,
+        scheme: "http",
+        allowed: Allowed::Never(
+            "plain `http` is allowed only to this machine (127.0.0.1, ::1, localhost): sign-in would send the credential across the network in clear text; use `https://`",
+        ),
+    },
+];
+
+/// Whether `url`'s host is this machine: an IPv4 address in `127.0.0.0/8`, `::1`, or
+/// `localhost` (which RFC 6761 reserves for loopback).
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.trim_end_matches('.').eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
 /// The hosts a client talks to: a cloud's Graph and sign-in hosts, or one override base URL
 /// (a simulator) that serves both. The cloud always decides the token scope and the
 /// client-assertion audience, override or not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
     cloud: Cloud,
-    /// Override base without a trailing slash, e.g. `http://127.0.0.1:8080`.
-    base_override: Option<Url>,
+    /// Override base without a trailing slash, e.g. `http://127.0.0.1:8080`, and where it is.
+    base_override: Option<(Url, Place)>,
 }
 
 impl Endpoint {
@@ -51,7 +136,13 @@ impl Endpoint {
     /// `cloud`'s scope, but every request (sign-in and Graph) goes to `base` instead, e.g. a
     /// simulator at `http://127.0.0.1:8080`: sign-in at `{base}/{tenant}/oauth2/v2.0/token`,
     /// Graph at `{base}/v1.0` and `{base}/beta`.
-    pub fn with_override(cloud: Cloud, base: &str) -> Result<Endpoint, Error> {
+    ///
+    /// Sign-in sends the credential to `base`, so where it may point is limited
+    /// ([`OVERRIDE_RULES`]): this machine (loopback) over `http` or `https`; one of `cloud`'s own
+    /// hosts over `https`; another `https` host only with `outside_cloud` (a proxy the caller
+    /// trusts, named by an explicit flag); never plain `http` across the network, and never a
+    /// host of another cloud.
+    pub fn with_override(cloud: Cloud, base: &str, outside_cloud: bool) -> Result<Endpoint, Error> {
         let invalid = |reason: &str| Error::InvalidEndpoint {
             url: base.to_owned(),
             reason: reason.to_owned(),
@@ -69,9 +160,49 @@ impl Endpoint {
         if !url.username().is_empty() || url.password().is_some() {
             return Err(invalid("the URL must not carry credentials"));
         }
+        let host = url.host_str().unwrap_or_default().trim_end_matches('.');
+        let place = if is_loopback(&url) {
+            Place::Loopback
+        } else if cloud.allows_host(host) {
+            Place::Cloud
+        } else if Cloud::ALL.iter().any(|other| other.allows_host(host)) {
+            Place::OtherCloud
+        } else {
+            Place::Elsewhere
+        };
+        let rule = OVERRIDE_RULES
+            .iter()
+            .find(|rule| rule.place == place && (rule.scheme == url.scheme() || rule.scheme == "*"))
+            .map_or(Allowed::Never(""), |rule| rule.allowed);
+        match rule {
+            Allowed::Yes => {}
+            Allowed::WithFlag if outside_cloud => {}
+            Allowed::WithFlag => {
+                return Err(Error::EndpointOutsideCloud {
+                    url: url.as_str().trim_end_matches('/').to_owned(),
+                    host: host_and_port(&url),
+                    cloud,
+                    clouds_of_host: String::new(),
+                });
+            }
+            Allowed::Never(_) if place == Place::OtherCloud => {
+                let owners: Vec<&str> = Cloud::ALL
+                    .iter()
+                    .filter(|other| other.allows_host(host))
+                    .map(|other| other.name())
+                    .collect();
+                return Err(Error::EndpointOutsideCloud {
+                    url: url.as_str().trim_end_matches('/').to_owned(),
+                    host: host_and_port(&url),
+                    cloud,
+                    clouds_of_host: owners.join("`, `"),
+                });
+            }
+            Allowed::Never(reason) => return Err(invalid(reason)),
+        }
         Ok(Endpoint {
             cloud,
-            base_override: Some(url),
+            base_override: Some((url, place)),
         })
     }
 
@@ -82,7 +213,13 @@ impl Endpoint {
 
     /// The override base URL, when set.
     pub fn override_base(&self) -> Option<&Url> {
-        self.base_override.as_ref()
+        self.base_override.as_ref().map(|(url, _)| url)
+    }
+
+    /// Where the override points, when set: [`Place::Elsewhere`] means the credential goes
+    /// to a host outside the cloud (allowed only by the caller's explicit flag).
+    pub fn override_place(&self) -> Option<Place> {
+        self.base_override.as_ref().map(|(_, place)| *place)
     }
 
     /// The `.default` scope to request tokens for: always the cloud's, even with an override.
@@ -92,7 +229,7 @@ impl Endpoint {
 
     fn base(&self, host: &str) -> String {
         match &self.base_override {
-            Some(url) => url.as_str().trim_end_matches('/').to_owned(),
+            Some((url, _)) => url.as_str().trim_end_matches('/').to_owned(),
             None => format!("https://{host}"),
         }
     }
@@ -142,7 +279,7 @@ impl Endpoint {
     /// The hosts requests may go to, for messages.
     pub fn allowed_hosts(&self) -> String {
         match &self.base_override {
-            Some(url) => format!("`{}` (endpoint override)", host_and_port(url)),
+            Some((url, _)) => format!("`{}` (endpoint override)", host_and_port(url)),
             None => {
                 let (graph, login) = (self.cloud.graph_host(), self.cloud.login_host());
                 format!("`{graph}`, `{login}`")
@@ -155,7 +292,7 @@ impl Endpoint {
     /// sent, including followed `@odata.nextLink`s.
     pub fn check(&self, method: &str, url: &Url) -> Result<(), Error> {
         let allowed = match &self.base_override {
-            Some(base) => {
+            Some((base, _)) => {
                 url.scheme() == base.scheme()
                     && url
                         .host_str()
@@ -182,7 +319,8 @@ impl Endpoint {
     }
 }
 
-fn host_and_port(url: &Url) -> String {
+/// `host` or `host:port` of a URL, for messages.
+pub(crate) fn host_and_port(url: &Url) -> String {
     let host = url.host_str().unwrap_or("");
     match url.port() {
         Some(port) => format!("{host}:{port}"),
@@ -239,7 +377,7 @@ mod tests {
 
     #[test]
     fn override_changes_hosts_not_scope() {
-        let sim = Endpoint::with_override(Cloud::GccHigh, "http://127.0.0.1:8080/").unwrap();
+        let sim = Endpoint::with_override(Cloud::GccHigh, "http://127.0.0.1:8080/", false).unwrap();
         assert_eq!(sim.graph_root(ApiVersion::V1), "http://127.0.0.1:8080/v1.0");
         assert_eq!(
             sim.token_url("t").unwrap().as_str(),
@@ -264,8 +402,51 @@ mod tests {
     #[test]
     fn invalid_overrides_are_refused() {
         for bad in ["ftp://x", "not a url", "http://u:p@host", "http://host/?a=1"] {
-            assert!(Endpoint::with_override(Cloud::Commercial, bad).is_err(), "{bad}");
+            assert!(
+                Endpoint::with_override(Cloud::Commercial, bad, true).is_err(),
+                "{bad}"
+            );
         }
+    }
+
+    /// Issue 12 item 6: where an override may send the credential.
+    #[test]
+    fn overrides_send_the_credential_only_where_allowed() {
+        let ok = |cloud, url, flag| Endpoint::with_override(cloud, url, flag).is_ok();
+        // This machine, either scheme, no flag: the simulator and `--local`.
+        for url in [
+            "http://127.0.0.1:8080",
+            "http://127.9.9.9:1",
+            "http://[::1]:8080",
+            "http://localhost:8080",
+            "https://LOCALHOST.:8443",
+        ] {
+            assert!(ok(Cloud::GccHigh, url, false), "{url}");
+        }
+        // Plain http across the network: never, flag or not.
+        for url in [
+            "http://evil.example",
+            "http://graph.microsoft.us",
+            "http://10.0.0.5:8080",
+            "http://127.0.0.1.evil.example",
+        ] {
+            let err = Endpoint::with_override(Cloud::GccHigh, url, true).unwrap_err();
+            assert!(err.to_string().contains("clear text"), "{url}: {err}");
+        }
+        // Another https host: only with the flag, and the refusal says which flag.
+        let err = Endpoint::with_override(Cloud::Commercial, "https://proxy.example", false).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("--allow-endpoint-outside-cloud"), "{text}");
+        assert!(text.contains("`commercial`"), "{text}");
+        assert!(ok(Cloud::Commercial, "https://proxy.example", true));
+        // The cloud's own hosts are fine; another cloud's never, and the error names both clouds.
+        assert!(ok(Cloud::GccHigh, "https://graph.microsoft.us", false));
+        assert!(ok(Cloud::Gcc, "https://graph.microsoft.com", false));
+        let err = Endpoint::with_override(Cloud::GccHigh, "https://graph.microsoft.com", true).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("cloud `gcc-high`"), "{text}");
+        assert!(text.contains("`commercial`"), "{text}");
+        assert!(!text.contains("app registration"), "{text}");
     }
 
     #[test]

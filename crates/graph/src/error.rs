@@ -32,6 +32,28 @@ pub enum Error {
         allowed: String,
     },
 
+    /// The endpoint override points outside the tenant's cloud: a host of another cloud
+    /// (`clouds_of_host` names them; never allowed), or another host without the explicit
+    /// permission to send the credential there (`clouds_of_host` empty).
+    #[error(
+        "the endpoint override `{url}` is outside cloud `{cloud}`: {}",
+        if clouds_of_host.is_empty() {
+            format!("`{host}` is not one of its hosts (`{}`, `{}`), and sign-in would send the credential there; if it is a proxy you trust with it, add `--allow-endpoint-outside-cloud`", cloud.graph_host(), cloud.login_host())
+        } else {
+            format!("`{host}` belongs to cloud `{clouds_of_host}`; a `{cloud}` tenant is reached only at `{}` and `{}` (remove the override, or check the `Tenant` document's `cloud`)", cloud.graph_host(), cloud.login_host())
+        }
+    )]
+    EndpointOutsideCloud {
+        /// The override.
+        url: String,
+        /// Its host (and port).
+        host: String,
+        /// The tenant's cloud.
+        cloud: Cloud,
+        /// The clouds the host belongs to (`commercial`, `gcc`), empty for an unknown host.
+        clouds_of_host: String,
+    },
+
     /// The endpoint override is not a usable base URL.
     #[error("invalid endpoint override `{url}`: {reason}")]
     InvalidEndpoint {
@@ -67,7 +89,8 @@ pub enum Error {
     /// The request could not be sent or its response not received (connection refused, reset,
     /// timeout) on a request that is safe to repeat, after the retries the policy allows.
     #[error(
-        "{method} {url} failed after {retries} retries: {message} (client-request-id {client_request_id})"
+        "{method} {url} failed after {}: {message} (client-request-id {client_request_id})",
+        hangar_model::plural::count(*retries as usize, "retry", "retries")
     )]
     Transport {
         /// HTTP method.
@@ -80,6 +103,22 @@ pub enum Error {
         client_request_id: String,
         /// What the transport said.
         message: String,
+    },
+
+    /// The host cannot be reached in a way retrying does not fix: its name does not resolve,
+    /// or a host that is not this machine refused the connection. Nothing was sent.
+    #[error(
+        "cannot reach `{host}`: {reason}; {method} {url} was not sent: check the host name, DNS and the network (proxy, firewall)"
+    )]
+    Unreachable {
+        /// HTTP method.
+        method: String,
+        /// URL without secrets.
+        url: String,
+        /// The host (and port, if any).
+        host: String,
+        /// `its name does not resolve (…)` or `it refused the connection (…)`.
+        reason: String,
     },
 
     /// A write whose outcome is unknown: it was sent, and the connection dropped or timed out
@@ -231,9 +270,28 @@ impl fmt::Display for ApiError {
             self.request_id, self.client_request_id
         )?;
         if self.retries > 0 {
-            write!(f, ", after {} retries", self.retries)?;
+            write!(
+                f,
+                ", after {}",
+                hangar_model::plural::count(self.retries as usize, "retry", "retries")
+            )?;
         }
-        f.write_str(")")
+        f.write_str(")")?;
+        if let Some(needed) = self.missing_permission() {
+            write!(f, "; {needed}")?;
+        }
+        Ok(())
+    }
+}
+
+impl ApiError {
+    /// For a refusal (HTTP 403: the directory's `Authorization_RequestDenied`, Intune's
+    /// `Forbidden` with the scopes in its nested message), the permission the request needs,
+    /// from the table in [`crate::permissions`].
+    pub fn missing_permission(&self) -> Option<crate::permissions::Needed> {
+        (self.status == 403)
+            .then(|| crate::permissions::for_method_and_url(&self.method, &self.url))
+            .flatten()
     }
 }
 

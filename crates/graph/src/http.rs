@@ -16,7 +16,9 @@ use crate::endpoint::{Endpoint, display_url};
 use crate::error::{ApiError, DecodeError, parse_error_body, truncate};
 use crate::rate_limit::{RateLimitConfig, RateLimiter};
 use crate::request::{GraphRequest, Repeat};
-use crate::retry::{RetryDecision, RetryPolicy, Transient, is_transient_status, parse_retry_after};
+use crate::retry::{
+    LongWait, RequestKind, RetryDecision, RetryPolicy, Transient, parse_retry_after, retries_status,
+};
 use crate::{Error, Secret};
 
 /// How to build a [`GraphClient`].
@@ -35,6 +37,23 @@ pub struct ClientOptions {
     pub timeout: Duration,
     /// Requests in flight at once.
     pub max_concurrency: usize,
+    /// Let [`ClientOptions::endpoint_override`] be an `https` host outside the cloud's own
+    /// hosts (a proxy): sign-in, and so the credential, goes there. Never set from the
+    /// environment: the CLI sets it only from its `--allow-endpoint-outside-cloud` flag.
+    pub allow_endpoint_outside_cloud: bool,
+    /// Called before a wait long enough to tell a person about ([`LongWait`]); the caller
+    /// prints it. `None`: waits are only logged (tracing, info level).
+    pub on_long_wait: Option<LongWaitHook>,
+}
+
+/// Receives [`LongWait`]s (see [`ClientOptions::on_long_wait`]).
+#[derive(Clone)]
+pub struct LongWaitHook(pub Arc<dyn Fn(&LongWait) + Send + Sync>);
+
+impl std::fmt::Debug for LongWaitHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LongWaitHook")
+    }
 }
 
 impl ClientOptions {
@@ -47,6 +66,8 @@ impl ClientOptions {
             rate_limit: RateLimitConfig::default(),
             timeout: Duration::from_secs(100),
             max_concurrency: 16,
+            allow_endpoint_outside_cloud: false,
+            on_long_wait: None,
         }
     }
 
@@ -130,6 +151,7 @@ struct Inner {
     permits: Semaphore,
     timeout: Duration,
     stats: Stats,
+    on_long_wait: Option<LongWaitHook>,
 }
 
 /// The Graph client. Cheap to clone (one shared connection pool, token cache and limiter).
@@ -148,7 +170,7 @@ impl GraphClient {
     /// A client for `options` signing in with `credential`.
     pub fn new(options: ClientOptions, credential: Credential) -> Result<GraphClient, Error> {
         let endpoint = match &options.endpoint_override {
-            Some(base) => Endpoint::with_override(options.cloud, base)?,
+            Some(base) => Endpoint::with_override(options.cloud, base, options.allow_endpoint_outside_cloud)?,
             None => Endpoint::new(options.cloud),
         };
         let http = reqwest::Client::builder()
@@ -172,6 +194,7 @@ impl GraphClient {
                 permits: Semaphore::new(options.max_concurrency.max(1)),
                 timeout: options.timeout,
                 stats: Stats::default(),
+                on_long_wait: options.on_long_wait,
             }),
         })
     }
@@ -214,6 +237,16 @@ impl GraphClient {
         &self.inner.retry
     }
 
+    /// Tells the caller about a wait before a retry when it is long ([`RetryPolicy::announces`]).
+    pub(crate) fn announce_wait(&self, wait: &LongWait) {
+        if self.inner.retry.announces(wait.wait, wait.waited) {
+            tracing::info!(wait = %wait, "long wait before a retry");
+            if let Some(hook) = &self.inner.on_long_wait {
+                (hook.0)(wait);
+            }
+        }
+    }
+
     /// Sends `request`, retrying what the policy allows, and returns the 2xx answer. Any other
     /// status is an error; nothing is ever turned into "empty".
     pub async fn send(&self, request: &GraphRequest) -> Result<Response, Error> {
@@ -232,6 +265,7 @@ impl GraphClient {
         let shown_url = display_url(&request.url);
         let started = Instant::now();
         let mut retries = 0u32;
+        let mut retry_waits = Duration::ZERO;
         let mut reauthenticated = false;
         loop {
             // The boundary check comes first, on every attempt: a violation is never a request.
@@ -303,7 +337,23 @@ impl GraphClient {
                                 reason = %transient_name(transient),
                                 "transient failure, retrying"
                             );
+                            self.announce_wait(&LongWait {
+                                method: method.clone(),
+                                url: shown_url.clone(),
+                                reason: transient_reason(transient),
+                                wait,
+                                server_asked: matches!(
+                                    transient,
+                                    Transient::Status {
+                                        retry_after: Some(_),
+                                        ..
+                                    }
+                                ),
+                                retries,
+                                waited: retry_waits,
+                            });
                             tokio::time::sleep(wait).await;
+                            retry_waits += wait;
                             retries += 1;
                         }
                         RetryDecision::GiveUp => {
@@ -372,8 +422,17 @@ impl GraphClient {
         let unsafe_write = request.repeat == Repeat::Unsafe;
         let response = match builder.send().await {
             Ok(response) => response,
-            // Not connected: nothing was sent, any request may be retried.
+            // Not connected: nothing was sent, any request may be retried, unless retrying
+            // cannot help (a name that does not resolve, a remote host that refuses).
             Err(e) if e.is_connect() => {
+                if let Some(reason) = crate::credential::unreachable_reason(&request.url, &e) {
+                    return Outcome::Fail(Error::Unreachable {
+                        method: method.to_owned(),
+                        url: shown_url.to_owned(),
+                        host: crate::endpoint::host_and_port(&request.url),
+                        reason,
+                    });
+                }
                 return Outcome::Retry(
                     Transient::Connection,
                     transport(crate::credential::transport_reason_pub(&e), false),
@@ -444,10 +503,11 @@ impl GraphClient {
             retries,
         });
         // A gateway timeout on a create may have committed: that is an unknown outcome.
-        if status == 504 && unsafe_write {
+        let kind = request.kind();
+        if status == 504 && kind == RequestKind::UnsafeWrite {
             return Outcome::Fail(transport(format!("gateway timeout ({api})"), true));
         }
-        if is_transient_status(status) {
+        if retries_status(status, kind) {
             return Outcome::Retry(Transient::Status { status, retry_after }, Error::Api(api));
         }
         Outcome::Fail(Error::Api(api))
@@ -458,6 +518,15 @@ fn transient_name(transient: Transient) -> String {
     match transient {
         Transient::Status { status, .. } => status.to_string(),
         Transient::Connection => "connection".to_owned(),
+    }
+}
+
+/// Why a request waits, in words.
+pub(crate) fn transient_reason(transient: Transient) -> String {
+    match transient {
+        Transient::Status { status: 429, .. } => "throttled (HTTP 429)".to_owned(),
+        Transient::Status { status, .. } => format!("HTTP {status}"),
+        Transient::Connection => "the connection failed".to_owned(),
     }
 }
 

@@ -35,6 +35,7 @@ mod error;
 pub mod http;
 pub mod live;
 pub mod paging;
+pub mod permissions;
 pub mod rate_limit;
 pub mod request;
 pub mod resources;

@@ -6,6 +6,10 @@
 //! where Graph lets us choose (`$select` on groups and devices; Intune objects are read whole,
 //! because the planner compares every field and keeps unknown ones).
 //!
+//! The tenant's Device Preparation policy templates (with setting definitions) are read when
+//! [`ReadScope::device_preparation_templates`] asks, alongside the policies: the planner takes
+//! templates and choice values from them, never from constants.
+//!
 //! Any failed request fails the whole read: nothing is ever turned into "absent".
 //! [`LiveState::complete`] lists every kind that was read (all of them, when this returns
 //! `Ok`), with one refinement for groups, see [`GroupScope::Named`].
@@ -20,6 +24,7 @@
 
 use std::collections::BTreeSet;
 
+use hangar_model::device_preparation::PolicyTemplate;
 use hangar_model::well_known::{self, odata};
 use hangar_model::{Kind, LiveAssignment, LiveDevice, LiveObject, LiveState};
 use serde_json::{Map, Value};
@@ -56,6 +61,10 @@ pub struct ReadScope {
     pub group_owners: bool,
     /// Look up the Intune Provisioning Client service principal by app id.
     pub provisioning_client: bool,
+    /// Read the tenant's Device Preparation policy templates with their setting definitions
+    /// (a configuration with a Device Preparation policy takes its template and choice values
+    /// from them). Read once per run; [`LiveState::device_preparation_templates`].
+    pub device_preparation_templates: bool,
 }
 
 impl ReadScope {
@@ -66,6 +75,7 @@ impl ReadScope {
             groups: GroupScope::All,
             group_owners: true,
             provisioning_client: true,
+            device_preparation_templates: true,
         }
     }
 
@@ -79,6 +89,7 @@ impl ReadScope {
             groups: GroupScope::Named(group_names.into_iter().collect()),
             group_owners: false,
             provisioning_client: false,
+            device_preparation_templates: false,
         }
     }
 
@@ -88,6 +99,9 @@ impl ReadScope {
 }
 
 type Read = (Vec<LiveObject>, BTreeSet<Kind>);
+
+/// Device Preparation policies read, and the tenant's Device Preparation templates when asked.
+type PreparationRead = (Read, Option<Vec<PolicyTemplate>>);
 
 /// Reads the tenant objects `scope` asks for. Fails on any failed request or broken page chain.
 pub async fn read_live_state(client: &GraphClient, scope: &ReadScope) -> Result<LiveState, Error> {
@@ -105,6 +119,8 @@ pub async fn read_live_state(client: &GraphClient, scope: &ReadScope) -> Result<
         provisioning_client_id: provisioning_client,
         ..LiveState::default()
     };
+    let (preparation, templates) = preparation;
+    state.device_preparation_templates = templates;
     for (objects, complete) in [groups, profiles, enrollment, domain_join, preparation] {
         state.objects.extend(objects);
         state.complete.extend(complete);
@@ -189,13 +205,15 @@ async fn read_groups(client: &GraphClient, scope: &ReadScope) -> Result<Read, Er
         return Ok(Read::default());
     }
     let ep = client.endpoint();
+    // `uniqueName` too, to leave out the apply lock (a group by its alternate key).
+    let select: Vec<&str> = groups::SELECT.iter().copied().chain(["uniqueName"]).collect();
     let found: Vec<Body> = match &scope.groups {
-        GroupScope::All => paging::collect(client, groups::list(ep, groups::SELECT)?).await?,
+        GroupScope::All => paging::collect(client, groups::list(ep, &select)?).await?,
         GroupScope::Named(names) => {
             let names: Vec<&String> = names.iter().collect();
             let requests = names
                 .iter()
-                .map(|n| groups::find_by_name(ep, n, groups::SELECT))
+                .map(|n| groups::find_by_name(ep, n, &select))
                 .collect::<Result<Vec<_>, _>>()?;
             let answers = batch_lists(client, requests).await?;
             let mut seen = BTreeSet::new();
@@ -214,7 +232,13 @@ async fn read_groups(client: &GraphClient, scope: &ReadScope) -> Result<Read, Er
     };
     let mut objects: Vec<LiveObject> = found
         .into_iter()
-        .map(|g| live_object(Kind::DeviceGroup, g))
+        .filter_map(|mut g| {
+            let lock = g
+                .remove("uniqueName")
+                .and_then(|u| u.as_str().map(str::to_owned))
+                .is_some_and(|u| u.eq_ignore_ascii_case(hangar_model::well_known::APPLY_LOCK_UNIQUE_NAME));
+            (!lock).then(|| live_object(Kind::DeviceGroup, g))
+        })
         .collect();
     if scope.group_owners && !objects.is_empty() {
         let requests = objects
@@ -339,16 +363,50 @@ async fn read_domain_join(client: &GraphClient, scope: &ReadScope) -> Result<Rea
     Ok((objects, BTreeSet::from([Kind::DomainJoinProfile])))
 }
 
-async fn read_device_preparation(client: &GraphClient, scope: &ReadScope) -> Result<Read, Error> {
+/// The tenant's enrollment-family policy templates with their setting templates and
+/// definitions: one list, then every template's settings in `$batch`es. A handful of
+/// templates, so a couple of round trips; `None` when the scope does not ask.
+async fn read_device_preparation_templates(
+    client: &GraphClient,
+    scope: &ReadScope,
+) -> Result<Option<Vec<PolicyTemplate>>, Error> {
     use crate::resources::device_preparation as dpp;
-    if !scope.wants(Kind::DevicePreparationPolicy) {
-        return Ok(Read::default());
+    if !scope.device_preparation_templates {
+        return Ok(None);
     }
     let ep = client.endpoint();
-    let found: Vec<Body> = paging::collect(client, dpp::list(ep)?).await?;
+    let templates: Vec<Body> = paging::collect(client, dpp::list_templates(ep)?).await?;
+    let requests = templates
+        .iter()
+        .map(|t| dpp::list_setting_templates(ep, resources::id_of(t).unwrap_or_default()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let settings = batch_lists(client, requests).await?;
+    Ok(Some(
+        templates
+            .iter()
+            .zip(settings)
+            .map(|(template, settings)| dpp::policy_template(template, &settings))
+            .collect(),
+    ))
+}
+
+async fn read_device_preparation(client: &GraphClient, scope: &ReadScope) -> Result<PreparationRead, Error> {
+    use crate::resources::device_preparation as dpp;
+    if !scope.wants(Kind::DevicePreparationPolicy) {
+        return Ok((
+            Read::default(),
+            read_device_preparation_templates(client, scope).await?,
+        ));
+    }
+    let ep = client.endpoint();
+    let (found, templates) = tokio::try_join!(
+        paging::collect::<Body>(client, dpp::list(ep)?),
+        read_device_preparation_templates(client, scope),
+    )?;
+    let known = templates.as_deref().unwrap_or_default();
     let mut objects: Vec<LiveObject> = found
         .into_iter()
-        .filter(dpp::is_device_preparation)
+        .filter(|policy| dpp::is_device_preparation(policy, known))
         .map(|p| live_object(Kind::DevicePreparationPolicy, p))
         .collect();
     let settings = objects
@@ -375,7 +433,10 @@ async fn read_device_preparation(client: &GraphClient, scope: &ReadScope) -> Res
         object.assignments = Some(assignments.into_iter().map(LiveAssignment::parse).collect());
         object.device_membership_targets = Some(dpp::membership_target_ids(&target));
     }
-    Ok((objects, BTreeSet::from([Kind::DevicePreparationPolicy])))
+    Ok((
+        (objects, BTreeSet::from([Kind::DevicePreparationPolicy])),
+        templates,
+    ))
 }
 
 async fn read_devices(client: &GraphClient, scope: &ReadScope) -> Result<Option<Vec<LiveDevice>>, Error> {

@@ -68,7 +68,8 @@ pub async fn for_each_page<T: DeserializeOwned>(
             return Err(Error::Paging {
                 url: first_url,
                 reason: format!(
-                    "`@odata.nextLink` repeated after {pages} pages: {}",
+                    "`@odata.nextLink` repeated after {}: {}",
+                    hangar_model::plural::count(pages, "page", "pages"),
                     display_url(&url)
                 ),
             });

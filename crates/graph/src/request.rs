@@ -6,6 +6,7 @@ use url::Url;
 
 use crate::Error;
 use crate::endpoint::{ApiVersion, Endpoint};
+use crate::retry::RequestKind;
 
 /// Whether repeating a request after an unknown outcome is harmless.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,6 +137,30 @@ impl GraphRequest {
         self
     }
 
+    /// What repeating the request risks ([`RequestKind`]): a GET, a `retrieve…` action or a
+    /// `$batch` of GETs is a read; otherwise [`GraphRequest::repeat`] decides.
+    pub fn kind(&self) -> RequestKind {
+        let path = self.url.path();
+        let reads_only = self.method == Method::GET
+            || path.contains("/retrieve")
+            || (path.ends_with("/$batch")
+                && self
+                    .body
+                    .as_ref()
+                    .and_then(|body| body.get("requests"))
+                    .and_then(Value::as_array)
+                    .is_some_and(|inner| {
+                        inner
+                            .iter()
+                            .all(|item| item.get("method").and_then(Value::as_str) == Some("GET"))
+                    }));
+        match (reads_only, self.repeat) {
+            (true, _) => RequestKind::Read,
+            (false, Repeat::Safe) => RequestKind::SafeWrite,
+            (false, Repeat::Unsafe) => RequestKind::UnsafeWrite,
+        }
+    }
+
     /// Whether the request changes the tenant (anything but GET, and POST actions that only
     /// read: `$batch` is counted per inner request, `retrieve…` actions are reads).
     pub fn is_write(&self) -> bool {
@@ -185,6 +210,39 @@ mod tests {
     #[test]
     fn odata_strings_are_quoted_and_encoded() {
         assert_eq!(odata_string("O'Brien & co"), "O%27%27Brien%20%26%20co");
+    }
+
+    #[test]
+    fn kinds_follow_method_and_repeat() {
+        let ep = Endpoint::new(Cloud::Commercial);
+        let get = GraphRequest::get(&ep, ApiVersion::V1, "/groups").unwrap();
+        assert_eq!(get.kind(), RequestKind::Read);
+        let batch = |method: &str| {
+            GraphRequest::new(
+                &ep,
+                Method::POST,
+                ApiVersion::V1,
+                "/$batch",
+                Some(serde_json::json!({"requests": [{"id": "1", "method": "GET", "url": "/groups"}, {"id": "2", "method": method, "url": "/groups"}]})),
+                Repeat::Safe,
+            )
+            .unwrap()
+        };
+        assert_eq!(batch("GET").kind(), RequestKind::Read);
+        assert_eq!(batch("PATCH").kind(), RequestKind::SafeWrite);
+        let create =
+            GraphRequest::new(&ep, Method::POST, ApiVersion::V1, "/groups", None, Repeat::Unsafe).unwrap();
+        assert_eq!(create.kind(), RequestKind::UnsafeWrite);
+        let retrieve = GraphRequest::new(
+            &ep,
+            Method::POST,
+            ApiVersion::Beta,
+            "/deviceManagement/configurationPolicies/x/retrieveEnrollmentTimeDeviceMembershipTarget",
+            None,
+            Repeat::Unsafe,
+        )
+        .unwrap();
+        assert_eq!(retrieve.kind(), RequestKind::Read);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::time::Duration;
 /// A transient failure the policy may retry.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Transient {
-    /// HTTP 429, 503 or 504, with the `Retry-After` the server sent, if any.
+    /// A status [`retries_status`] retries, with the `Retry-After` the server sent, if any.
     Status {
         /// The status.
         status: u16,
@@ -39,6 +39,11 @@ pub struct RetryPolicy {
     pub max_backoff: Duration,
     /// Upper bound of the time spent in one request, waits included.
     pub max_total: Duration,
+    /// A single wait at least this long is announced ([`LongWait`]).
+    pub announce_wait: Duration,
+    /// Once the waits for one request add up to this much, the wait that crosses it is
+    /// announced too.
+    pub announce_total: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -48,17 +53,113 @@ impl Default for RetryPolicy {
             base: Duration::from_millis(500),
             max_backoff: Duration::from_secs(30),
             max_total: Duration::from_secs(300),
+            announce_wait: Duration::from_secs(10),
+            announce_total: Duration::from_secs(30),
         }
     }
 }
 
-/// The statuses retried: throttled, unavailable, gateway timeout. (A 504 on a create is not
-/// retried: the client turns it into an unknown outcome.)
-pub fn is_transient_status(status: u16) -> bool {
-    matches!(status, 429 | 503 | 504)
+/// What repeating a request risks, which decides the statuses it is retried on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestKind {
+    /// A read (GET, a `$batch` of GETs, a `retrieve…` action): repeating it changes nothing.
+    Read,
+    /// A write whose repetition gives the same end state (PATCH, PUT, DELETE, replace-all
+    /// actions such as `assign` and `setPriority`).
+    SafeWrite,
+    /// A create or an append (POST to a collection, `owners/$ref`, `import`, `sync`): repeating
+    /// it after the server may have acted could do it twice.
+    UnsafeWrite,
+}
+
+/// Which answers are retried, per kind of request. `Retry` for 429 and 503 everywhere: the
+/// service says it did not do the work. 504 is retried where repeating is harmless (on a
+/// create it is an unknown outcome, resolved by looking up). 500 and 502 say nothing about
+/// whether a write happened, so only reads are retried on them: a read is idempotent.
+const STATUS_RETRIES: &[(u16, &[RequestKind])] = &[
+    (
+        429,
+        &[
+            RequestKind::Read,
+            RequestKind::SafeWrite,
+            RequestKind::UnsafeWrite,
+        ],
+    ),
+    (
+        503,
+        &[
+            RequestKind::Read,
+            RequestKind::SafeWrite,
+            RequestKind::UnsafeWrite,
+        ],
+    ),
+    (504, &[RequestKind::Read, RequestKind::SafeWrite]),
+    (500, &[RequestKind::Read]),
+    (502, &[RequestKind::Read]),
+];
+
+/// Whether an answer with `status` to a request of `kind` is retried (see [`STATUS_RETRIES`]'s
+/// table in the source).
+pub fn retries_status(status: u16, kind: RequestKind) -> bool {
+    STATUS_RETRIES
+        .iter()
+        .any(|(s, kinds)| *s == status && kinds.contains(&kind))
+}
+
+/// A wait before a retry long enough that a person watching should be told
+/// ([`RetryPolicy::announces`]; the client calls [`crate::ClientOptions::on_long_wait`], and
+/// printing it is the caller's business).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LongWait {
+    /// HTTP method of the request that waits.
+    pub method: String,
+    /// Its URL (no secrets).
+    pub url: String,
+    /// Why: `throttled (HTTP 429)`, `HTTP 503`, `connection failed`, …
+    pub reason: String,
+    /// This wait.
+    pub wait: Duration,
+    /// Whether the server asked for it (`Retry-After`).
+    pub server_asked: bool,
+    /// Retries already made for this request.
+    pub retries: u32,
+    /// Time spent waiting for this request before this wait.
+    pub waited: Duration,
+}
+
+impl std::fmt::Display for LongWait {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "waiting {:.0} s before retrying {} {} ({}",
+            self.wait.as_secs_f64().ceil(),
+            self.method,
+            self.url,
+            self.reason
+        )?;
+        if self.server_asked {
+            f.write_str(", as the server asked with Retry-After")?;
+        }
+        if self.retries > 0 {
+            write!(
+                f,
+                "; retry {} after {:.0} s of waiting",
+                self.retries + 1,
+                self.waited.as_secs_f64()
+            )?;
+        }
+        f.write_str(")")
+    }
 }
 
 impl RetryPolicy {
+    /// Whether a wait of `wait`, after `waited` already spent waiting for the same request, is
+    /// worth telling a person about: a long one, or the one that makes the total long (later
+    /// short ones are not announced one by one).
+    pub fn announces(&self, wait: Duration, waited: Duration) -> bool {
+        wait >= self.announce_wait || (waited < self.announce_total && waited + wait >= self.announce_total)
+    }
+
     /// A policy that retries but never waits long: for tests against a simulator.
     pub fn fast() -> RetryPolicy {
         RetryPolicy {
@@ -66,6 +167,8 @@ impl RetryPolicy {
             base: Duration::from_millis(1),
             max_backoff: Duration::from_millis(20),
             max_total: Duration::from_secs(60),
+            announce_wait: Duration::from_millis(200),
+            announce_total: Duration::from_millis(600),
         }
     }
 
@@ -174,12 +277,48 @@ mod tests {
     }
 
     #[test]
-    fn transient_statuses() {
+    fn reads_retry_server_errors_and_writes_do_not() {
+        use RequestKind::{Read, SafeWrite, UnsafeWrite};
+        for status in [429, 500, 502, 503, 504] {
+            assert!(retries_status(status, Read), "{status}");
+        }
         for status in [429, 503, 504] {
-            assert!(is_transient_status(status));
+            assert!(retries_status(status, SafeWrite), "{status}");
         }
-        for status in [400, 401, 404, 409, 500, 502] {
-            assert!(!is_transient_status(status));
+        for status in [500, 502] {
+            assert!(!retries_status(status, SafeWrite), "{status}");
+            assert!(!retries_status(status, UnsafeWrite), "{status}");
         }
+        // A lost answer to a create is an unknown outcome, resolved by looking up.
+        assert!(!retries_status(504, UnsafeWrite));
+        for status in [400, 401, 403, 404, 409, 412] {
+            for kind in [Read, SafeWrite, UnsafeWrite] {
+                assert!(!retries_status(status, kind), "{status}");
+            }
+        }
+    }
+
+    #[test]
+    fn long_waits_are_announced_once_the_total_crosses() {
+        let policy = RetryPolicy::default();
+        assert!(policy.announces(Duration::from_secs(10), Duration::ZERO));
+        assert!(!policy.announces(Duration::from_secs(2), Duration::ZERO));
+        assert!(policy.announces(Duration::from_secs(2), Duration::from_secs(29)));
+        // Past the total, short waits are no longer announced one by one.
+        assert!(!policy.announces(Duration::from_secs(2), Duration::from_secs(31)));
+        let text = LongWait {
+            method: "GET".into(),
+            url: "https://graph.microsoft.com/v1.0/groups".into(),
+            reason: "throttled (HTTP 429)".into(),
+            wait: Duration::from_millis(44_200),
+            server_asked: true,
+            retries: 1,
+            waited: Duration::from_secs(3),
+        }
+        .to_string();
+        assert_eq!(
+            text,
+            "waiting 45 s before retrying GET https://graph.microsoft.com/v1.0/groups (throttled (HTTP 429), as the server asked with Retry-After; retry 2 after 3 s of waiting)"
+        );
     }
 }

@@ -10,16 +10,23 @@
 //! - [`assignment`]: [`LiveAssignment`], a live assignment parsed once where it is read;
 //! - [`live`]: [`LiveState`], the snapshot of a tenant that `hangar-graph` reads and
 //!   `hangar-plan` diffs against;
-//! - [`text`]: control characters, and how text from a file or the tenant is shown safely.
+//! - [`plural`]: counts worded for people (`1 device`, `2 devices`);
+//! - [`text`]: control characters, and how text from a file or the tenant is shown safely;
+//! - [`device_preparation`]: the tenant's Device Preparation templates and setting definitions
+//!   (part of [`LiveState`]), and the lookup of choice values by meaning that planning and
+//!   `hangar import` share.
 //!
-//! It does no IO, knows nothing about YAML or HTTP, and depends only on serde.
+//! It does no IO and knows nothing about YAML or HTTP. Its one error type,
+//! [`device_preparation::CatalogError`], says why the tenant's definitions cannot give a value.
 #![warn(missing_docs)]
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod assignment;
 pub mod cloud;
+pub mod device_preparation;
 pub mod kind;
 pub mod live;
+pub mod plural;
 pub mod text;
 pub mod well_known;
 

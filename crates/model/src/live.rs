@@ -32,6 +32,11 @@ pub struct LiveState {
     /// Object id of the Intune Provisioning Client service principal, when the tenant has one
     /// (and it was looked up).
     pub provisioning_client_id: Option<String>,
+    /// The tenant's Device Preparation policy templates with their setting definitions
+    /// ([`crate::device_preparation::Catalog`] reads values from them); `None` when not read
+    /// (they are read only for a configuration with a Device Preparation policy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_preparation_templates: Option<Vec<crate::device_preparation::PolicyTemplate>>,
 }
 
 impl LiveState {

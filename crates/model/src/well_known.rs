@@ -22,6 +22,11 @@ pub const DEFAULT_ESP_ID_SUFFIX: &str = "_DefaultWindows10EnrollmentCompletionPa
 /// Id suffix of the built-in (default, "All users") platform restriction (§7).
 pub const DEFAULT_PLATFORM_RESTRICTION_ID_SUFFIX: &str = "_DefaultPlatformRestrictions";
 
+/// `uniqueName` (the client-provided alternate key Entra keeps unique per tenant) of the group
+/// that is `hangar apply`'s lock (`docs/adr/0004-apply-lock.md`). Reads leave it out of the
+/// live state: it is no device group, and no plan may match, change or prune it.
+pub const APPLY_LOCK_UNIQUE_NAME: &str = "hangar-apply-lock";
+
 /// `@odata.type` values of the objects hangar writes.
 pub mod odata {
     /// Entra-joined Autopilot deployment profile (user-driven, self-deploying, pre-provisioned).
@@ -73,11 +78,32 @@ pub mod odata {
 }
 
 /// Autopilot Device Preparation (v2) identifiers (§5).
+///
+/// The template ids and the instance and value template ids below are the published ones
+/// (Terraform provider, Microsoft365DSC, CIPP). hangar does not write them from here: the
+/// template, the settings' template ids and every choice value come from the tenant's own
+/// definitions ([`crate::device_preparation`]). The template ids only help recognise existing
+/// Device Preparation policies, whatever their template version.
 pub mod device_preparation {
-    /// Template of user-driven Device Preparation policies.
+    /// Template of user-driven Device Preparation policies (version 1), as published.
     pub const USER_DRIVEN_TEMPLATE_ID: &str = "80d33118-b7b4-40d8-b15f-81be745e053f_1";
-    /// Template of automatic (Windows 365) Device Preparation policies.
+    /// Template of automatic (Windows 365) Device Preparation policies (version 1), as
+    /// published.
     pub const AUTOMATIC_TEMPLATE_ID: &str = "a6157a7f-aa00-42d9-ac82-7d2479f545db_1";
+    /// Base ids (the template id without its `_<version>`) of the published Device Preparation
+    /// templates.
+    pub const TEMPLATE_BASE_IDS: [&str; 2] = [
+        "80d33118-b7b4-40d8-b15f-81be745e053f",
+        "a6157a7f-aa00-42d9-ac82-7d2479f545db",
+    ];
+
+    /// Whether `template_id` is a published Device Preparation template, of any version.
+    pub fn is_published_template(template_id: &str) -> bool {
+        let base = template_id.rsplit_once('_').map_or(template_id, |(base, _)| base);
+        TEMPLATE_BASE_IDS
+            .iter()
+            .any(|known| known.eq_ignore_ascii_case(base))
+    }
     /// `templateReference.templateFamily` of Device Preparation policies.
     pub const TEMPLATE_FAMILY: &str = "enrollmentConfiguration";
     /// `platforms` of Device Preparation policies.
@@ -263,5 +289,8 @@ mod tests {
             }
             assert_eq!(setting(a.definition_id), Some(a));
         }
+        assert!(is_published_template(USER_DRIVEN_TEMPLATE_ID));
+        assert!(is_published_template("A6157A7F-AA00-42D9-AC82-7D2479F545DB_2"));
+        assert!(!is_published_template("80d33118-b7b4-40d8-b15f-81be745e053e_1"));
     }
 }

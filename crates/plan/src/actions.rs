@@ -140,7 +140,7 @@ fn plan_create(
     drafts: &mut Vec<Draft>,
 ) -> Result<(), Error> {
     let address = address(ctx, object);
-    let body = project::body(ctx, object, None);
+    let body = project::body(ctx, object, None)?;
     let mut create = Draft::new(
         &address,
         Step::Object,
@@ -259,7 +259,7 @@ fn plan_existing(
         name: address.name.clone(),
         what,
     };
-    let body = project::body(ctx, object, Some(found));
+    let body = project::body(ctx, object, Some(found))?;
 
     let mut desired = body.value.clone();
     let mut current = found.properties.clone();
@@ -320,6 +320,12 @@ fn plan_existing(
     }
 
     normalize::normalize(kind, &mut desired, &mut current);
+    if let DesiredRef::Dpp(id) = object {
+        // Choice values are compared as item ids and shown with the tenant's option names.
+        let template = project::device_preparation::template(ctx, ctx.state.dpp(id), Some(found))?;
+        project::device_preparation::label_choices(&template, &mut desired);
+        project::device_preparation::label_choices(&template, &mut current);
+    }
     let mut changes = crate::diff::compare(&desired, &current);
     changes.sort_by(|a, b| a.path.cmp(&b.path));
     let top = |change: &Change| change.path.split('.').next().unwrap_or_default().to_owned();

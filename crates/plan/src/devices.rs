@@ -2,9 +2,11 @@
 //!
 //! Serials match exactly after trimming (Graph pads them; `5CG1` and `5cg1` are two serials, and
 //! an import of the second would end in 806, which apply explains). A serial in a CSV and not
-//! registered is imported; a registered device whose group tag or assigned user differs is
-//! updated through `updateDeviceProperties` (an empty `Assigned User` leaves the assignment
-//! alone); a registered device in no CSV is deleted only with pruning on and inside
+//! registered is imported; a registered device whose group tag, assigned user or display name
+//! differs is updated through `updateDeviceProperties` (an empty `Assigned User` or `Display
+//! Name` leaves the live value alone). A hash-less row (no hardware hash) can only manage a
+//! registration that exists (an OEM's, or an earlier one): when its serial is not registered the
+//! plan is refused, naming the CSV and row. A registered device in no CSV is deleted only with pruning on and inside
 //! `prune.only` (`AutopilotDevice/<serial glob>`). A serial registered twice (a motherboard
 //! replaced and registered again) is one device to Git: every registration that differs is
 //! updated, and both are pruned together. Nothing happens to devices when the configuration has
@@ -23,6 +25,9 @@ use crate::actions::{Draft, Key, Step};
 use crate::error::Error;
 use crate::plan::{Address, Change, DeviceImport, DeviceSummary, DeviceUpdate, HashSource, Op, Reason};
 use crate::prune::Pruning;
+
+/// Hash-less rows of unregistered serials listed one by one in the refusal (the rest counted).
+const HASHLESS_LISTED: usize = 20;
 
 /// Drafts device actions; returns the counts.
 pub(crate) fn plan_devices(
@@ -59,22 +64,36 @@ pub(crate) fn plan_devices(
         }
     }
     let mut in_csv: HashSet<&str> = HashSet::with_capacity(state.devices.len());
+    let mut unregistered_hashless = 0usize;
     for device in &state.devices {
         in_csv.insert(device.serial.as_str());
         let address = Address::new(Kind::AutopilotDevice, device.serial.clone());
         match registered.get(device.serial.as_str()) {
             None => {
                 let list = &state.device_lists[device.list.index()];
+                let Some(hash) = device.hash else {
+                    unregistered_hashless += 1;
+                    if unregistered_hashless <= HASHLESS_LISTED {
+                        errors.push(Error::HashlessNotRegistered {
+                            serial: device.serial.clone(),
+                            csv: list.path.display().to_string(),
+                            row: device.row,
+                            span: device.span,
+                        });
+                    }
+                    continue;
+                };
                 let import = DeviceImport {
                     serial_number: device.serial.clone(),
                     group_tag: device.group_tag.clone(),
                     assigned_user: device.assigned_user.clone(),
                     product_key: device.product_id.clone(),
+                    display_name: device.display_name.clone(),
                     source: HashSource {
                         csv: list.path.display().to_string(),
                         row: device.row,
-                        record_offset: device.hash.record_offset,
-                        column: device.hash.column,
+                        record_offset: hash.record_offset,
+                        column: hash.column,
                     },
                 };
                 let mut draft =
@@ -105,6 +124,11 @@ pub(crate) fn plan_devices(
                 }
             }
         }
+    }
+    if unregistered_hashless > HASHLESS_LISTED {
+        errors.push(Error::HashlessNotRegisteredMore {
+            count: unregistered_hashless - HASHLESS_LISTED,
+        });
     }
     if pruning.covers(Kind::AutopilotDevice) {
         for device in &live.devices {
@@ -157,11 +181,26 @@ fn update_of(device: &hangar_config::Device, found: &LiveDevice) -> Option<Devic
             create_only: false,
         });
     }
+    // An empty `Display Name` leaves the live name alone, like the user. Names compare exactly:
+    // Intune keeps the case it was given.
+    let display_name = device
+        .display_name
+        .as_ref()
+        .filter(|name| found.display_name.as_deref() != Some(name.as_str()));
+    if let Some(name) = display_name {
+        changes.push(Change {
+            path: "displayName".into(),
+            before: found.display_name.as_ref().map(|n| json!(n)),
+            after: Some(json!(name)),
+            create_only: false,
+        });
+    }
     (!changes.is_empty()).then(|| DeviceUpdate {
         serial_number: found.serial_number.clone(),
         changes,
         group_tag: tag,
         user_principal_name: user.cloned(),
+        display_name: display_name.cloned(),
     })
 }
 
@@ -189,6 +228,16 @@ mod tests {
 
     /// A configuration of one devices CSV (`rows`: serial, tag, user), loaded.
     fn desired(rows: &[(&str, &str, &str)], prune: Option<&str>) -> hangar_config::DesiredState {
+        let mut csv =
+            String::from("Device Serial Number,Windows Product ID,Hardware Hash,Group Tag,Assigned User\n");
+        for (serial, tag, user) in rows {
+            csv.push_str(&format!("{serial},,QUJDRA==,{tag},{user}\n"));
+        }
+        desired_csv(&csv, prune)
+    }
+
+    /// A configuration of one devices CSV `d.csv` with this text, loaded.
+    fn desired_csv(csv: &str, prune: Option<&str>) -> hangar_config::DesiredState {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!(
             "hangar-plan-devices-{}-{}",
@@ -209,11 +258,6 @@ mod tests {
             "kind: AutopilotDevices\nname: d\nsource: d.csv\n",
         )
         .unwrap();
-        let mut csv =
-            String::from("Device Serial Number,Windows Product ID,Hardware Hash,Group Tag,Assigned User\n");
-        for (serial, tag, user) in rows {
-            csv.push_str(&format!("{serial},,QUJDRA==,{tag},{user}\n"));
-        }
         std::fs::write(dir.join("d.csv"), csv).unwrap();
         let loaded = hangar_config::load(&dir).unwrap();
         let _ = std::fs::remove_dir_all(&dir);
@@ -349,6 +393,120 @@ mod tests {
         assert_eq!(plan.summary.devices.unchanged, 2000);
         assert!(plan.read.device_fingerprints.is_empty());
         assert!(plan.impact.changes.is_empty());
+    }
+
+    /// `registered`, with display names: `(id, serial, tag, display name)`.
+    fn named(devices: &[(&str, &str, &str, &str)]) -> LiveState {
+        let mut live = registered(
+            &devices
+                .iter()
+                .map(|(id, s, t, _)| (*id, *s, *t, ""))
+                .collect::<Vec<_>>(),
+        );
+        for (device, (_, _, _, name)) in live.devices.iter_mut().zip(devices) {
+            device.display_name = (!name.is_empty()).then(|| (*name).to_owned());
+        }
+        live
+    }
+
+    const HEADER: &str =
+        "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag,Assigned User,Display Name\n";
+
+    #[test]
+    fn hashless_rows_manage_registered_devices_by_serial() {
+        let state = desired_csv(
+            &format!("{HEADER}OEM-1,,,Sales,,\nOEM-2,,,Sales,,Front desk\nOEM-3,,,Sales,,Kiosk\n"),
+            None,
+        );
+        let live = named(&[
+            ("d1", "OEM-1", "Factory", "OEM name"),
+            ("d2", "OEM-2", "Sales", ""),
+            ("d3", "OEM-3", "Sales", "Kiosk"),
+        ]);
+        let plan = crate::plan(&state, &live).unwrap();
+        assert_eq!(
+            ops(&plan),
+            vec!["update_device OEM-1 d1", "update_device OEM-2 d2"]
+        );
+        let updates: Vec<&crate::plan::DeviceUpdate> = plan
+            .actions
+            .iter()
+            .filter_map(|a| match &a.op {
+                Op::UpdateDevice(update) => Some(update),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(updates[0].group_tag, "Sales");
+        assert_eq!(
+            updates[0].display_name, None,
+            "an empty cell leaves the name alone"
+        );
+        assert_eq!(
+            updates[1]
+                .changes
+                .iter()
+                .map(|c| c.path.as_str())
+                .collect::<Vec<_>>(),
+            vec!["displayName"]
+        );
+        assert_eq!(updates[1].display_name.as_deref(), Some("Front desk"));
+        let s = &plan.summary.devices;
+        assert_eq!((s.import, s.update, s.unchanged), (0, 2, 1));
+    }
+
+    #[test]
+    fn a_hashless_row_of_an_unregistered_serial_refuses_the_plan_naming_the_row() {
+        let state = desired_csv(
+            &format!("{HEADER}OEM-1,,,Sales,,\nNEW-1,,QUJD,Sales,,\nOEM-9,,,Sales,,\n"),
+            None,
+        );
+        let live = registered(&[("d1", "OEM-1", "Sales", "")]);
+        let errors = crate::plan(&state, &live).unwrap_err();
+        assert_eq!(errors.0.len(), 1, "{errors}");
+        let message = errors.to_string();
+        assert!(
+            message.contains("d.csv` row 3")
+                && message.contains("`OEM-9`")
+                && message.contains("Get-WindowsAutopilotInfo"),
+            "{message}"
+        );
+        assert_eq!(
+            state.sources.location(errors.0[0].span().unwrap()).line,
+            4,
+            "the span is the row"
+        );
+    }
+
+    #[test]
+    fn many_unregistered_hashless_rows_are_listed_then_counted() {
+        let rows: String = (0..25).map(|i| format!("X{i:02},,,T,,\n")).collect();
+        let state = desired_csv(&format!("{HEADER}{rows}"), None);
+        let errors = crate::plan(&state, &registered(&[])).unwrap_err();
+        assert_eq!(errors.0.len(), super::HASHLESS_LISTED + 1);
+        assert!(
+            errors
+                .to_string()
+                .ends_with("… and 5 more hash-less rows whose serial is not registered")
+        );
+    }
+
+    #[test]
+    fn an_import_carries_its_display_name() {
+        let state = desired_csv(&format!("{HEADER}NEW-1,,QUJD,Sales,,Lab 7\n"), None);
+        let plan = crate::plan(&state, &registered(&[])).unwrap();
+        let Op::ImportDevice(import) = &plan.actions[0].op else {
+            panic!("an import")
+        };
+        assert_eq!(import.display_name.as_deref(), Some("Lab 7"));
+        let text = crate::render::text::render(
+            &plan,
+            &crate::render::text::TextOptions {
+                color: false,
+                wording: crate::render::Wording::Plan,
+                device_limit: 10,
+            },
+        );
+        assert!(text.contains("+ displayName = \"Lab 7\""), "{text}");
     }
 
     #[test]

@@ -81,7 +81,8 @@ pub enum Error {
     },
     /// Pruning would delete more than `prune.maxDeletes`.
     #[error(
-        "pruning would delete {count} objects, more than `prune.maxDeletes: {max}` allows; nothing is planned. Raise `maxDeletes`, narrow `prune.only`, or add the objects to Git: {}",
+        "pruning would delete {}, more than `prune.maxDeletes: {max}` allows; nothing is planned. Raise `maxDeletes`, narrow `prune.only`, or add the objects to Git: {}",
+        hangar_model::plural::count(*count, "object", "objects"),
         listed.join(", ")
     )]
     TooManyDeletes {
@@ -93,6 +94,38 @@ pub enum Error {
         listed: Vec<String>,
         /// `maxDeletes:`.
         span: Span,
+    },
+    /// The tenant's Device Preparation definitions cannot give a value the policy needs (no
+    /// template of its mode, no option with the meaning): hangar never guesses one.
+    #[error("Device Preparation policy `{name}`: {problem}")]
+    DevicePreparationValues {
+        /// The policy.
+        name: String,
+        /// The YAML field whose value could not be written.
+        span: Span,
+        /// What is missing from the tenant's definitions.
+        problem: hangar_model::device_preparation::CatalogError,
+    },
+    /// A hash-less devices CSV row names a serial that is not registered: without a hardware
+    /// hash there is nothing to import.
+    #[error(
+        "`{csv}` row {row}: serial `{serial}` has no hardware hash and is not registered in the tenant, so there is nothing to manage and nothing to import; collect its hash with Get-WindowsAutopilotInfo (`hangar devices import-csv`), or wait until the OEM or reseller has registered it, or remove the row"
+    )]
+    HashlessNotRegistered {
+        /// The serial.
+        serial: String,
+        /// The CSV, as hangar opened it.
+        csv: String,
+        /// 1-based data row.
+        row: u32,
+        /// The row.
+        span: Span,
+    },
+    /// More hash-less rows of unregistered serials than are listed one by one.
+    #[error("… and {count} more hash-less rows whose serial is not registered")]
+    HashlessNotRegisteredMore {
+        /// Rows not listed.
+        count: usize,
     },
     /// The action graph has a cycle (a planner bug).
     #[error("internal error: the actions depend on each other in a cycle ({0})")]
@@ -121,6 +154,8 @@ impl Error {
             | Error::PinnedIdNotFound { span, .. }
             | Error::BuiltinMissing { span, .. }
             | Error::IncompleteRead { span, .. }
+            | Error::HashlessNotRegistered { span, .. }
+            | Error::DevicePreparationValues { span, .. }
             | Error::TooManyDeletes { span, .. } => Some(*span),
             _ => None,
         }

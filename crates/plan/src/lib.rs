@@ -73,6 +73,7 @@ pub fn plan(desired: &DesiredState, live: &LiveState) -> Result<Plan, Errors> {
     let ctx = project::Context {
         state: desired,
         groups: &groups,
+        device_preparation_templates: live.device_preparation_templates.as_deref(),
     };
     let names = GroupNames::new(live);
     let pruning = prune::Pruning::new(&desired.tenant.prune);
@@ -137,6 +138,7 @@ pub fn plan(desired: &DesiredState, live: &LiveState) -> Result<Plan, Errors> {
         impact,
         read,
         warnings,
+        configuration: None,
     })
 }
 

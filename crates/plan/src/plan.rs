@@ -2,8 +2,10 @@
 //!
 //! A plan is self-contained: every action carries the full Graph body hangar would send, group
 //! references are symbolic ([`GroupRef`]) because groups created by the same plan have no id
-//! yet, and [`ReadRecord`] holds the fingerprint of every live object the plan was computed from
-//! so that `apply plan.json` can refuse a stale plan without the YAML. The JSON form is
+//! yet, and [`ReadRecord`] holds the fingerprint of every live object the plan was computed
+//! from. A saved plan also records the configuration it was made from ([`Configuration`]: its
+//! directory and the digest of every file read), so that `apply plan.json` can plan that
+//! configuration again and run only what was reviewed ([`Plan::differences`]). The JSON form is
 //! documented in `docs/plan-format.md`; [`FORMAT_VERSION`] changes when it changes
 //! incompatibly.
 
@@ -14,8 +16,9 @@ use hangar_model::{Cloud, Kind};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// Version of the JSON plan format. Readers must refuse any other version.
-pub const FORMAT_VERSION: u32 = 1;
+/// Version of the JSON plan format. Readers must refuse any other version. 2: the
+/// `configuration` a saved plan was made from, which `apply` needs.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The result of planning: ordered actions, device impact and what was read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,6 +44,23 @@ pub struct Plan {
     /// Things a reviewer should know that do not stop the plan.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The configuration the plan was made from; set by `hangar plan --out` (the planner
+    /// itself does no IO and leaves it `None`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configuration: Option<Configuration>,
+}
+
+/// The configuration a saved plan was made from: where it was, and the digest of every file
+/// read ([`hangar_config::ConfigDigest`]). `apply plan.json` loads the configuration from
+/// `dir` (or `--config`), refuses it unless the digest is equal, plans it again and refuses
+/// unless the actions are equal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Configuration {
+    /// The directory (or YAML file) as given to `hangar plan`, relative to where it ran.
+    pub dir: String,
+    /// The digest and its files.
+    #[serde(flatten)]
+    pub digest: hangar_config::ConfigDigest,
 }
 
 impl Plan {
@@ -69,6 +89,126 @@ impl Plan {
     pub fn action(&self, id: ActionId) -> Option<&Action> {
         self.actions.iter().find(|action| action.id == id)
     }
+
+    /// How the actions of `now` (a plan made again from the same configuration) differ from
+    /// this plan's, one line each; empty when they are the same actions in the same order.
+    /// Hash locations are compared relative to each plan's configuration directory, so the same
+    /// configuration checked out elsewhere compares equal.
+    pub fn differences(&self, now: &Plan) -> Vec<String> {
+        let saved = comparable(self);
+        let fresh = comparable(now);
+        let mut out = Vec::new();
+        let key = |action: &Action| (action.address.clone(), action.op.name());
+        for (index, action) in saved.iter().enumerate() {
+            let found = fresh.iter().position(|other| key(other) == key(action));
+            match found {
+                None => out.push(format!(
+                    "{} {} {}: in the saved plan, not in a plan made now",
+                    action.symbol(),
+                    action.address,
+                    action.op.name()
+                )),
+                Some(position) => {
+                    let other = &fresh[position];
+                    if let Some(path) = first_difference(action, other) {
+                        out.push(format!(
+                            "{} {} {}: differs at `{path}`",
+                            action.symbol(),
+                            action.address,
+                            action.op.name()
+                        ));
+                    } else if position != index {
+                        out.push(format!(
+                            "{} {} {}: in another order (step {} then, {} now)",
+                            action.symbol(),
+                            action.address,
+                            action.op.name(),
+                            index,
+                            position
+                        ));
+                    }
+                }
+            }
+        }
+        for action in &fresh {
+            if !saved.iter().any(|other| key(other) == key(action)) {
+                out.push(format!(
+                    "{} {} {}: a plan made now has it, the saved plan does not",
+                    action.symbol(),
+                    action.address,
+                    action.op.name()
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// `plan`'s actions with hash locations made relative to its configuration directory.
+fn comparable(plan: &Plan) -> Vec<Action> {
+    let dir = plan.configuration.as_ref().map(|c| c.dir.clone());
+    plan.actions
+        .iter()
+        .cloned()
+        .map(|mut action| {
+            if let (Op::ImportDevice(import), Some(dir)) = (&mut action.op, &dir) {
+                let csv = std::path::Path::new(&import.source.csv);
+                if let Ok(inside) = csv.strip_prefix(dir) {
+                    import.source.csv = inside.to_string_lossy().into_owned();
+                }
+            }
+            action
+        })
+        .collect()
+}
+
+/// The JSON pointer of the first place where two actions differ, if they do.
+fn first_difference(a: &Action, b: &Action) -> Option<String> {
+    fn walk(a: &Value, b: &Value, at: &mut String) -> bool {
+        match (a, b) {
+            (Value::Object(x), Value::Object(y)) => {
+                let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
+                keys.sort();
+                keys.dedup();
+                for key in keys {
+                    let (Some(xv), Some(yv)) = (x.get(key), y.get(key)) else {
+                        at.push('/');
+                        at.push_str(key);
+                        return true;
+                    };
+                    let len = at.len();
+                    at.push('/');
+                    at.push_str(key);
+                    if walk(xv, yv, at) {
+                        return true;
+                    }
+                    at.truncate(len);
+                }
+                false
+            }
+            (Value::Array(x), Value::Array(y)) => {
+                for (i, (xv, yv)) in x.iter().zip(y).enumerate() {
+                    let len = at.len();
+                    at.push_str(&format!("/{i}"));
+                    if walk(xv, yv, at) {
+                        return true;
+                    }
+                    at.truncate(len);
+                }
+                if x.len() != y.len() {
+                    at.push_str(&format!("/{}", x.len().min(y.len())));
+                    return true;
+                }
+                false
+            }
+            _ => a != b,
+        }
+    }
+    let (Ok(x), Ok(y)) = (serde_json::to_value(a), serde_json::to_value(b)) else {
+        return (a != b).then(String::new);
+    };
+    let mut at = String::new();
+    walk(&x, &y, &mut at).then_some(at)
 }
 
 /// Counts per resource (an object or a device), not per action: an object created together
@@ -575,6 +715,10 @@ pub struct DeviceImport {
     /// Windows product id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_key: Option<String>,
+    /// Display name to set with `updateDeviceProperties` once the device is registered (an
+    /// import cannot carry one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
     /// Where the hardware hash is.
     pub source: HashSource,
 }
@@ -597,13 +741,16 @@ pub struct HashSource {
 pub struct DeviceUpdate {
     /// Serial number as Graph returned it.
     pub serial_number: String,
-    /// The fields that differ (`groupTag`, `userPrincipalName`).
+    /// The fields that differ (`groupTag`, `userPrincipalName`, `displayName`).
     pub changes: Vec<Change>,
     /// Group tag to set (`""` clears it).
     pub group_tag: String,
     /// Assigned user to set (`None`: leave as is).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_principal_name: Option<String>,
+    /// Display name to set (`None`: leave as is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
 }
 
 /// What the plan was computed from. `apply plan.json` re-reads these objects and refuses the

@@ -151,6 +151,8 @@ pub(crate) struct Authority {
     cloud: SimCloud,
     tenant_id: String,
     clients: Option<HashMap<String, ClientAuth>>,
+    /// Roles granted per client (lower-case id); others get `app_roles`.
+    roles: HashMap<String, Vec<String>>,
     tokens: HashMap<String, TokenInfo>,
     token_lifetime_secs: u64,
     counter: u64,
@@ -261,10 +263,16 @@ impl Authority {
             }
             Some(map)
         };
+        let roles = config
+            .clients
+            .iter()
+            .filter_map(|c| c.roles.clone().map(|r| (c.client_id.to_ascii_lowercase(), r)))
+            .collect();
         Ok(Authority {
             cloud: config.cloud,
             tenant_id: tenant_id.to_owned(),
             clients,
+            roles,
             tokens: HashMap::new(),
             token_lifetime_secs: config.token_lifetime_secs,
             counter: config.seed ^ 0xA5A5_5A5A,
@@ -594,9 +602,15 @@ impl Authority {
     }
 
     fn issue(&mut self, client_id: &str, sim_now_ms: i64, clock_scale: f64) -> Value {
+        // A client registered with its own roles gets exactly those; any other gets the
+        // simulator's default grant.
         let grant = Grant {
             delegated: false,
-            permissions: self.app_roles.clone(),
+            permissions: self
+                .roles
+                .get(&client_id.to_ascii_lowercase())
+                .cloned()
+                .unwrap_or_else(|| self.app_roles.clone()),
         };
         let claims = json!({
             "appid": client_id,

@@ -319,6 +319,10 @@ pub struct ClientRegistration {
     /// `client_assertion`.
     #[serde(default)]
     pub federated: Vec<FederatedCredential>,
+    /// Application permissions granted (the token's `roles`), checked on every request
+    /// (`permissions.rs`); `None`: everything hangar uses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<String>>,
 }
 
 /// A federated identity credential (workload identity federation).
@@ -341,13 +345,17 @@ pub struct FederatedCredential {
 }
 
 /// The app roles a default simulator grants: what `plan`, `apply` and `doctor` need.
-pub const DEFAULT_APP_ROLES: [&str; 6] = [
+pub const DEFAULT_APP_ROLES: [&str; 10] = [
     "DeviceManagementServiceConfig.ReadWrite.All",
     "DeviceManagementConfiguration.ReadWrite.All",
+    "DeviceManagementApps.Read.All",
+    "DeviceManagementRBAC.Read.All",
     "Group.ReadWrite.All",
-    "Application.Read.All",
+    "Application.ReadWrite.All",
+    "Directory.Read.All",
     "Organization.Read.All",
     "Policy.Read.DeviceConfiguration",
+    "Application.Read.All",
 ];
 
 /// Everything that shapes a simulator instance. See the module docs for defaults.
@@ -610,6 +618,13 @@ impl SimConfig {
     /// Reproduces the `$top` next-link loop on Autopilot devices.
     pub fn quirk_autopilot_top_loop(mut self, on: bool) -> SimConfig {
         self.quirks.autopilot_top_loop = on;
+        self
+    }
+
+    /// Grants a client exactly these application permissions (its tokens' `roles`); requests
+    /// that need another are refused with Graph's 403.
+    pub fn grant_roles(mut self, client_id: &str, roles: &[&str]) -> SimConfig {
+        self.client_entry(client_id).roles = Some(roles.iter().map(|r| (*r).to_owned()).collect());
         self
     }
 

@@ -9,8 +9,9 @@
 //!   simulated cloud's Graph `.default`;
 //! - **Graph** under `{url}/v1.0/…` and `{url}/beta/…`: groups and owners, service principals,
 //!   Autopilot profiles and assignments, enrollment configurations (ESP, restrictions, limits)
-//!   with `assign` and `setPriority`, domain join profiles, Device Preparation policies,
-//!   imported and registered Autopilot devices, Autopilot settings and `sync`, and `$batch`;
+//!   with `assign` and `setPriority`, domain join profiles, Device Preparation policies and
+//!   their policy templates with setting definitions (options defined by meaning, numbered in
+//!   either order: [`DppOptionOrder`]), imported and registered Autopilot devices, Autopilot settings and `sync`, and `$batch`;
 //! - Graph's **behaviour**: paging with `@odata.nextLink` and Graph's page sizes, `$top`,
 //!   `$select`, `$filter` and `$expand` where Graph supports them, `@odata.type`, status codes,
 //!   error JSON with `request-id`, Intune's JSON-inside-`message` errors and the validation
@@ -44,6 +45,7 @@ mod faults;
 mod odata;
 mod paging;
 mod profile_status;
+mod permissions;
 mod reply;
 mod routes;
 mod schema;
@@ -65,6 +67,10 @@ pub use crate::config::{
     Quirks, SimCloud, SimConfig, Throttling,
 };
 pub use crate::error::SimError;
+pub use crate::routes::templates::{
+    DppOptionOrder, PolicyTemplate, SettingOption, SettingShape, SettingTemplate,
+    device_preparation_templates,
+};
 pub use crate::server::RequestRecord;
 pub use crate::state::{
     ALL_DEVICES_VIRTUAL_GROUP, ALL_USERS_VIRTUAL_GROUP, Assignment, AutopilotDevice, AutopilotSettings,

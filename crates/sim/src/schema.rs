@@ -292,6 +292,8 @@ static TYPES: &[TypeDef] = &[
             r("securityIdentifier", K::Str),
             r("serviceProvisioningErrors", K::Any).d(D::Empty),
             w("theme", K::Str),
+            // The alternate key; immutable once set, unique (routes/groups.rs enforces both).
+            w("uniqueName", K::Str),
             w("visibility", K::Str),
         ],
     ),

@@ -177,7 +177,9 @@ impl Shared {
                 drop: false,
             };
         }
-        let outcome = if call.segments.first().map(String::as_str) == Some("$batch") {
+        let outcome = if let Err(refused) = crate::permissions::check(call, &call.grant.permissions) {
+            Err(refused)
+        } else if call.segments.first().map(String::as_str) == Some("$batch") {
             if outer {
                 batch::run(self, call)
             } else {

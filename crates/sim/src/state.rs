@@ -10,6 +10,7 @@
 //! folder, `fsync`, then `rename` over the old file, then `fsync` of the folder. A killed
 //! process leaves either the old file or the new one, never a torn one.
 
+use crate::routes::templates::PolicyTemplate;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -59,6 +60,10 @@ pub struct SimState {
     pub device_configurations: BTreeMap<String, IntuneObject>,
     /// Settings Catalog `configurationPolicies` (Device Preparation) by id.
     pub configuration_policies: BTreeMap<String, ConfigurationPolicy>,
+    /// Settings Catalog `configurationPolicyTemplates` by id: the Device Preparation templates
+    /// with their settings and option values (a state file without them gets the default ones).
+    #[serde(default = "crate::routes::templates::default_templates")]
+    pub policy_templates: BTreeMap<String, PolicyTemplate>,
     /// `importedWindowsAutopilotDeviceIdentities` by id.
     pub imported_devices: BTreeMap<String, ImportedDevice>,
     /// Registered `windowsAutopilotDeviceIdentities` by id.
@@ -378,6 +383,7 @@ impl SimState {
             enrollment_configurations: BTreeMap::new(),
             device_configurations: BTreeMap::new(),
             configuration_policies: BTreeMap::new(),
+            policy_templates: crate::routes::templates::default_templates(),
             imported_devices: BTreeMap::new(),
             devices: BTreeMap::new(),
             autopilot_settings: AutopilotSettings {

@@ -96,8 +96,8 @@ fn advice<T: Tenant>(step: &Step<'_, T>, policy: &str, group: &str) -> String {
     );
     if step.options.delegated {
         format!(
-            "it failed {} times with a delegated token as well; {portal}",
-            step.options.attempts.max(1)
+            "it failed {} with a delegated token as well; {portal}",
+            hangar_model::plural::count(step.options.attempts.max(1) as usize, "time", "times")
         )
     } else {
         format!(

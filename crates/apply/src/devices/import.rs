@@ -1,7 +1,9 @@
 //! Importing devices: check the CSV rows, adopt what an earlier run staged, stage in batches,
 //! poll every staged record at once, delete each staging record whatever its outcome, and
 //! confirm the registrations (graph-api-notes §4: POST, poll until `complete` or `error`, wait
-//! for the registered device, DELETE the staging record in all cases).
+//! for the registered device, DELETE the staging record in all cases). A device whose row names
+//! a display name gets it with `updateDeviceProperties` once registered: an import cannot carry
+//! one.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
@@ -295,8 +297,8 @@ impl<T: DeviceTenant> Run<'_, T> {
                 let pause = poll_pause(self.options, quiet);
                 quiet = quiet.saturating_add(1);
                 let detail = format!(
-                    "{} imports staged; next look in {:.1} s",
-                    self.tracked.len(),
+                    "{} staged; next look in {:.1} s",
+                    hangar_model::plural::count(self.tracked.len(), "import", "imports"),
                     pause.as_secs_f64()
                 );
                 self.progress.event(Event::Waiting {
@@ -398,7 +400,10 @@ impl<T: DeviceTenant> Run<'_, T> {
             slots[i].start(self.progress);
             slots[i].attempts += 1;
         }
-        let detail = format!("staging {} devices", devices.len());
+        let detail = format!(
+            "staging {}",
+            hangar_model::plural::count(devices.len(), "device", "devices")
+        );
         self.progress.event(Event::Waiting {
             label: "AutopilotDevice imports",
             detail: &detail,
@@ -435,8 +440,8 @@ impl<T: DeviceTenant> Run<'_, T> {
                 {
                     let pause = self.options.retry.step(attempts.saturating_sub(1));
                     let detail = format!(
-                        "staging {} devices failed ({error}); trying again in {:.1} s",
-                        indices.len(),
+                        "staging {} failed ({error}); trying again in {:.1} s",
+                        hangar_model::plural::count(indices.len(), "device", "devices"),
                         pause.as_secs_f64()
                     );
                     self.progress.event(Event::Waiting {
@@ -490,8 +495,10 @@ impl<T: DeviceTenant> Run<'_, T> {
                 tokio::time::sleep(pause).await;
             }
             let detail = format!(
-                "the answer to staging {} devices was lost ({why}); looking for their staging records",
-                left.len()
+                "the answer to staging {} was lost ({why}); looking for {} staging {}",
+                hangar_model::plural::count(left.len(), "device", "devices"),
+                hangar_model::plural::noun(left.len(), "its", "their"),
+                hangar_model::plural::noun(left.len(), "record", "records")
             );
             self.progress.event(Event::Waiting {
                 label: "AutopilotDevice imports",
@@ -665,6 +672,39 @@ impl<T: DeviceTenant> Run<'_, T> {
         }
     }
 
+    /// Sets the display names of newly registered devices (`slots[i]`, registration `id`) and
+    /// finishes their slots. A failure fails the action (the device stays registered; the next
+    /// plan shows the name as an update).
+    async fn name_registered(&self, slots: &mut [&mut Slot<'_>], named: Vec<(usize, String)>) {
+        let tenant = self.tenant;
+        let updates: Vec<(usize, String, Option<String>)> = named
+            .into_iter()
+            .map(|(i, id)| (i, id, display_name(slots[i])))
+            .collect();
+        let results: Vec<(usize, String, Result<(), hangar_graph::Error>)> = stream::iter(updates)
+            .map(|(i, id, name)| async move {
+                let properties = hangar_graph::resources::devices::DeviceProperties {
+                    display_name: name,
+                    ..Default::default()
+                };
+                let result = tenant.update_device(&id, &properties).await;
+                (i, id, result)
+            })
+            .buffer_unordered(DELETES_IN_FLIGHT)
+            .collect()
+            .await;
+        for (i, id, result) in results {
+            let result = match result {
+                Ok(()) => Ok(Some(id)),
+                Err(error) => {
+                    slots[i].note(format!("registered as `{id}`, but its display name was not set"));
+                    Err(error.into())
+                }
+            };
+            slots[i].finish(self.progress, result);
+        }
+    }
+
     /// Confirms that each completed import is in the registered list; returns how many are.
     async fn confirm(
         &mut self,
@@ -697,15 +737,20 @@ impl<T: DeviceTenant> Run<'_, T> {
                         }
                     }
                     let mut still = Vec::new();
+                    let mut named = Vec::new();
                     for i in left {
                         match ids.remove(&key(slots[i].serial())) {
                             Some(id) => {
                                 registered += 1;
-                                slots[i].finish(self.progress, Ok(Some(id)));
+                                match display_name(slots[i]) {
+                                    Some(_) => named.push((i, id)),
+                                    None => slots[i].finish(self.progress, Ok(Some(id))),
+                                }
                             }
                             None => still.push(i),
                         }
                     }
+                    self.name_registered(slots, named).await;
                     left = still;
                 }
                 Err(error) => last_error = Some(Error::from(error)),
@@ -746,6 +791,14 @@ impl<T: DeviceTenant> Run<'_, T> {
             case_hint(slot, live);
         }
         registered
+    }
+}
+
+/// The display name an import's row names, if any.
+fn display_name(slot: &Slot<'_>) -> Option<String> {
+    match &slot.action.op {
+        Op::ImportDevice(import) => import.display_name.clone(),
+        _ => None,
     }
 }
 

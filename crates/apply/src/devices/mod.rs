@@ -54,8 +54,10 @@ use crate::{Error, Event, Options, Progress, executor};
 
 /// Applies `plan` to `tenant`: the object actions through the executor (ordering, lanes,
 /// retries, clean-ups), then the device actions as one phase (see the module docs). `live` is
-/// the state the plan was made from. Never returns early: the report says what happened to
-/// every action, in plan order.
+/// the state the plan was made from. With [`Options::guardrails`] (the CLI always sets them),
+/// a plan that breaks them is refused whole before any request ([`ApplyReport::refused`]).
+/// Otherwise never returns early: the report says what happened to every action, in plan
+/// order.
 pub async fn apply<T: DeviceTenant>(
     plan: &Plan,
     tenant: &T,
@@ -63,6 +65,16 @@ pub async fn apply<T: DeviceTenant>(
     options: &Options,
     progress: &dyn Progress,
 ) -> ApplyReport {
+    if let Some(guardrails) = &options.guardrails {
+        let refused = guardrails.check(plan, live);
+        if !refused.is_empty() {
+            tracing::warn!(
+                reasons = refused.len(),
+                "the plan breaks the configuration's guardrails; nothing was sent"
+            );
+            return ApplyReport::refusal(plan, refused);
+        }
+    }
     let devices: Vec<&Action> = plan.actions.iter().filter(|a| is_device(a)).collect();
     let sweep = manages_devices(plan, live);
     if devices.is_empty() && !sweep {
@@ -81,6 +93,7 @@ pub async fn apply<T: DeviceTenant>(
         impact: hangar_plan::Impact::default(),
         read: ReadRecord::default(),
         warnings: Vec::new(),
+        configuration: None,
     };
     let counted = Counted {
         inner: progress,
@@ -252,7 +265,7 @@ impl<'p> Slot<'p> {
     }
 }
 
-fn not_started(action: &Action) -> ActionReport {
+pub(crate) fn not_started(action: &Action) -> ActionReport {
     ActionReport {
         id: action.id,
         address: action.address.clone(),

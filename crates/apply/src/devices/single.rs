@@ -7,10 +7,10 @@
 //!   hide a commit is resolved by looking for a staging record or a registration with the
 //!   serial); the staging record is polled until `complete` or `error`, deleted in every case,
 //!   and the registration confirmed in `windowsAutopilotDeviceIdentities`.
-//! - **update**: `updateDeviceProperties` (group tag, user). Safe to repeat.
+//!   A row's display name is then set with `updateDeviceProperties` (an import cannot carry one).
+//! - **update**: `updateDeviceProperties` (group tag, user, display name). Safe to repeat.
 //! - **delete**: `DELETE`; a device already gone counts as deleted.
 
-use hangar_config::{Device, DeviceListId, FileId, HashLocation, Span};
 use hangar_graph::resources::devices::{DeviceProperties, ImportedDevice};
 use hangar_plan::{Action, DeviceImport, DeviceUpdate};
 use tokio::time::Instant;
@@ -21,8 +21,22 @@ use crate::executor::Step;
 use crate::tenant::{StagedImport, Tenant};
 use crate::unknown::maybe_committed;
 
-/// Imports one device; returns the id of its registration.
+/// Imports one device and sets its display name, if the row names one; returns the id of its
+/// registration.
 pub(crate) async fn import<T: Tenant>(step: &Step<'_, T>, import: &DeviceImport) -> Result<String, Error> {
+    let id = register(step, import).await?;
+    if let Some(name) = &import.display_name {
+        let properties = DeviceProperties {
+            display_name: Some(name.clone()),
+            ..DeviceProperties::default()
+        };
+        step.tenant.update_device(&id, &properties).await?;
+    }
+    Ok(id)
+}
+
+/// Imports one device; returns the id of its registration.
+async fn register<T: Tenant>(step: &Step<'_, T>, import: &DeviceImport) -> Result<String, Error> {
     let serial = import.serial_number.trim();
     if step.attempt > 0
         && let Some(device) = step.tenant.devices_by_serial(serial).await?.into_iter().next()
@@ -151,28 +165,21 @@ async fn poll<T: Tenant>(
     Ok(state)
 }
 
-/// Reads the device's hash back from its CSV row.
+/// Reads the device's hash back from its CSV row, checking the row is still the one planned.
 fn read_hash(import: &DeviceImport) -> Result<String, Error> {
-    let file = FileId(0);
-    let device = Device {
-        list: DeviceListId(0),
-        serial: import.serial_number.clone(),
-        group_tag: import.group_tag.clone(),
-        assigned_user: import.assigned_user.clone(),
-        product_id: import.product_key.clone(),
-        hash: HashLocation {
-            file,
-            record_offset: import.source.record_offset,
-            column: import.source.column,
-        },
-        row: import.source.row,
-        span: Span::new(file, 0, 0),
-    };
-    hangar_config::devices::read_hash(&device, std::path::Path::new(&import.source.csv))
+    let source = &import.source;
+    hangar_config::devices::HashReader::new()
+        .read(
+            std::path::Path::new(&source.csv),
+            &import.serial_number,
+            source.row,
+            source.record_offset,
+            source.column,
+        )
         .map_err(|e| Error::Hash(Box::new(e)))
 }
 
-/// Sets a registered device's group tag (and user, when the CSV names one).
+/// Sets a registered device's group tag (and user and display name, when the CSV names them).
 pub(crate) async fn update<T: Tenant>(
     step: &Step<'_, T>,
     action: &Action,
@@ -182,6 +189,7 @@ pub(crate) async fn update<T: Tenant>(
     let properties = DeviceProperties {
         group_tag: Some(update.group_tag.clone()),
         user_principal_name: update.user_principal_name.clone(),
+        display_name: update.display_name.clone(),
         ..DeviceProperties::default()
     };
     step.tenant.update_device(&id, &properties).await?;

@@ -70,7 +70,7 @@ async fn device_id<T: DeviceTenant>(
         .map(|device| device.id))
 }
 
-/// Sets the group tag (and the user, when the CSV names one).
+/// Sets the group tag (and the user and display name, when the CSV names them).
 async fn update<T: DeviceTenant>(
     tenant: &T,
     action: &hangar_plan::Action,
@@ -88,6 +88,7 @@ async fn update<T: DeviceTenant>(
     let properties = DeviceProperties {
         group_tag: Some(update.group_tag.clone()),
         user_principal_name: update.user_principal_name.clone(),
+        display_name: update.display_name.clone(),
         ..DeviceProperties::default()
     };
     match tenant.update_device(&id, &properties).await {

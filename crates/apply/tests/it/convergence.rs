@@ -152,7 +152,9 @@ fn write(spec: &Spec, dir: &Path) {
     // two ways), rotated so that configurations differ in their assignments.
     for (j, profile) in spec.profiles.iter().enumerate() {
         let Some(profile) = profile else { continue };
-        let mode = if profile.self_deploying {
+        // A virtual machine cannot do the TPM attestation self-deploying needs
+        // (`profile/virtual-machine-attestation`): those stay user-driven.
+        let mode = if profile.self_deploying && !profile.virtual_machine {
             "self-deploying"
         } else {
             "user-driven"

@@ -183,26 +183,30 @@ async fn a_saved_plan_is_refused_once_the_tenant_changed() {
     let (_, plan) = env.plan(&desired).await;
     assert!(plan.has_changes());
     let saved = hangar_plan::Plan::from_json(&hangar_plan::render::json::render(&plan)).expect("round trip");
-    let tenant = env.tenant();
-    let scope = hangar_apply::stale::scope(&saved);
-    let reread = hangar_apply::Tenant::read(&tenant, &scope).await.expect("read");
-    hangar_apply::stale::check(&saved, &reread).expect("nothing changed yet");
+    let (live, fresh) = env.plan(&desired).await;
+    hangar_apply::stale::check(&saved, &fresh, &live).expect("nothing changed yet");
 
-    // Someone edits the tenant in the portal after the plan was saved.
+    // Someone edits the profile again in the portal after the plan was saved: the plan made
+    // now sets the same value but from another one, so it is not what was reviewed.
     env.sim.with_state(|state| {
-        let group = state
-            .groups
+        let profile = state
+            .deployment_profiles
             .values_mut()
-            .find(|g| g.display_name() == "Autopilot-Kiosk")
+            .find(|p| p.display_name() == "Autopilot Sales")
             .expect("created");
-        group
-            .properties
-            .insert("description".into(), json!("edited in the portal"));
+        profile.properties.insert("locale".into(), json!("de-DE"));
     });
-    let reread = hangar_apply::Tenant::read(&tenant, &scope).await.expect("read");
-    let error = hangar_apply::stale::check(&saved, &reread).expect_err("stale");
+    let (live, fresh) = env.plan(&desired).await;
+    let error = hangar_apply::stale::check(&saved, &fresh, &live).expect_err("stale");
     let message = error.to_string();
-    assert!(message.contains("DeviceGroup `Autopilot-Kiosk`"), "{message}");
+    assert!(
+        message.contains("DeploymentProfile/Autopilot Sales update: differs at"),
+        "{message}"
+    );
+    assert!(
+        message.contains("DeploymentProfile `Autopilot Sales`"),
+        "{message}"
+    );
     assert!(message.contains("changed"), "{message}");
 }
 

@@ -3,5 +3,6 @@
 
 mod convergence;
 mod faults;
+mod guardrails;
 mod scenario;
 mod support;

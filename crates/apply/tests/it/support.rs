@@ -110,10 +110,18 @@ impl Env {
         (live, plan)
     }
 
-    /// Plans and applies `desired`.
+    /// Plans and applies `desired`, under its guardrails (as the CLI does): every plan the
+    /// planner makes in these tests also passes them.
     pub async fn apply(&self, desired: &DesiredState) -> (Plan, ApplyReport) {
         let (live, plan) = self.plan(desired).await;
-        let report = hangar_apply::apply(&plan, &self.tenant(), Some(&live), &self.options, &()).await;
+        let mut options = self.options.clone();
+        options.guardrails = Some(hangar_apply::Guardrails::from_config(desired));
+        let report = hangar_apply::apply(&plan, &self.tenant(), Some(&live), &options, &()).await;
+        assert!(
+            report.refused.is_empty(),
+            "the planner's plan broke the guardrails: {:?}",
+            report.refused
+        );
         (plan, report)
     }
 

@@ -10,7 +10,8 @@
 //! |---|---|
 //! | no (and no other CSV of the configuration does) | row appended |
 //! | with the same hash and tag | nothing to do |
-//! | with another hash, tag or user | a problem naming both rows, unless `update`: the row is replaced in place |
+//! | hash-less, with the same tag (and user and display name, when the new row names them) | the hash is filled in |
+//! | with another hash, tag, user or display name | a problem naming both rows, unless `update`: the row is replaced in place |
 //! | another CSV of the configuration has it | a problem (or nothing, with the same tag): a serial lives in one CSV |
 //!
 //! Any problem means nothing is written. Otherwise the managed CSV is rewritten atomically
@@ -18,8 +19,10 @@
 //! is written through its link, which stays a link; a temporary file left by a killed run is
 //! removed by the next): its header, column order, quoting, byte
 //! order mark and line ends are kept and its other rows copied byte for byte. A `Group Tag`
-//! column (or `Assigned User`, `Windows Product ID`) is added when the new rows need one the
-//! file lacks; existing rows get an empty cell, which keeps their meaning. A new managed CSV
+//! column (or `Hardware Hash`, `Assigned User`, `Windows Product ID`, `Display Name`) is added
+//! when the new rows need one the file lacks; existing rows get an empty cell, which keeps
+//! their meaning. A replaced row keeps the user and display name of the old one where the new
+//! row's cells are empty (an empty cell means "leave it alone" everywhere). A new managed CSV
 //! gets the five columns Microsoft documents for imports, CRLF line ends and no quoting.
 
 use std::collections::{HashMap, HashSet};
@@ -87,6 +90,7 @@ struct Row {
     hash: String,
     product: String,
     user: String,
+    display_name: String,
 }
 
 /// One record of the managed CSV.
@@ -98,6 +102,7 @@ struct Record {
     hash: String,
     tag: String,
     user: String,
+    display_name: String,
 }
 
 /// Merges `request.fresh` into `request.target` (see the module docs).
@@ -136,7 +141,7 @@ pub fn merge(request: &ImportCsv<'_>) -> Result<Merged, Error> {
         fresh_was_utf16: was_utf16,
         ..Merged::default()
     };
-    let mut replace: HashMap<usize, &Row> = HashMap::new();
+    let mut replace: HashMap<usize, Row> = HashMap::new();
     let mut append: Vec<&Row> = Vec::new();
     for row in &rows {
         if let Some((_, file, other_row, other_tag)) = elsewhere.get(row.serial.as_str()) {
@@ -159,7 +164,8 @@ pub fn merge(request: &ImportCsv<'_>) -> Result<Merged, Error> {
         };
         let record = &target.records[index];
         let mut differences = Vec::new();
-        if record.hash != row.hash {
+        // A hash-less row (a registration managed by serial) gaining its hash is no conflict.
+        if record.hash != row.hash && !record.hash.is_empty() {
             differences.push("another hardware hash".to_owned());
         }
         if record.tag != request.tag {
@@ -172,10 +178,34 @@ pub fn merge(request: &ImportCsv<'_>) -> Result<Merged, Error> {
                 format!("assigned user `{}`", record.user)
             });
         }
-        if differences.is_empty() {
+        if !row.display_name.is_empty() && record.display_name != row.display_name {
+            differences.push(if record.display_name.is_empty() {
+                "no display name".to_owned()
+            } else {
+                format!("display name `{}`", record.display_name)
+            });
+        }
+        // The new row, with the old row's user and name where its own cells are empty.
+        let kept = || Row {
+            user: if row.user.is_empty() {
+                record.user.clone()
+            } else {
+                row.user.clone()
+            },
+            display_name: if row.display_name.is_empty() {
+                record.display_name.clone()
+            } else {
+                row.display_name.clone()
+            },
+            ..row.clone()
+        };
+        if differences.is_empty() && record.hash.is_empty() {
+            replace.insert(index, kept());
+            merged.updated.push(row.serial.clone());
+        } else if differences.is_empty() {
             merged.unchanged.push(row.serial.clone());
         } else if request.update {
-            replace.insert(index, row);
+            replace.insert(index, kept());
             merged.updated.push(row.serial.clone());
         } else {
             problems.push(format!(
@@ -208,10 +238,16 @@ pub fn merge(request: &ImportCsv<'_>) -> Result<Merged, Error> {
         layout.iter().all(|c| *c != Some(Column::User)) && rows.iter().any(|row| !row.user.is_empty());
     let product_needed = layout.iter().all(|c| *c != Some(Column::ProductId))
         && rows.iter().any(|row| !row.product.is_empty());
+    // A CSV of hash-less rows may have no hash column; the new rows have hashes.
+    let hash_needed = layout.iter().all(|c| *c != Some(Column::Hash));
+    let name_needed = layout.iter().all(|c| *c != Some(Column::DisplayName))
+        && rows.iter().any(|row| !row.display_name.is_empty());
     for (needed, column, name) in [
         (product_needed, Column::ProductId, "Windows Product ID"),
+        (hash_needed, Column::Hash, "Hardware Hash"),
         (tag_needed, Column::GroupTag, "Group Tag"),
         (user_needed, Column::User, "Assigned User"),
+        (name_needed, Column::DisplayName, "Display Name"),
     ] {
         if needed {
             layout.push(Some(column));
@@ -378,10 +414,11 @@ fn read_fresh(text: &str, name: &str, tag: &str, problems: &mut Vec<String>) -> 
         ));
         return Vec::new();
     };
-    let (product_at, tag_at, user_at) = (
+    let (product_at, tag_at, user_at, name_at) = (
         find(Column::ProductId),
         find(Column::GroupTag),
         find(Column::User),
+        find(Column::DisplayName),
     );
     let mut rows: Vec<Row> = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -405,8 +442,8 @@ fn read_fresh(text: &str, name: &str, tag: &str, problems: &mut Vec<String>) -> 
         let at = |column: Option<usize>| trimmed_field(&record, column);
         if record.len() != header.len() {
             problems.push(format!(
-                "`{name}` row {number} has {} fields; the header has {}",
-                record.len(),
+                "`{name}` row {number} has {}; the header has {}",
+                hangar_model::plural::count(record.len(), "field", "fields"),
                 header.len()
             ));
             continue;
@@ -443,6 +480,7 @@ fn read_fresh(text: &str, name: &str, tag: &str, problems: &mut Vec<String>) -> 
             hash,
             product: at(product_at),
             user: at(user_at),
+            display_name: at(name_at),
         };
         match seen.get(&serial.to_ascii_uppercase()) {
             Some(&first) if rows[first].hash == row.hash => {}
@@ -516,13 +554,19 @@ fn parse_target(bytes: &[u8], name: &str, default_tag: Option<&str>, problems: &
     }
     target.columns = record.iter().map(column_of).collect();
     let find = |wanted: Column| target.columns.iter().position(|c| *c == Some(wanted));
-    let (Some(serial_at), Some(hash_at)) = (find(Column::Serial), find(Column::Hash)) else {
+    // A managed CSV of hash-less rows may have no `Hardware Hash` column.
+    let Some(serial_at) = find(Column::Serial) else {
         problems.push(format!(
-            "`{name}` has no `Device Serial Number` and `Hardware Hash` columns in its header"
+            "`{name}` has no `Device Serial Number` column in its header"
         ));
         return target;
     };
-    let (tag_at, user_at) = (find(Column::GroupTag), find(Column::User));
+    let (hash_at, tag_at, user_at, name_at) = (
+        find(Column::Hash),
+        find(Column::GroupTag),
+        find(Column::User),
+        find(Column::DisplayName),
+    );
     let mut starts: Vec<usize> = Vec::new();
     let mut pending: Vec<Record> = Vec::new();
     let mut serials: Vec<String> = Vec::new();
@@ -560,13 +604,14 @@ fn parse_target(bytes: &[u8], name: &str, default_tag: Option<&str>, problems: &
             row: number,
             start: 0,
             end: 0,
-            hash: text(Some(hash_at)),
+            hash: text(hash_at),
             tag: if tag.is_empty() {
                 default_tag.unwrap_or_default().to_owned()
             } else {
                 tag
             },
             user: text(user_at),
+            display_name: text(name_at),
         });
     }
     target.header_end = starts.first().copied().unwrap_or(bytes.len());
@@ -620,6 +665,7 @@ impl Style {
                 Some(Column::Hash) => row.hash.as_str(),
                 Some(Column::GroupTag) => tag,
                 Some(Column::User) => row.user.as_str(),
+                Some(Column::DisplayName) => row.display_name.as_str(),
                 None => "",
             };
             self.field(out, value);
@@ -736,6 +782,73 @@ mod tests {
         assert_eq!(
             std::fs::read_to_string(&target).unwrap(),
             "\"Device Serial Number\",\"Hardware Hash\",\"Group Tag\"\r\n\"A1\",\"QUJDRA==\",\"Lab\"\r\n\"B2\",\"QUJD\",\"Sales\""
+        );
+    }
+
+    #[test]
+    fn a_hashless_row_gets_its_hash_and_keeps_its_user_and_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("t.csv");
+        // What `hangar import` writes: hash-less rows with a display name.
+        let before = format!(
+            "{}\r\nOEM-1,,,Sales,ann@contoso.com,Front desk\r\nOEM-2,,,Sales,,\r\n",
+            super::super::HASHLESS_HEADER
+        );
+        std::fs::write(&target, &before).unwrap();
+        let fresh = dir.path().join("f.csv");
+        std::fs::write(
+            &fresh,
+            "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag,Display Name\r\nOEM-1,,QUJD,Sales,\r\nOEM-2,,QUJDRA==,Sales,\r\n",
+        )
+        .unwrap();
+        let limits = limits();
+        let merged = merge(&request(&fresh, &target, "Sales", &limits)).unwrap();
+        assert_eq!(
+            merged.updated,
+            vec!["OEM-1", "OEM-2"],
+            "filling in a hash needs no --update"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&target).unwrap(),
+            format!(
+                "{}\r\nOEM-1,,QUJD,Sales,ann@contoso.com,Front desk\r\nOEM-2,,QUJDRA==,Sales,,\r\n",
+                super::super::HASHLESS_HEADER
+            )
+        );
+        // Another display name is a conflict like another tag or user.
+        std::fs::write(
+            &fresh,
+            "Device Serial Number,Hardware Hash,Display Name\r\nOEM-1,QUJD,Lab 3\r\nOEM-2,QUJDRA==,Lab 2\r\n",
+        )
+        .unwrap();
+        let refused = merge(&request(&fresh, &target, "Sales", &limits))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.contains("display name `Front desk`")
+                && refused.contains("with no display name")
+                && refused.contains("--update"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn hashes_and_display_names_add_their_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("t.csv");
+        std::fs::write(&target, "Device Serial Number,Group Tag\nOEM-1,Sales\n").unwrap();
+        let fresh = dir.path().join("f.csv");
+        std::fs::write(
+            &fresh,
+            "Device Serial Number,Hardware Hash,Display Name\nNEW-1,QUJD,Kiosk\n",
+        )
+        .unwrap();
+        let limits = limits();
+        let merged = merge(&request(&fresh, &target, "Sales", &limits)).unwrap();
+        assert_eq!(merged.columns_added, vec!["Hardware Hash", "Display Name"]);
+        assert_eq!(
+            std::fs::read_to_string(&target).unwrap(),
+            "Device Serial Number,Group Tag,Hardware Hash,Display Name\nOEM-1,Sales,,\nNEW-1,Sales,QUJD,Kiosk\n"
         );
     }
 

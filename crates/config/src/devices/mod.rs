@@ -1,8 +1,14 @@
 //! Devices CSVs: the Get-WindowsAutopilotInfo format, read as a stream.
 //!
-//! Columns (matched ignoring case, spaces, `_` and `-`): `Device Serial Number`,
-//! `Windows Product ID`, `Hardware Hash`, and optionally `Group Tag` and `Assigned User`.
-//! A UTF-8 byte order mark, quoting and CRLF line ends are accepted.
+//! Columns (matched ignoring case, spaces, `_` and `-`): `Device Serial Number`, and
+//! optionally `Windows Product ID`, `Hardware Hash`, `Group Tag`, `Assigned User` and
+//! `Display Name` (hangar's own column: Get-WindowsAutopilotInfo writes none). A UTF-8 byte
+//! order mark, quoting and CRLF line ends are accepted.
+//!
+//! A row whose `Hardware Hash` cell is empty (or a CSV without that column) is *hash-less*: it
+//! manages a registration that already exists (registered by the OEM or earlier) by serial,
+//! and the planner refuses it when the serial is not registered. [`write_hashless`] writes
+//! such rows in the layout [`HASHLESS_HEADER`] (what `hangar import` writes).
 //!
 //! Hardware hashes are about 4 KB of base64 each, so a 100,000-row CSV is about 400 MB. They are
 //! validated while streaming and never kept: each [`Device`] records where its hash is
@@ -33,6 +39,7 @@ enum Column {
     Hash,
     GroupTag,
     User,
+    DisplayName,
 }
 
 fn column_of(header: &[u8]) -> Option<Column> {
@@ -48,6 +55,7 @@ fn column_of(header: &[u8]) -> Option<Column> {
         "hardwarehash" | "hardwareidentifier" | "hash" => Some(Column::Hash),
         "grouptag" | "orderid" => Some(Column::GroupTag),
         "assigneduser" | "assigneduserprincipalname" | "userprincipalname" => Some(Column::User),
+        "displayname" | "devicedisplayname" => Some(Column::DisplayName),
         _ => None,
     }
 }
@@ -411,9 +419,12 @@ impl<'a, R: Read> CsvStream<'a, R> {
                         Diagnostic::new(
                             &rules::FILE_NOT_UTF8,
                             Span::point(self.file, 0),
-                            "the CSV is UTF-16, not UTF-8",
+                            "the CSV is UTF-16 (as Windows PowerShell 5.1 writes it), not UTF-8",
                         )
-                        .with_help(rules::FILE_NOT_UTF8.fix),
+                        .with_help(format!(
+                            "save `{}` as UTF-8; a CSV fresh from Get-WindowsAutopilotInfo is better added with `hangar devices import-csv FILE --tag TAG`, which reads UTF-16 and merges its rows into the configuration's UTF-8 devices CSV",
+                            self.list.source.value
+                        )),
                     );
                     return;
                 }
@@ -428,31 +439,42 @@ impl<'a, R: Read> CsvStream<'a, R> {
             }
         };
         let find = |wanted: Column| columns.iter().position(|column| *column == Some(wanted));
-        let (Some(serial_at), Some(hash_at)) = (find(Column::Serial), find(Column::Hash)) else {
+        let hash_at = find(Column::Hash);
+        // Without a `Hardware Hash` column every row is hash-less, which is fine; a column
+        // that looks like a misspelt hash column is not, since its hashes would be ignored.
+        let misspelt_hash = hash_at
+            .is_none()
+            .then(|| record.iter().find(|header| looks_like_hash_column(header)))
+            .flatten()
+            .map(|header| String::from_utf8_lossy(header).trim().to_owned());
+        let problem = match (find(Column::Serial), misspelt_hash) {
+            (None, _) => Some("the header has no `Device Serial Number` column".to_owned()),
+            (Some(_), Some(header)) => Some(format!(
+                "the header has a column `{header}`, which hangar does not know: name the hash column `Hardware Hash` (or leave the column out for hash-less rows)"
+            )),
+            (Some(_), None) => None,
+        };
+        if let Some(problem) = problem {
             self.fatal = Some(());
-            let missing: Vec<&str> = [
-                (Column::Serial, "Device Serial Number"),
-                (Column::Hash, "Hardware Hash"),
-            ]
-            .iter()
-            .filter(|(column, _)| find(*column).is_none())
-            .map(|(_, name)| *name)
-            .collect();
             self.report(
                 diagnostics,
                 Diagnostic::new(
                     &rules::DEVICES_MISSING_COLUMN,
                     Span::new(self.file, 0, 1),
-                    format!("the header has no `{}` column", missing.join("` or `")),
+                    problem,
                 )
                 .with_help(rules::DEVICES_MISSING_COLUMN.fix),
             );
             return;
+        }
+        let Some(serial_at) = find(Column::Serial) else {
+            return;
         };
-        let (product_at, tag_at, user_at) = (
+        let (product_at, tag_at, user_at, name_at) = (
             find(Column::ProductId),
             find(Column::GroupTag),
             find(Column::User),
+            find(Column::DisplayName),
         );
         let width = record.len();
         loop {
@@ -486,7 +508,10 @@ impl<'a, R: Read> CsvStream<'a, R> {
                     Diagnostic::new(
                         &rules::DEVICES_CSV,
                         record_span,
-                        format!("row {row} has {} fields; the header has {width}", record.len()),
+                        format!(
+                            "row {row} has {}; the header has {width}",
+                            hangar_model::plural::count(record.len(), "field", "fields")
+                        ),
                     )
                     .with_help(rules::DEVICES_CSV.fix),
                 );
@@ -517,13 +542,17 @@ impl<'a, R: Read> CsvStream<'a, R> {
                 );
                 continue;
             }
-            let hash = record.get(hash_at).unwrap_or_default();
-            if let Err(problem) = check_base64(hash) {
+            // An empty (or blank) cell is a hash-less row; anything else must be a valid hash.
+            let hash_at =
+                hash_at.filter(|&at| record.get(at).is_some_and(|hash| !hash.trim_ascii().is_empty()));
+            if let Some(at) = hash_at
+                && let Err(problem) = check_base64(record.get(at).unwrap_or_default())
+            {
                 self.report(
                     diagnostics,
                     Diagnostic::new(
                         &rules::DEVICES_INVALID_HASH,
-                        field_marker(record_span, hash_at),
+                        field_marker(record_span, at),
                         format!("the hardware hash of `{serial}` (row {row}) {problem}"),
                     )
                     .with_help(rules::DEVICES_INVALID_HASH.fix),
@@ -538,11 +567,12 @@ impl<'a, R: Read> CsvStream<'a, R> {
                 group_tag,
                 assigned_user: text(user_at),
                 product_id: text(product_at),
-                hash: HashLocation {
+                display_name: text(name_at),
+                hash: hash_at.map(|at| HashLocation {
                     file: self.file,
                     record_offset: record_start,
-                    column: hash_at as u32,
-                },
+                    column: at as u32,
+                }),
                 row,
                 span: record_span,
             });
@@ -557,7 +587,10 @@ impl<'a, R: Read> CsvStream<'a, R> {
                 len,
             } => (
                 pos.as_ref().map_or(0, |pos| pos.byte()),
-                format!("a row has {len} fields; the header has {expected_len}"),
+                format!(
+                    "a row has {}; the header has {expected_len}",
+                    hangar_model::plural::count(*len as usize, "field", "fields")
+                ),
             ),
             csv::ErrorKind::Io(io) => (0, format!("cannot read the CSV: {io}")),
             _ => (
@@ -661,6 +694,63 @@ fn is_blank_line(record: &csv::ByteRecord) -> bool {
             .is_some_and(|field| field.iter().all(u8::is_ascii_whitespace))
 }
 
+/// A header hangar does not know that names a hash (`Hash Code`, `HW Hash`): its hashes would
+/// be ignored and every row read as hash-less, so it is refused instead.
+fn looks_like_hash_column(header: &[u8]) -> bool {
+    column_of(header).is_none()
+        && String::from_utf8_lossy(header)
+            .to_ascii_lowercase()
+            .contains("hash")
+}
+
+/// The header [`write_hashless`] writes: Microsoft's five import columns, then `Display Name`.
+/// `hangar devices import-csv` can later add hashes to such a file (rows are matched by serial).
+pub const HASHLESS_HEADER: &str =
+    "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag,Assigned User,Display Name";
+
+/// One hash-less row: a registration managed by serial (what `hangar import` writes for each
+/// registered device).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HashlessRow<'a> {
+    /// `serialNumber` (written trimmed; it must pass [`check_serial`] to validate).
+    pub serial: &'a str,
+    /// `groupTag`; `None` or empty writes an empty cell (the document's `groupTag:`, if any,
+    /// then applies, so write the tag whenever the registration has one).
+    pub group_tag: Option<&'a str>,
+    /// `userPrincipalName`; an empty cell leaves the live assignment alone.
+    pub assigned_user: Option<&'a str>,
+    /// `displayName`; an empty cell leaves the live name alone.
+    pub display_name: Option<&'a str>,
+}
+
+/// Writes a devices CSV of hash-less rows: [`HASHLESS_HEADER`], then one row per device in the
+/// order given (sort by serial for byte-identical output), CRLF line ends, fields quoted only
+/// when they need it, every value trimmed. Planned against the tenant it was read from, such a
+/// CSV changes nothing: each row's tag, user and name are the registration's.
+pub fn write_hashless<'a, W: std::io::Write>(
+    out: W,
+    rows: impl IntoIterator<Item = HashlessRow<'a>>,
+) -> std::io::Result<()> {
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .quote_style(csv::QuoteStyle::Necessary)
+        .from_writer(out);
+    let header: Vec<&str> = HASHLESS_HEADER.split(',').collect();
+    writer.write_record(&header)?;
+    for row in rows {
+        let cell = |value: Option<&str>| value.unwrap_or_default().trim().to_owned();
+        writer.write_record([
+            row.serial.trim().to_owned(),
+            String::new(),
+            String::new(),
+            cell(row.group_tag),
+            cell(row.assigned_user),
+            cell(row.display_name),
+        ])?;
+    }
+    writer.flush()
+}
+
 /// The trimmed text of a record's field; empty when the column is absent or the row is short.
 fn trimmed_field(record: &csv::ByteRecord, column: Option<usize>) -> String {
     column
@@ -750,20 +840,27 @@ fn is_base64(byte: u8) -> bool {
 }
 
 /// Reads the hardware hash of one device back from its CSV (base64, as Graph's
-/// `hardwareIdentifier` takes it).
+/// `hardwareIdentifier` takes it). A hash-less row has none: that is an error.
 pub fn read_hash(device: &Device, path: &Path) -> Result<String, Error> {
-    let mut file = files::open_regular(path).map_err(|source| Error::ReadHash {
+    let fail = |source| Error::ReadHash {
         path: path.to_owned(),
         serial: device.serial.clone(),
         source,
-    })?;
+    };
+    let Some(hash) = device.hash else {
+        return Err(fail(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("row {} has no hardware hash (a hash-less row)", device.row),
+        )));
+    };
+    let mut file = files::open_regular(path).map_err(fail)?;
     read_hash_at(
         &mut file,
         path,
         &device.serial,
         device.row,
-        device.hash.record_offset,
-        device.hash.column,
+        hash.record_offset,
+        hash.column,
         false,
     )
 }

@@ -20,6 +20,7 @@ mod token;
 pub use certificate::ClientCertificate;
 pub use claims::{TokenClaims, TokenKind};
 pub(crate) use token::transport_reason as transport_reason_pub;
+pub(crate) use token::unreachable_reason;
 pub use token::{AccessToken, TokenProvider};
 
 use std::path::PathBuf;

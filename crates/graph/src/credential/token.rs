@@ -201,10 +201,13 @@ impl TokenProvider {
                         .and_then(|v| v.to_str().ok())
                         .and_then(crate::retry::parse_retry_after)
                 }
-                Err(e) if attempt >= ATTEMPTS => {
+                Err(e) if attempt >= ATTEMPTS || unreachable_reason(&url, &e).is_some() => {
+                    let reason = unreachable_reason(&url, &e)
+                        .map(|why| format!("cannot reach `{}`: {why}", crate::endpoint::host_and_port(&url)))
+                        .unwrap_or_else(|| transport_reason(&e));
                     return Err(CredentialError::Transport {
                         url: display_url(&url),
-                        reason: transport_reason(&e),
+                        reason,
                     }
                     .into());
                 }
@@ -272,9 +275,7 @@ impl TokenProvider {
             url: "ACTIONS_ID_TOKEN_REQUEST_URL".into(),
             reason: e.to_string(),
         })?;
-        let loopback = url
-            .host_str()
-            .is_some_and(|h| h == "127.0.0.1" || h == "localhost" || h == "[::1]");
+        let loopback = crate::endpoint::is_loopback(&url);
         if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
             return Err(CredentialError::Transport {
                 url: display_url(&url),
@@ -331,6 +332,30 @@ pub(crate) fn transport_reason(error: &reqwest::Error) -> String {
         source = cause.source();
     }
     reason
+}
+
+/// Why a failed connection to `url` will not succeed by trying again, or `None` when it may:
+/// the host name does not resolve (a typo, a cloud's host unknown to this network's DNS), or a
+/// host that is not this machine refused the connection (nothing listens there). A refusal
+/// from this machine is retried: a local simulator may still be starting.
+pub(crate) fn unreachable_reason(url: &Url, error: &reqwest::Error) -> Option<String> {
+    use std::error::Error as _;
+    let mut source = error.source();
+    while let Some(cause) = source {
+        // hyper-util's connector wraps resolver failures as `dns error: …`.
+        let text = cause.to_string();
+        if text.starts_with("dns error") {
+            return Some(format!("its name does not resolve ({text})"));
+        }
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::ConnectionRefused
+            && !crate::endpoint::is_loopback(url)
+        {
+            return Some(format!("it refused the connection ({io})"));
+        }
+        source = cause.source();
+    }
+    None
 }
 
 /// Refuses a pre-acquired JWT whose `aud` is another cloud's Graph. Opaque tokens pass.

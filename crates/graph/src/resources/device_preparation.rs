@@ -1,17 +1,21 @@
 //! Autopilot Device Preparation policies (beta Settings Catalog `configurationPolicies`): PUT
 //! for updates (settings cannot be PATCHed), `assign` with the complete list of user groups, and
 //! the enrollment-time device group set with `setEnrollmentTimeDeviceMembershipTarget`, whose
-//! HTTP 200 must be checked for `validationSucceeded` (graph-api-notes §5).
+//! HTTP 200 must be checked for `validationSucceeded` (graph-api-notes §5). Also the tenant's
+//! policy templates (`configurationPolicyTemplates`, with their setting templates and setting
+//! definitions), which say which template and which choice values a policy must use.
 
+use hangar_model::device_preparation::{Catalog, ChoiceOption, PolicyTemplate, SettingTemplate};
+use hangar_model::well_known::device_preparation::is_published_template;
 use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::fields::DEVICE_PREPARATION;
-use super::{Body, Collection, send_list, send_object, send_optional, send_unit, value_array};
+use super::{Body, Collection, req_get, send_list, send_object, send_optional, send_unit, value_array};
 use crate::Error;
 use crate::endpoint::{ApiVersion, Endpoint};
 use crate::http::GraphClient;
-use crate::request::{GraphRequest, Repeat};
+use crate::request::{GraphRequest, Repeat, segment};
 
 const POLICIES: Collection = Collection {
     path: "/deviceManagement/configurationPolicies",
@@ -19,15 +23,17 @@ const POLICIES: Collection = Collection {
     update: Method::PUT,
 };
 
-/// Whether a configuration policy is a Device Preparation policy (by template).
-pub fn is_device_preparation(body: &Body) -> bool {
-    use hangar_model::well_known::device_preparation::{AUTOMATIC_TEMPLATE_ID, USER_DRIVEN_TEMPLATE_ID};
+/// Whether a configuration policy is a Device Preparation policy: its template is one of the
+/// published Device Preparation templates (any version), or one of `templates` (the tenant's
+/// Device Preparation templates, when they were read). Both count, so that a policy on a
+/// template the tenant no longer lists is still seen (and never created a second time).
+pub fn is_device_preparation(body: &Body, templates: &[PolicyTemplate]) -> bool {
     let template = body.get("templateReference");
     let id = template
         .and_then(|t| t.get("templateId"))
         .and_then(Value::as_str)
         .unwrap_or_default();
-    id.eq_ignore_ascii_case(USER_DRIVEN_TEMPLATE_ID) || id.eq_ignore_ascii_case(AUTOMATIC_TEMPLATE_ID)
+    is_published_template(id) || Catalog::new(templates).template(id).is_some()
 }
 
 /// `GET …/configurationPolicies` (every Settings Catalog policy; filter with
@@ -107,6 +113,100 @@ pub fn clear_membership_target(ep: &Endpoint, id: &str) -> Result<GraphRequest, 
         None,
         Repeat::Safe,
     )
+}
+
+const TEMPLATES: &str = "/deviceManagement/configurationPolicyTemplates";
+
+/// `GET …/configurationPolicyTemplates?$filter=templateFamily eq 'enrollmentConfiguration'`:
+/// the tenant's enrollment templates, Device Preparation's among them (beta).
+pub fn list_templates(ep: &Endpoint) -> Result<GraphRequest, Error> {
+    req_get(
+        ep,
+        ApiVersion::Beta,
+        format!(
+            "{TEMPLATES}?$filter=templateFamily%20eq%20'{}'",
+            hangar_model::well_known::device_preparation::TEMPLATE_FAMILY
+        ),
+    )
+}
+
+/// `GET …/configurationPolicyTemplates/{id}/settingTemplates?$expand=settingDefinitions`: a
+/// template's settings with their definitions (choice options included).
+pub fn list_setting_templates(ep: &Endpoint, template_id: &str) -> Result<GraphRequest, Error> {
+    req_get(
+        ep,
+        ApiVersion::Beta,
+        format!(
+            "{TEMPLATES}/{}/settingTemplates?$expand=settingDefinitions",
+            segment(template_id)
+        ),
+    )
+}
+
+/// A template as hangar keeps it, from its list item and its setting templates (Graph's
+/// shapes: `deviceManagementConfigurationPolicyTemplate`, `…SettingTemplate` with
+/// `settingInstanceTemplate` and the expanded `settingDefinitions`). Lenient: a property
+/// Graph leaves out reads as empty, and the planner then names what is missing.
+pub fn policy_template(template: &Body, setting_templates: &[Value]) -> PolicyTemplate {
+    let text = |value: Option<&Value>| value.and_then(Value::as_str).unwrap_or_default().to_owned();
+    PolicyTemplate {
+        id: text(template.get("id")),
+        display_name: text(template.get("displayName")),
+        version: template.get("version").and_then(Value::as_i64),
+        lifecycle_state: template
+            .get("lifecycleState")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        template_family: text(template.get("templateFamily")),
+        settings: setting_templates.iter().filter_map(setting_template).collect(),
+    }
+}
+
+fn setting_template(value: &Value) -> Option<SettingTemplate> {
+    let text = |value: Option<&Value>| value.and_then(Value::as_str).map(str::to_owned);
+    let instance = value.get("settingInstanceTemplate")?;
+    let definition_id = text(instance.get("settingDefinitionId"))?;
+    let value_template_id = ["choiceSettingValueTemplate", "simpleSettingValueTemplate"]
+        .iter()
+        .find_map(|key| text(instance.get(*key)?.get("settingValueTemplateId")));
+    let definition = value
+        .get("settingDefinitions")
+        .and_then(Value::as_array)
+        .and_then(|definitions| {
+            definitions
+                .iter()
+                .find(|d| {
+                    d.get("id")
+                        .and_then(Value::as_str)
+                        .is_some_and(|id| id.eq_ignore_ascii_case(&definition_id))
+                })
+                .or_else(|| definitions.first())
+        });
+    let options = definition
+        .and_then(|d| d.get("options"))
+        .and_then(Value::as_array)
+        .map(|options| {
+            options
+                .iter()
+                .filter_map(|option| {
+                    Some(ChoiceOption {
+                        item_id: text(option.get("itemId"))?,
+                        display_name: text(option.get("displayName")).unwrap_or_default(),
+                        name: text(option.get("name")),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(SettingTemplate {
+        instance_template_id: text(instance.get("settingInstanceTemplateId")).unwrap_or_default(),
+        value_template_id,
+        display_name: definition
+            .and_then(|d| text(d.get("displayName")))
+            .unwrap_or_default(),
+        options,
+        definition_id,
+    })
 }
 
 /// The result object of a membership-target action: Graph documents it wrapped in `value`
@@ -189,10 +289,14 @@ pub struct DevicePreparation<'c> {
 }
 
 impl DevicePreparation<'_> {
-    /// Every Device Preparation policy (other Settings Catalog policies are skipped).
+    /// Every Device Preparation policy on a published template (other Settings Catalog
+    /// policies are skipped).
     pub async fn list(&self) -> Result<Vec<Body>, Error> {
         let all = send_list(self.client, list(self.client.endpoint())).await?;
-        Ok(all.into_iter().filter(is_device_preparation).collect())
+        Ok(all
+            .into_iter()
+            .filter(|body| is_device_preparation(body, &[]))
+            .collect())
     }
 
     /// One policy; `None` if it does not exist.
@@ -279,6 +383,99 @@ mod tests {
         assert!(
             check_membership_result("p1", &Body::new()).is_err(),
             "no verdict is no success"
+        );
+    }
+
+    #[test]
+    fn templates_are_read_from_graphs_shapes() {
+        let template = json!({
+            "id": "80d33118-b7b4-40d8-b15f-81be745e053f_1", "baseId": "80d33118-b7b4-40d8-b15f-81be745e053f",
+            "version": 1, "displayName": "Device Preparation", "lifecycleState": "active",
+            "templateFamily": "enrollmentConfiguration", "platforms": "windows10", "technologies": "enrollment"
+        });
+        let settings = vec![
+            json!({
+                "id": "0",
+                "settingInstanceTemplate": {
+                    "@odata.type": "#microsoft.graph.deviceManagementConfigurationChoiceSettingInstanceTemplate",
+                    "settingDefinitionId": "enrollment_autopilot_dpp_accountype",
+                    "settingInstanceTemplateId": "d4f2a840-86d5-4162-9a08-fa8cc608b94e",
+                    "isRequired": true,
+                    "choiceSettingValueTemplate": {"settingValueTemplateId": "bf13bb47-69ef-4e06-97c1-50c2859a49c2", "defaultValue": null}
+                },
+                "settingDefinitions": [{
+                    "@odata.type": "#microsoft.graph.deviceManagementConfigurationChoiceSettingDefinition",
+                    "id": "enrollment_autopilot_dpp_accountype", "displayName": "User account type",
+                    "options": [
+                        {"itemId": "enrollment_autopilot_dpp_accountype_0", "displayName": "Administrator", "name": "Administrator"},
+                        {"itemId": "enrollment_autopilot_dpp_accountype_1", "displayName": "Standard User"}
+                    ]
+                }]
+            }),
+            json!({
+                "id": "1",
+                "settingInstanceTemplate": {
+                    "@odata.type": "#microsoft.graph.deviceManagementConfigurationSimpleSettingCollectionInstanceTemplate",
+                    "settingDefinitionId": "enrollment_autopilot_dpp_allowedappids",
+                    "settingInstanceTemplateId": "70d22a8a-a03c-4f62-b8df-dded3e327639",
+                    "simpleSettingCollectionValueTemplate": []
+                },
+                "settingDefinitions": []
+            }),
+            json!({"id": "2"}),
+        ];
+        let read = policy_template(template.as_object().unwrap(), &settings);
+        assert_eq!(read.id, "80d33118-b7b4-40d8-b15f-81be745e053f_1");
+        assert_eq!(
+            (read.version, read.lifecycle_state.as_deref()),
+            (Some(1), Some("active"))
+        );
+        assert_eq!(
+            read.settings.len(),
+            2,
+            "a setting template without an instance template is skipped"
+        );
+        let account = &read.settings[0];
+        assert_eq!(
+            account.instance_template_id,
+            "d4f2a840-86d5-4162-9a08-fa8cc608b94e"
+        );
+        assert_eq!(
+            account.value_template_id.as_deref(),
+            Some("bf13bb47-69ef-4e06-97c1-50c2859a49c2")
+        );
+        assert_eq!(account.display_name, "User account type");
+        assert_eq!(account.options[0].name.as_deref(), Some("Administrator"));
+        assert_eq!(account.options[1].display_name, "Standard User");
+        assert!(read.settings[1].options.is_empty() && read.settings[1].value_template_id.is_none());
+        let policy = json!({"templateReference": {"templateId": "80d33118-b7b4-40d8-b15f-81be745e053f_7"}});
+        assert!(
+            is_device_preparation(policy.as_object().unwrap(), &[]),
+            "any version"
+        );
+        let custom = json!({"templateReference": {"templateId": "99999999-0000-0000-0000-000000000000_1"}});
+        assert!(!is_device_preparation(custom.as_object().unwrap(), &[]));
+        let mut tenant = read.clone();
+        tenant.id = "99999999-0000-0000-0000-000000000000_1".into();
+        tenant.settings.push(SettingTemplate {
+            definition_id: "enrollment_autopilot_dpp_deploymentmode".into(),
+            ..SettingTemplate::default()
+        });
+        assert!(
+            is_device_preparation(custom.as_object().unwrap(), &[tenant]),
+            "the tenant's template"
+        );
+        let ep = Endpoint::new(hangar_model::Cloud::GccHigh);
+        let url = list_setting_templates(&ep, "80d33118_1").unwrap().url.to_string();
+        assert!(
+            url.starts_with("https://graph.microsoft.us/beta/deviceManagement/configurationPolicyTemplates/80d33118_1/settingTemplates")
+                && url.contains("expand=settingDefinitions"),
+            "{url}"
+        );
+        let url = list_templates(&ep).unwrap().url.to_string();
+        assert!(
+            url.contains("templateFamily") && url.contains("enrollmentConfiguration"),
+            "{url}"
         );
     }
 

@@ -80,6 +80,8 @@ pub const GROUP: FieldRules = FieldRules {
         "mailNickname",
         "owners@odata.bind",
         "members@odata.bind",
+        // The alternate key: immutable once set.
+        "uniqueName",
     ],
     action_only: &[],
     odata_type: ODataType::None,

@@ -64,6 +64,20 @@ pub fn get(ep: &Endpoint, id: &str) -> Result<GraphRequest, Error> {
     )
 }
 
+/// `GET /groups(uniqueName='…')`: the group with this alternate key (404 when none), with
+/// what the apply lock needs.
+pub fn get_by_unique_name(ep: &Endpoint, unique_name: &str) -> Result<GraphRequest, Error> {
+    req_get(
+        ep,
+        GROUPS.version,
+        format!(
+            "{}(uniqueName='{}')?$select=id,displayName,description,uniqueName,createdDateTime",
+            GROUPS.path,
+            odata_string(unique_name)
+        ),
+    )
+}
+
 /// `POST /groups`.
 pub fn create(ep: &Endpoint, body: &Body) -> Result<GraphRequest, Error> {
     GROUPS.create(ep, &GROUP, body)
@@ -128,6 +142,15 @@ impl Groups<'_> {
             .into_iter()
             .filter(|g| g.get("displayName").and_then(Value::as_str) == Some(name))
             .collect())
+    }
+
+    /// The group with alternate key `uniqueName`; `None` if there is none.
+    pub async fn get_by_unique_name(&self, unique_name: &str) -> Result<Option<Body>, Error> {
+        send_optional(
+            self.client,
+            get_by_unique_name(self.client.endpoint(), unique_name),
+        )
+        .await
     }
 
     /// One group; `None` if it does not exist.

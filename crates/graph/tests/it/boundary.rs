@@ -55,7 +55,7 @@ fn every_request_stays_in_its_cloud() {
 #[test]
 fn with_an_override_every_request_goes_to_the_override_only() {
     for cloud in Cloud::ALL {
-        let ep = Endpoint::with_override(cloud, "http://127.0.0.1:4567").unwrap();
+        let ep = Endpoint::with_override(cloud, "http://127.0.0.1:4567", false).unwrap();
         assert_eq!(ep.scope(), cloud.scope(), "the cloud keeps the scope");
         for request in every_request(&ep) {
             let request = request.unwrap();

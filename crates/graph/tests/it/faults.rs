@@ -185,3 +185,199 @@ async fn a_gateway_timeout_on_a_create_is_an_unknown_outcome_but_a_read_is_retri
     assert!(err.is_outcome_unknown(), "{err:?}");
     assert_eq!(server.seen().len(), 3, "the create was sent once");
 }
+
+/// Issue 12 item 7: a single 500 or 502 on a read no longer aborts it; reads are idempotent.
+#[tokio::test]
+async fn a_500_or_502_on_a_read_is_retried() {
+    let calls = Arc::new(AtomicU32::new(0));
+    let counter = calls.clone();
+    let server = RawServer::start(move |_| match counter.fetch_add(1, Ordering::SeqCst) {
+        0 => Reply::Json(
+            500,
+            r#"{"error":{"code":"InternalServerError","message":"oops"}}"#.into(),
+        ),
+        1 => Reply::Json(502, "<html>Bad Gateway</html>".into()),
+        _ => Reply::Json(200, r#"{"value":[{"id":"g1","displayName":"a"}]}"#.into()),
+    })
+    .await;
+    let groups = client(&server.url).groups().list().await.unwrap();
+    assert_eq!(groups.len(), 1);
+    assert_eq!(server.seen().len(), 3);
+}
+
+/// Writes keep their rules: a 500 says nothing about whether the write happened, so it is not
+/// repeated by the client (`hangar-apply` looks up or reports it).
+#[tokio::test]
+async fn a_500_on_a_write_is_not_retried() {
+    let server = RawServer::start(|_| {
+        Reply::Json(
+            500,
+            r#"{"error":{"code":"InternalServerError","message":"oops"}}"#.into(),
+        )
+    })
+    .await;
+    let body = json!({"description": "x"});
+    let err = client(&server.url)
+        .groups()
+        .update("g1", body.as_object().unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(500));
+    assert_eq!(server.seen().len(), 1);
+}
+
+/// A `$batch` of reads whose inner answers are 500 is retried for those items.
+#[tokio::test]
+async fn inner_500s_of_a_read_batch_are_retried() {
+    let calls = Arc::new(AtomicU32::new(0));
+    let counter = calls.clone();
+    let server = RawServer::start(move |_| {
+        let status = if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+            500
+        } else {
+            200
+        };
+        Reply::Json(
+            200,
+            json!({"responses": [{"id": "1", "status": status, "body": {"id": "g1"}}]}).to_string(),
+        )
+    })
+    .await;
+    let client = client(&server.url);
+    let request = hangar_graph::resources::groups::get(client.endpoint(), "g1").unwrap();
+    let results = hangar_graph::batch::send_all(&client, vec![request])
+        .await
+        .unwrap();
+    assert!(results[0].is_ok(), "{results:?}");
+    assert_eq!(server.seen().len(), 2);
+}
+
+/// Issue 12 item 7: a host name that does not resolve fails at once, naming the host, instead
+/// of being retried for minutes.
+#[tokio::test]
+async fn an_unresolvable_host_fails_fast_naming_it() {
+    let mut options = ClientOptions::new(Cloud::Commercial).with_endpoint("https://hangar-test.invalid");
+    options.allow_endpoint_outside_cloud = true;
+    options.rate_limit = RateLimitConfig::disabled();
+    let client = GraphClient::new(options, Credential::AccessToken(Secret::new("token"))).unwrap();
+    let err = client.groups().list().await.unwrap_err();
+    assert!(matches!(err, Error::Unreachable { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("cannot reach `hangar-test.invalid`"), "{text}");
+    assert!(text.contains("does not resolve"), "{text}");
+    assert_eq!(client.stats().attempts.load(Ordering::Relaxed), 1);
+    assert_eq!(client.stats().retries.load(Ordering::Relaxed), 0);
+}
+
+/// A host that is not this machine and refuses the connection fails at once (`0.0.0.0` is not
+/// a loopback address in the URL, and Linux connects it to this machine, where nothing
+/// listens on the port); this machine refusing is retried (a local simulator may be starting).
+#[tokio::test]
+async fn a_refused_connection_fails_fast_unless_it_is_this_machine() {
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let mut options =
+        ClientOptions::new(Cloud::Commercial).with_endpoint(format!("https://0.0.0.0:{closed}"));
+    options.allow_endpoint_outside_cloud = true;
+    options.rate_limit = RateLimitConfig::disabled();
+    options.retry = RetryPolicy::fast();
+    let client = GraphClient::new(options, Credential::AccessToken(Secret::new("token"))).unwrap();
+    let err = client.groups().list().await.unwrap_err();
+    assert!(matches!(err, Error::Unreachable { .. }), "{err:?}");
+    assert!(err.to_string().contains("refused"), "{err}");
+    assert_eq!(client.stats().retries.load(Ordering::Relaxed), 0);
+
+    let local = client_with_retries(&format!("http://127.0.0.1:{closed}"), 3);
+    let err = local.groups().list().await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert_eq!(local.stats().retries.load(Ordering::Relaxed), 3);
+}
+
+fn client_with_retries(url: &str, retries: u32) -> GraphClient {
+    let mut options = ClientOptions::new(Cloud::Commercial).with_endpoint(url);
+    options.retry = RetryPolicy {
+        max_retries: retries,
+        ..RetryPolicy::fast()
+    };
+    options.rate_limit = RateLimitConfig::disabled();
+    GraphClient::new(options, Credential::AccessToken(Secret::new("token"))).unwrap()
+}
+
+/// A long wait is handed to the caller (the CLI prints it); short ones are not.
+#[tokio::test]
+async fn long_waits_are_announced_to_the_caller() {
+    let calls = Arc::new(AtomicU32::new(0));
+    let counter = calls.clone();
+    let server = RawServer::start(move |_| match counter.fetch_add(1, Ordering::SeqCst) {
+        0 => Reply::Full(
+            429,
+            vec![("Retry-After".into(), "0.3".into())],
+            r#"{"error":{"code":"TooManyRequests","message":"slow down"}}"#.into(),
+        ),
+        1 => Reply::Full(
+            503,
+            vec![("Retry-After".into(), "0.01".into())],
+            r#"{"error":{"code":"ServiceUnavailable","message":"busy"}}"#.into(),
+        ),
+        _ => Reply::Json(200, r#"{"value":[]}"#.into()),
+    })
+    .await;
+    let heard: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+    let log = heard.clone();
+    let mut options = ClientOptions::new(Cloud::Commercial).with_endpoint(server.url.clone());
+    options.retry = RetryPolicy::fast();
+    options.rate_limit = RateLimitConfig::disabled();
+    options.on_long_wait = Some(hangar_graph::http::LongWaitHook(Arc::new(move |wait| {
+        log.lock().unwrap().push(wait.to_string());
+    })));
+    let client = GraphClient::new(options, Credential::AccessToken(Secret::new("token"))).unwrap();
+    client.groups().list().await.unwrap();
+    let heard = heard.lock().unwrap().clone();
+    assert_eq!(heard.len(), 1, "{heard:?}");
+    assert!(
+        heard[0].starts_with("waiting 1 s before retrying GET "),
+        "{heard:?}"
+    );
+    assert!(heard[0].contains("throttled (HTTP 429), as the server asked with Retry-After"));
+}
+
+/// Least privilege: a refusal names the permission the request needs and who needs it, for
+/// the directory's error shape and for Intune's (scopes nested in the message).
+#[tokio::test]
+async fn a_403_names_the_permission_and_the_commands_that_need_it() {
+    let intune = r#"{"_version":3,"Message":"Application is not authorized to perform this operation. Application must have one of the following scopes: DeviceManagementServiceConfig.ReadWrite.All - Operation ID (for customer support): 0 - Activity ID: x","CustomApiErrorPhrase":"","RetryAfter":null}"#;
+    let intune_body = json!({"error": {"code": "Forbidden", "message": intune}}).to_string();
+    let server = RawServer::start(move |seen| {
+        if seen.target.contains("/groups") {
+            Reply::Json(
+                403,
+                r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}"#.into(),
+            )
+        } else {
+            Reply::Json(403, intune_body.clone())
+        }
+    })
+    .await;
+    let client = client(&server.url);
+    let read = client.groups().list().await.unwrap_err().to_string();
+    assert!(read.contains("`Group.Read.All`"), "{read}");
+    assert!(
+        read.contains("needed by `hangar plan`, `drift`, `apply`"),
+        "{read}"
+    );
+    let write = client
+        .enrollment_configurations()
+        .set_priority("e1", 2)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        write.contains("`DeviceManagementServiceConfig.ReadWrite.All`"),
+        "{write}"
+    );
+    assert!(write.contains("needed by `hangar apply`"), "{write}");
+    assert!(write.contains("Application is not authorized"), "{write}");
+    assert_eq!(server.seen().len(), 2, "a 403 is not retried");
+}

@@ -11,7 +11,7 @@
 //! names a group holds its live id when the group exists, else `null`, and records a
 //! [`crate::plan::GroupSlot`] for apply to fill.
 
-mod device_preparation;
+pub(crate) mod device_preparation;
 mod domain_join;
 mod enrollment_status_page;
 mod group;
@@ -20,9 +20,11 @@ mod restriction;
 
 use hangar_config::fields::{Codec, Default as FieldDefault, Field};
 use hangar_config::{Assignments, DesiredState, Target};
+use hangar_model::device_preparation::{Catalog, CatalogError, PolicyTemplate};
 use hangar_model::{Kind, LiveObject};
 use serde_json::{Map, Value, json};
 
+use crate::error::Error;
 use crate::matching::DesiredRef;
 use crate::plan::{AssignmentApi, AssignmentTarget, Body, GroupRef};
 
@@ -32,20 +34,32 @@ pub(crate) struct Context<'a> {
     pub state: &'a DesiredState,
     /// Every desired group as a reference, indexed by `GroupId`.
     pub groups: &'a [GroupRef],
+    /// The tenant's Device Preparation templates (`None`: not read).
+    pub device_preparation_templates: Option<&'a [PolicyTemplate]>,
+}
+
+impl<'a> Context<'a> {
+    /// The tenant's Device Preparation templates, by meaning.
+    pub(crate) fn device_preparation(&self) -> Result<Catalog<'a>, CatalogError> {
+        self.device_preparation_templates
+            .map(Catalog::new)
+            .ok_or(CatalogError::NotRead)
+    }
 }
 
 /// The full create body of a desired object. `live` is the matched live object, if any (Device
-/// Preparation reuses the app types it already holds).
-pub(crate) fn body(ctx: &Context<'_>, object: DesiredRef, live: Option<&LiveObject>) -> Body {
+/// Preparation keeps its template and the app types it already holds). Fails only for a Device
+/// Preparation policy whose values the tenant's definitions cannot give.
+pub(crate) fn body(ctx: &Context<'_>, object: DesiredRef, live: Option<&LiveObject>) -> Result<Body, Error> {
     let state = ctx.state;
-    match object {
+    Ok(match object {
         DesiredRef::Group(id) => group::body(state.group(id)),
         DesiredRef::Profile(id) => profile::body(state, state.profile(id)),
         DesiredRef::Esp(id) => enrollment_status_page::body(state, state.esp(id)),
         DesiredRef::DomainJoin(id) => domain_join::body(state, state.domain_join(id)),
         DesiredRef::Restriction(id) => restriction::body(state, state.restriction(id)),
-        DesiredRef::Dpp(id) => device_preparation::body(ctx, state.dpp(id), live),
-    }
+        DesiredRef::Dpp(id) => device_preparation::body(ctx, state.dpp(id), live)?,
+    })
 }
 
 /// Fields Graph takes only on create: a difference in one of them makes a replace.

@@ -40,7 +40,9 @@ pub fn render(plan: &Plan, wording: Wording) -> String {
     if destructive > 0 {
         let _ = writeln!(
             md,
-            "> [!WARNING]\n> {destructive} action(s) delete or replace tenant objects (marked `-` or `-/+` below).\n"
+            "> [!WARNING]\n> {} {} tenant objects (marked `-` or `-/+` below).\n",
+            hangar_model::plural::count(destructive, "action", "actions"),
+            hangar_model::plural::verb(destructive, "deletes or replaces", "delete or replace")
         );
     }
     for warning in &plan.warnings {
@@ -78,6 +80,10 @@ pub fn render(plan: &Plan, wording: Wording) -> String {
             what.join(", ")
         );
         md.push_str("```diff\n");
+        if wording == Wording::Drift {
+            // A diff reads `-` old, `+` new: here the tenant's value, then Git's.
+            md.push_str("# - the tenant, + Git\n");
+        }
         for action in actions {
             diff_lines(&mut md, action);
         }
@@ -211,8 +217,11 @@ fn impact(md: &mut String, plan: &Plan) {
     }
     let _ = writeln!(
         md,
-        "#### Device impact\n\n{} of {} known devices change profile, ESP or name.\n",
-        impact.moved, impact.devices
+        "#### Device impact\n\n{} of {} known {} {} profile, ESP or name.\n",
+        impact.moved,
+        impact.devices,
+        hangar_model::plural::noun(impact.devices, "device", "devices"),
+        hangar_model::plural::verb(impact.moved, "changes", "change")
     );
     md.push_str("| group tag | devices | move | profile (before → after) | ESP (before → after) |\n|---|---:|---:|---|---|\n");
     for tag in &impact.tags {
@@ -251,10 +260,10 @@ fn impact(md: &mut String, plan: &Plan) {
         for object in &impact.by_object {
             let _ = writeln!(
                 md,
-                "- `{}/{}` moves {} device(s), tags: {}",
+                "- `{}/{}` moves {}, tags: {}",
                 object.kind,
                 escape_cell(&object.name),
-                object.devices,
+                hangar_model::plural::count(object.devices, "device", "devices"),
                 object
                     .tags
                     .iter()

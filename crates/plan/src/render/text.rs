@@ -6,6 +6,8 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
+use hangar_model::plural::{count, noun, verb};
+
 use super::Wording;
 use crate::impact::Landing;
 use crate::plan::{Action, Body, Change, Op, Plan};
@@ -63,17 +65,20 @@ pub fn render(plan: &Plan, options: &TextOptions) -> String {
         text: String::new(),
         color: options.color,
     };
-    let noun = match options.wording {
-        Wording::Plan => "hangar will perform these actions",
-        Wording::Drift => "the tenant differs from Git",
-    };
     if plan.has_changes() {
-        let header = format!(
-            "{noun} on tenant `{}` ({}, {}):",
+        let tenant = format!(
+            "tenant `{}` ({}, {})",
             plan.tenant,
             plan.cloud.name(),
             plan.tenant_id
         );
+        // Both read the same way: a change is the tenant's value → Git's, which apply would set.
+        let header = match options.wording {
+            Wording::Plan => format!("hangar will perform these actions on {tenant}:"),
+            Wording::Drift => format!(
+                "{tenant} differs from Git (each change: the tenant's value → Git's, which `hangar apply` would set):"
+            ),
+        };
         out.line(&out.paint(BOLD, &header));
         out.line("");
     }
@@ -94,7 +99,8 @@ pub fn render(plan: &Plan, options: &TextOptions) -> String {
     }
     if devices_hidden > 0 {
         out.line(&format!(
-            "  … and {devices_hidden} more device actions (all are in `--format json`)"
+            "  … and {} more (all are in `--format json`)",
+            count(devices_hidden, "device action", "device actions")
         ));
         out.line("");
     }
@@ -182,6 +188,9 @@ fn render_action(out: &mut Out, action: &Action) {
             out.line(&format!("      + groupTag = {}", quote(tag)));
             if let Some(user) = &import.assigned_user {
                 out.line(&format!("      + assignedUserPrincipalName = {}", quote(user)));
+            }
+            if let Some(name) = &import.display_name {
+                out.line(&format!("      + displayName = {}", quote(name)));
             }
         }
         Op::Delete | Op::SetPriority { .. } | Op::DeleteDevice { .. } => {}
@@ -275,8 +284,9 @@ fn render_impact(out: &mut Out, plan: &Plan, options: &TextOptions) {
     if impact.moved == 0 {
         if impact.devices > 0 {
             out.line(&format!(
-                "Device impact: none of {} known devices changes profile, ESP or name.",
-                impact.devices
+                "Device impact: none of {} known {} changes profile, ESP or name.",
+                impact.devices,
+                noun(impact.devices, "device", "devices")
             ));
             out.line("");
         }
@@ -285,8 +295,11 @@ fn render_impact(out: &mut Out, plan: &Plan, options: &TextOptions) {
     out.line(&out.paint(
         BOLD,
         &format!(
-            "Device impact: {} of {} known devices change profile, ESP or name.",
-            impact.moved, impact.devices
+            "Device impact: {} of {} known {} {} profile, ESP or name.",
+            impact.moved,
+            impact.devices,
+            noun(impact.devices, "device", "devices"),
+            verb(impact.moved, "changes", "change")
         ),
     ));
     for tag in impact.tags.iter().filter(|t| t.moved > 0) {
@@ -295,19 +308,21 @@ fn render_impact(out: &mut Out, plan: &Plan, options: &TextOptions) {
             .as_deref()
             .map_or_else(|| "(untagged)".to_owned(), |t| format!("tag `{t}`"));
         out.line(&format!(
-            "  {label}: {} of {} devices move; profile {}; ESP {}",
+            "  {label}: {} of {} {} {}; profile {}; ESP {}",
             tag.moved,
             tag.devices,
+            noun(tag.devices, "device", "devices"),
+            verb(tag.moved, "moves", "move"),
             arrow(&tag.profiles_before, &tag.profiles_after),
             arrow(&tag.esps_before, &tag.esps_after)
         ));
     }
     for object in &impact.by_object {
         out.line(&format!(
-            "  {}/{} moves {} devices (tags: {})",
+            "  {}/{} moves {} (tags: {})",
             object.kind,
             object.name,
-            object.devices,
+            count(object.devices, "device", "devices"),
             object.tags.join(", ")
         ));
     }
@@ -321,8 +336,8 @@ fn render_impact(out: &mut Out, plan: &Plan, options: &TextOptions) {
     }
     if impact.changes.len() > options.device_limit {
         out.line(&format!(
-            "    … and {} more devices",
-            impact.changes.len() - options.device_limit
+            "    … and {} more",
+            count(impact.changes.len() - options.device_limit, "device", "devices")
         ));
     }
     out.line("");
@@ -351,17 +366,24 @@ pub fn summary_line(plan: &Plan, wording: Wording) -> String {
             s.create, s.update, s.replace, s.delete
         ),
         Wording::Drift => format!(
-            "Drift: {} missing, {} changed, {} to replace, {} extra (pruning)",
+            "Drift: {} in Git but missing from the tenant, {} changed in the tenant, {} to replace, {} in the tenant but not in Git (pruning)",
             s.create, s.update, s.replace, s.delete
         ),
     };
     let d = &s.devices;
     if d.changed() > 0 {
-        let _ = write!(
-            line,
-            "; devices: {} to import, {} to update, {} to delete",
-            d.import, d.update, d.delete
-        );
+        let _ = match wording {
+            Wording::Plan => write!(
+                line,
+                "; devices: {} to import, {} to update, {} to delete",
+                d.import, d.update, d.delete
+            ),
+            Wording::Drift => write!(
+                line,
+                "; devices: {} not registered, {} changed, {} registered but not in Git",
+                d.import, d.update, d.delete
+            ),
+        };
     }
     line.push('.');
     line

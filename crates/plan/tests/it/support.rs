@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use hangar_config::DesiredState;
+use hangar_model::device_preparation::{ChoiceOption, PolicyTemplate, SettingTemplate};
 use hangar_model::well_known::{DEFAULT_ESP_ID_SUFFIX, DEFAULT_PLATFORM_RESTRICTION_ID_SUFFIX, odata};
 use hangar_model::{Kind, LiveAssignment, LiveDevice, LiveObject, LiveState};
 use hangar_plan::{AssignmentTarget, Op, OwnerRef, Plan};
@@ -30,7 +31,8 @@ pub fn load(name: &str) -> DesiredState {
         .unwrap_or_else(|| panic!("fixture `{name}` has errors: {errors:#?}"))
 }
 
-/// A tenant with nothing but its built-ins, every kind read completely.
+/// A tenant with nothing but its built-ins and its Device Preparation templates (options in
+/// the admin center's order), every kind read completely.
 pub fn empty_tenant() -> LiveState {
     let mut live = LiveState {
         complete: Kind::ALL.into_iter().collect(),
@@ -68,7 +70,84 @@ pub fn empty_tenant() -> LiveState {
     restriction.assignments = Some(vec![]);
     live.objects.push(restriction);
     live.provisioning_client_id = Some(PROVISIONING_CLIENT.into());
+    live.device_preparation_templates = Some(device_preparation_templates(false));
     live
+}
+
+/// The Device Preparation templates of a tenant, defined by meaning (Microsoft's option names)
+/// with the `_N` numbering `reversed` or not: planning must follow the names, never the numbers.
+pub fn device_preparation_templates(reversed: bool) -> Vec<PolicyTemplate> {
+    use hangar_model::well_known::device_preparation as ids;
+    let choice = |setting: &ids::Setting, options: &[&str]| {
+        let count = options.len();
+        SettingTemplate {
+            definition_id: setting.definition_id.to_owned(),
+            instance_template_id: setting.instance_template_id.to_owned(),
+            value_template_id: setting.value_template_id.map(str::to_owned),
+            display_name: setting.definition_id.to_owned(),
+            options: options
+                .iter()
+                .enumerate()
+                .map(|(listed, name)| ChoiceOption {
+                    item_id: format!(
+                        "{}_{}",
+                        setting.definition_id,
+                        if reversed { count - 1 - listed } else { listed }
+                    ),
+                    display_name: (*name).to_owned(),
+                    name: None,
+                })
+                .collect(),
+        }
+    };
+    let simple = |setting: &ids::Setting, automatic: bool| SettingTemplate {
+        definition_id: setting.definition_id.to_owned(),
+        instance_template_id: match (automatic, setting.automatic_instance_template_id) {
+            (true, Some(id)) => id.to_owned(),
+            _ => setting.instance_template_id.to_owned(),
+        },
+        value_template_id: setting.value_template_id.map(str::to_owned),
+        display_name: setting.definition_id.to_owned(),
+        options: Vec::new(),
+    };
+    let simple_settings = [
+        &ids::TIMEOUT,
+        &ids::CUSTOM_ERROR_MESSAGE,
+        &ids::DEVICE_SECURITY_GROUP,
+        &ids::ALLOWED_APPS,
+        &ids::ALLOWED_SCRIPTS,
+    ];
+    let mode = choice(&ids::DEPLOYMENT_MODE, &["User-driven", "Automatic"]);
+    let mut user_driven = vec![
+        mode.clone(),
+        choice(&ids::DEPLOYMENT_TYPE, &["Single user", "Self-deploying"]),
+        choice(
+            &ids::JOIN_TYPE,
+            &["Microsoft Entra joined", "Microsoft Entra hybrid joined"],
+        ),
+        choice(&ids::ACCOUNT_TYPE, &["Standard User", "Administrator"]),
+        choice(&ids::ALLOW_SKIP, &["No", "Yes"]),
+        choice(&ids::ALLOW_DIAGNOSTICS, &["No", "Yes"]),
+    ];
+    user_driven.extend(simple_settings.iter().map(|s| simple(s, false)));
+    let mut automatic = vec![mode];
+    automatic.extend(simple_settings.iter().map(|s| simple(s, true)));
+    let template = |id: &str, name: &str, settings| PolicyTemplate {
+        id: id.to_owned(),
+        display_name: name.to_owned(),
+        version: Some(1),
+        lifecycle_state: Some("active".to_owned()),
+        template_family: ids::TEMPLATE_FAMILY.to_owned(),
+        settings,
+    };
+    vec![
+        template(ids::USER_DRIVEN_TEMPLATE_ID, "Device Preparation", user_driven),
+        template(
+            ids::AUTOMATIC_TEMPLATE_ID,
+            "Windows Autopilot device preparation",
+            automatic,
+        ),
+    ]
 }
 
 pub fn obj(value: Value) -> Map<String, Value> {

@@ -1,7 +1,13 @@
 //! Directory routes: `/groups` (CRUD, owners), `/servicePrincipals`, `/directoryObjects`.
 //!
 //! Directory errors use the directory's codes (`Request_BadRequest`,
-//! `Request_ResourceNotFound`, `Request_UnsupportedQuery`). `$filter` supports `eq` on
+//! `Request_ResourceNotFound`, `Request_UnsupportedQuery`, `Request_MultipleObjectsWithSameKeyValue`).
+//!
+//! Uniqueness is enforced exactly where Entra enforces it for security groups, and nowhere
+//! else: `uniqueName`, the client-provided alternate key (`GET /groups(uniqueName='…')`), is
+//! unique in the tenant and immutable once set (settable while null). Display names and
+//! `mailNickname`s of security groups may repeat (`mailNickname` is unique only for
+//! Microsoft 365 groups, which the simulator does not model). `$filter` supports `eq` on
 //! `displayName`, `mailNickname`, `id`, `securityEnabled`, `mailEnabled` and
 //! `startswith(displayName,…)` on groups; `eq` on `appId`, `displayName`, `id` and
 //! `startswith(displayName,…)` on service principals. `$count=true` needs
@@ -143,11 +149,19 @@ fn list_groups(ctx: &Ctx<'_>) -> Outcome {
 fn get_group(ctx: &Ctx<'_>, id: &str) -> Outcome {
     ctx.check_select("group")?;
     let owners = expand_owners(ctx)?;
-    let group = ctx
-        .state
-        .groups
-        .get(id)
-        .ok_or_else(|| GraphError::directory_not_found(id))?;
+    let group = match alternate_key(id)? {
+        Some(unique) => ctx
+            .state
+            .groups
+            .values()
+            .find(|g| unique_name(g).is_some_and(|u| u.eq_ignore_ascii_case(&unique)))
+            .ok_or_else(|| GraphError::directory_not_found(&unique))?,
+        None => ctx
+            .state
+            .groups
+            .get(id)
+            .ok_or_else(|| GraphError::directory_not_found(id))?,
+    };
     let mut item = select(render_group(group, ctx), ctx.query.select.as_deref());
     if owners {
         item.insert("owners".into(), Value::Array(owner_objects(ctx, group)));
@@ -176,6 +190,42 @@ fn directory_object(ctx: &Ctx<'_>, id: &str) -> Option<Map<String, Value>> {
         render("group", &g.properties, ctx.version(), &mut out);
         out
     })
+}
+
+/// `(uniqueName='…')`, the group's alternate key, as the path segment after `/groups`; `None`
+/// for a plain id.
+fn alternate_key(segment: &str) -> Result<Option<String>, GraphError> {
+    let Some(inner) = segment.strip_prefix('(') else {
+        return Ok(None);
+    };
+    let inner = inner.strip_suffix(')').unwrap_or(inner);
+    let Some(value) = inner.strip_prefix("uniqueName=") else {
+        return Err(bad(format!(
+            "'{inner}' is not an alternate key of group; use uniqueName='…'."
+        )));
+    };
+    let value = value
+        .strip_prefix('\'')
+        .and_then(|v| v.strip_suffix('\''))
+        .ok_or_else(|| bad("The uniqueName key must be a quoted string."))?;
+    Ok(Some(value.replace("''", "'")))
+}
+
+fn unique_name(group: &Group) -> Option<&str> {
+    group
+        .properties
+        .get("uniqueName")
+        .and_then(Value::as_str)
+        .filter(|u| !u.is_empty())
+}
+
+/// Entra's answer to a second object with the same alternate key.
+fn unique_name_taken() -> GraphError {
+    GraphError::new(
+        409,
+        "Request_MultipleObjectsWithSameKeyValue",
+        "Another object with the same value for property uniqueName already exists.",
+    )
 }
 
 fn mail_nickname_ok(nickname: &str) -> bool {
@@ -354,6 +404,15 @@ fn create_group(ctx: &mut Ctx<'_>) -> Outcome {
     if props.get("isAssignableToRole") == Some(&json!(true)) && dynamic {
         return Err(bad("Role-assignable groups cannot have dynamic membership."));
     }
+    if let Some(unique) = props.get("uniqueName").and_then(Value::as_str)
+        && ctx
+            .state
+            .groups
+            .values()
+            .any(|g| unique_name(g).is_some_and(|u| u.eq_ignore_ascii_case(unique)))
+    {
+        return Err(unique_name_taken());
+    }
     let mut owners = Vec::new();
     for (annotation, limit) in [("owners@odata.bind", 20), ("members@odata.bind", 20)] {
         if let Some(value) = body.get(annotation) {
@@ -425,6 +484,27 @@ fn update_group(ctx: &mut Ctx<'_>, id: &str) -> Outcome {
         Style::Directory,
     )?;
     check_group_values(&props)?;
+    if let Some(new) = props.get("uniqueName") {
+        match unique_name(group) {
+            Some(old) if Some(old) != new.as_str() => {
+                return Err(bad(
+                    "Property 'uniqueName' is immutable once set and cannot be changed.",
+                ));
+            }
+            Some(_) => {}
+            None => {
+                if let Some(unique) = new.as_str()
+                    && ctx
+                        .state
+                        .groups
+                        .values()
+                        .any(|g| unique_name(g).is_some_and(|u| u.eq_ignore_ascii_case(unique)))
+                {
+                    return Err(unique_name_taken());
+                }
+            }
+        }
+    }
     let dynamic_after = props
         .get("groupTypes")
         .map(|t| {
@@ -657,6 +737,12 @@ mod tests {
         assert!(check_rule("(device.devicePhysicalIds -any (_ -eq \"[OrderID]:A``\"B\"))").is_err());
         assert!(check_rule("(device.devicePhysicalIds -any (_ -eq \"[OrderID]:A\")").is_err());
         assert!(check_rule("(device.x -eq 1) and (user.y -eq 2)").is_err());
+        assert_eq!(
+            alternate_key("(uniqueName='hangar-apply-lock')").unwrap(),
+            Some("hangar-apply-lock".to_owned())
+        );
+        assert_eq!(alternate_key("0b5e").unwrap(), None);
+        assert!(alternate_key("(displayName='x')").is_err());
         assert_eq!(
             security_identifier("00000001-0000-0000-0000-000000000002"),
             "S-1-12-1-1-0-0-2"

@@ -14,6 +14,7 @@ pub(crate) mod intune;
 pub(crate) mod licences;
 pub(crate) mod policies;
 pub(crate) mod profiles;
+pub(crate) mod templates;
 
 use serde_json::{Map, Value, json};
 
@@ -156,6 +157,10 @@ pub(crate) fn dispatch(ctx: &mut Ctx<'_>) -> Outcome {
         ["deviceManagement", "configurationPolicies", rest @ ..] => {
             beta_only(ctx, "configurationPolicies")?;
             policies::policies(ctx, rest)
+        }
+        ["deviceManagement", "configurationPolicyTemplates", rest @ ..] => {
+            beta_only(ctx, "configurationPolicyTemplates")?;
+            templates::templates(ctx, rest)
         }
         [
             "deviceManagement",

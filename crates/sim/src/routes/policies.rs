@@ -2,9 +2,10 @@
 //! Device Preparation (Autopilot v2) rules.
 //!
 //! `PUT` replaces the whole policy including `settings` (the template may not change); `PATCH`
-//! changes top-level properties only and refuses `settings`, as Intune does. Policies on the
-//! two Device Preparation templates get their settings checked against the known setting
-//! definitions. `setEnrollmentTimeDeviceMembershipTarget` validates the device group (exists
+//! changes top-level properties only and refuses `settings`, as Intune does. A policy names a
+//! template the tenant has (`configurationPolicyTemplates`, see `templates`); policies on a
+//! Device Preparation template get their settings checked against that template's setting
+//! templates and definitions (instance and value template ids, shapes, choice option values). `setEnrollmentTimeDeviceMembershipTarget` validates the device group (exists
 //! and replicated, security, static, owned by the Intune Provisioning Client) and answers 200
 //! with `validationSucceeded: false` and a `targetValidationErrorCode` when it is not; the
 //! app-only 500 is an opt-in quirk.
@@ -15,6 +16,7 @@ use super::intune::{
     array_parameter, assigned, expansions, group_visible, intune_bad, list_assignments, refuse_filters,
     render_assignments, replacing_assignments, stamp_create, stamp_update,
 };
+use super::templates::{ENROLLMENT_FAMILY, PolicyTemplate, SettingShape};
 use super::{Ctx, no_route, with_id};
 use crate::odata::{Clause, Method, matches};
 use crate::paging::{Family, collection, select, take_page};
@@ -33,88 +35,6 @@ const TARGETS: &[&str] = &[
     "allDevicesAssignmentTarget",
 ];
 
-const USER_DRIVEN: &str = "80d33118-b7b4-40d8-b15f-81be745e053f_1";
-const AUTOMATIC: &str = "a6157a7f-aa00-42d9-ac82-7d2479f545db_1";
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Shape {
-    Choice,
-    Integer,
-    Text,
-    TextList,
-}
-
-/// Device Preparation settings: definition id, shape, instance template (user-driven,
-/// automatic).
-const DPP_SETTINGS: &[(&str, Shape, &str, &str)] = &[
-    (
-        "enrollment_autopilot_dpp_deploymentmode",
-        Shape::Choice,
-        "5180aeab-886e-4589-97d4-40855c646315",
-        "5180aeab-886e-4589-97d4-40855c646315",
-    ),
-    (
-        "enrollment_autopilot_dpp_deploymenttype",
-        Shape::Choice,
-        "f4184296-fa9f-4b67-8b12-1723b3f8456b",
-        "f4184296-fa9f-4b67-8b12-1723b3f8456b",
-    ),
-    (
-        "enrollment_autopilot_dpp_jointype",
-        Shape::Choice,
-        "6310e95d-6cfa-4d2f-aae0-1e7af12e2182",
-        "6310e95d-6cfa-4d2f-aae0-1e7af12e2182",
-    ),
-    (
-        "enrollment_autopilot_dpp_accountype",
-        Shape::Choice,
-        "d4f2a840-86d5-4162-9a08-fa8cc608b94e",
-        "d4f2a840-86d5-4162-9a08-fa8cc608b94e",
-    ),
-    (
-        "enrollment_autopilot_dpp_timeout",
-        Shape::Integer,
-        "6dec0657-dfb8-4906-a7ee-3ac6ee1edecb",
-        "6dec0657-dfb8-4906-a7ee-3ac6ee1edecb",
-    ),
-    (
-        "enrollment_autopilot_dpp_customerrormessage",
-        Shape::Text,
-        "2ddf0619-2b7a-46de-b29b-c6191e9dda6e",
-        "2ddf0619-2b7a-46de-b29b-c6191e9dda6e",
-    ),
-    (
-        "enrollment_autopilot_dpp_allowskip",
-        Shape::Choice,
-        "2a71dc89-0f17-4ba9-bb27-af2521d34710",
-        "2a71dc89-0f17-4ba9-bb27-af2521d34710",
-    ),
-    (
-        "enrollment_autopilot_dpp_allowdiagnostics",
-        Shape::Choice,
-        "e2b7a81b-f243-4abd-bce3-c1856345f405",
-        "e2b7a81b-f243-4abd-bce3-c1856345f405",
-    ),
-    (
-        "enrollment_autopilot_dpp_devicesecuritygroupids",
-        Shape::Text,
-        "a46a50ab-3076-4968-9366-75a40dde950e",
-        "a46a50ab-3076-4968-9366-75a40dde950e",
-    ),
-    (
-        "enrollment_autopilot_dpp_allowedappids",
-        Shape::TextList,
-        "70d22a8a-a03c-4f62-b8df-dded3e327639",
-        "a9dedfd6-c3b2-46d9-ae39-91fd0dcb7a20",
-    ),
-    (
-        "enrollment_autopilot_dpp_allowedscriptids",
-        Shape::TextList,
-        "1bc67702-800c-4271-8fd9-609351cc19cf",
-        "ff20a4a9-a2f4-4a2e-84e0-4cd1dc9bed31",
-    ),
-];
-
 fn template_of(props: &Map<String, Value>) -> String {
     props
         .get("templateReference")
@@ -128,8 +48,10 @@ fn invalid(message: impl Into<String>) -> GraphError {
     intune_bad(SERVICE, message)
 }
 
-/// Checks one Device Preparation setting.
-fn check_dpp_setting(setting: &Value, template: &str) -> Result<(), GraphError> {
+/// Checks one Device Preparation setting against the policy's template: a setting the template
+/// has, in its shape, with the template's instance and value template ids, and (for a choice)
+/// one of the definition's option values.
+fn check_dpp_setting(setting: &Value, template: &PolicyTemplate) -> Result<(), GraphError> {
     let instance = setting
         .get("settingInstance")
         .and_then(Value::as_object)
@@ -138,59 +60,69 @@ fn check_dpp_setting(setting: &Value, template: &str) -> Result<(), GraphError> 
         .get("settingDefinitionId")
         .and_then(Value::as_str)
         .unwrap_or("");
-    let Some(&(_, shape, user_driven, automatic)) = DPP_SETTINGS.iter().find(|(id, ..)| *id == definition)
-    else {
+    let Some(expected) = template.setting(definition) else {
         return Err(invalid(format!(
-            "Setting definition '{definition}' does not belong to the Device Preparation template."
+            "Setting definition '{definition}' does not belong to the template '{}'.",
+            template.id
         )));
     };
     let instance_type = instance.get("@odata.type").and_then(Value::as_str).unwrap_or("");
-    let expected_type = match shape {
-        Shape::Choice => "#microsoft.graph.deviceManagementConfigurationChoiceSettingInstance",
-        Shape::Integer | Shape::Text => "#microsoft.graph.deviceManagementConfigurationSimpleSettingInstance",
-        Shape::TextList => "#microsoft.graph.deviceManagementConfigurationSimpleSettingCollectionInstance",
+    let expected_type = match expected.shape {
+        SettingShape::Choice => "#microsoft.graph.deviceManagementConfigurationChoiceSettingInstance",
+        SettingShape::Integer | SettingShape::Text => {
+            "#microsoft.graph.deviceManagementConfigurationSimpleSettingInstance"
+        }
+        SettingShape::TextList => {
+            "#microsoft.graph.deviceManagementConfigurationSimpleSettingCollectionInstance"
+        }
     };
     if instance_type != expected_type {
         return Err(invalid(format!(
             "Setting '{definition}' must be a '{expected_type}', not '{instance_type}'."
         )));
     }
-    let wanted_template = if template == AUTOMATIC {
-        automatic
-    } else {
-        user_driven
-    };
     if let Some(reference) = instance
         .get("settingInstanceTemplateReference")
         .and_then(|r| r.get("settingInstanceTemplateId"))
-        && reference.as_str() != Some(wanted_template)
+        && reference.as_str() != Some(expected.instance_template_id.as_str())
     {
         return Err(invalid(format!(
-            "Setting '{definition}' has the wrong settingInstanceTemplateId; expected '{wanted_template}'."
+            "Setting '{definition}' has the wrong settingInstanceTemplateId; expected '{}'.",
+            expected.instance_template_id
         )));
     }
-    match shape {
-        Shape::Choice => {
+    let value = instance
+        .get("choiceSettingValue")
+        .or_else(|| instance.get("simpleSettingValue"));
+    if let Some(reference) = value
+        .and_then(|v| v.get("settingValueTemplateReference"))
+        .and_then(|r| r.get("settingValueTemplateId"))
+        .and_then(Value::as_str)
+        && Some(reference) != expected.value_template_id.as_deref()
+    {
+        return Err(invalid(format!(
+            "Setting '{definition}' has the wrong settingValueTemplateId '{reference}'."
+        )));
+    }
+    match expected.shape {
+        SettingShape::Choice => {
             let value = instance
                 .get("choiceSettingValue")
                 .and_then(|v| v.get("value"))
                 .and_then(Value::as_str)
                 .unwrap_or("");
-            if !value
-                .strip_prefix(definition)
-                .is_some_and(|rest| rest.starts_with('_') && rest.len() > 1)
-            {
+            if !expected.options.iter().any(|option| option.item_id == value) {
                 return Err(invalid(format!(
                     "'{value}' is not an option of setting '{definition}'."
                 )));
             }
         }
-        Shape::Integer | Shape::Text => {
+        SettingShape::Integer | SettingShape::Text => {
             let value = instance
                 .get("simpleSettingValue")
                 .ok_or_else(|| invalid(format!("Setting '{definition}' needs a 'simpleSettingValue'.")))?;
             let value_type = value.get("@odata.type").and_then(Value::as_str).unwrap_or("");
-            if shape == Shape::Integer {
+            if expected.shape == SettingShape::Integer {
                 let number = value.get("value").and_then(Value::as_i64);
                 if value_type != "#microsoft.graph.deviceManagementConfigurationIntegerSettingValue"
                     || number.is_none()
@@ -210,7 +142,7 @@ fn check_dpp_setting(setting: &Value, template: &str) -> Result<(), GraphError> 
                 return Err(invalid(format!("Setting '{definition}' takes a string value.")));
             }
         }
-        Shape::TextList => {
+        SettingShape::TextList => {
             let values = instance
                 .get("simpleSettingCollectionValue")
                 .and_then(Value::as_array)
@@ -268,21 +200,28 @@ fn check_policy(
     {
         return Err(invalid("The template of a policy cannot change."));
     }
-    let dpp = template == USER_DRIVEN || template == AUTOMATIC;
-    if dpp {
+    let dpp_template = if template.is_empty() {
+        None
+    } else {
+        let found = ctx
+            .state
+            .policy_templates
+            .get(&template)
+            .ok_or_else(|| invalid(format!("The template '{template}' was not found.")))?;
+        Some(found).filter(|t| t.template_family == ENROLLMENT_FAMILY)
+    };
+    if let Some(found) = dpp_template {
         if let Some(Value::Object(reference)) = props.get_mut("templateReference") {
-            if reference.get("templateFamily").and_then(Value::as_str) != Some("enrollmentConfiguration") {
+            if reference.get("templateFamily").and_then(Value::as_str) != Some(ENROLLMENT_FAMILY) {
                 return Err(invalid(
                     "Device Preparation policies belong to the template family 'enrollmentConfiguration'.",
                 ));
             }
-            let name = if template == USER_DRIVEN {
-                "Device Preparation"
-            } else {
-                "Windows Autopilot device preparation"
-            };
-            reference.insert("templateDisplayName".into(), json!(name));
-            reference.insert("templateDisplayVersion".into(), json!("Version 1"));
+            reference.insert("templateDisplayName".into(), json!(found.display_name));
+            reference.insert(
+                "templateDisplayVersion".into(),
+                json!(format!("Version {}", found.version)),
+            );
         }
         if props.get("technologies").and_then(Value::as_str) != Some("enrollment")
             || props.get("platforms").and_then(Value::as_str) != Some("windows10")
@@ -297,8 +236,8 @@ fn check_policy(
         let Value::Object(mut setting) = setting else {
             return Err(GraphError::model_validation("Each setting must be an object."));
         };
-        if dpp {
-            check_dpp_setting(&Value::Object(setting.clone()), &template)?;
+        if let Some(found) = dpp_template {
+            check_dpp_setting(&Value::Object(setting.clone()), found)?;
         } else if !setting.get("settingInstance").is_some_and(Value::is_object) {
             return Err(invalid("Each setting needs a 'settingInstance' object."));
         }
@@ -306,7 +245,7 @@ fn check_policy(
         setting.insert("id".into(), json!(index.to_string()));
         stored.push(Value::Object(setting));
     }
-    if dpp && template == USER_DRIVEN {
+    if dpp_template.is_some_and(|t| !t.automatic) {
         let mut seen = std::collections::HashSet::new();
         for setting in &stored {
             let id = setting["settingInstance"]["settingDefinitionId"]
@@ -561,7 +500,12 @@ pub(crate) fn policies(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
             let policy = policy(ctx.state, id)?;
             let body = ctx.call.json_body()?;
             let requested = array_parameter(&body, "assignments")?;
-            if template_of(&policy.properties) == AUTOMATIC && !requested.is_empty() {
+            let automatic = ctx
+                .state
+                .policy_templates
+                .get(&template_of(&policy.properties))
+                .is_some_and(|t| t.automatic);
+            if automatic && !requested.is_empty() {
                 return Err(invalid(
                     "Automatic Device Preparation policies take no assignments.",
                 ));

@@ -32,6 +32,25 @@ fn base(name: &str) -> Option<&'static str> {
             "deviceAndAppManagementAssignmentTarget"
         }
         "exclusionGroupAssignmentTarget" => "groupAssignmentTarget",
+        "deviceManagementConfigurationChoiceSettingDefinition"
+        | "deviceManagementConfigurationSimpleSettingDefinition" => {
+            "deviceManagementConfigurationSettingDefinition"
+        }
+        "deviceManagementConfigurationSimpleSettingCollectionDefinition" => {
+            "deviceManagementConfigurationSimpleSettingDefinition"
+        }
+        "deviceManagementConfigurationChoiceSettingInstanceTemplate"
+        | "deviceManagementConfigurationSimpleSettingInstanceTemplate"
+        | "deviceManagementConfigurationSimpleSettingCollectionInstanceTemplate" => {
+            "deviceManagementConfigurationSettingInstanceTemplate"
+        }
+        "deviceManagementConfigurationIntegerSettingValueTemplate"
+        | "deviceManagementConfigurationStringSettingValueTemplate" => {
+            "deviceManagementConfigurationSimpleSettingValueTemplate"
+        }
+        "deviceManagementConfigurationSettingInstanceTemplate"
+        | "deviceManagementConfigurationSimpleSettingValueTemplate"
+        | "deviceManagementConfigurationChoiceSettingValueTemplate" => return None,
         "entity" | "deviceAndAppManagementAssignmentTarget" => return None,
         _ => "entity",
     })
@@ -116,6 +135,9 @@ fn complex_of(property: &str) -> Option<&'static str> {
         "outOfBoxExperienceSettings" => "outOfBoxExperienceSettings",
         "state" => "importedWindowsAutopilotDeviceIdentityState",
         "templateReference" => "deviceManagementConfigurationPolicyTemplateReference",
+        "settingInstanceTemplate" => "deviceManagementConfigurationSettingInstanceTemplate",
+        "choiceSettingValueTemplate" => "deviceManagementConfigurationChoiceSettingValueTemplate",
+        "simpleSettingValueTemplate" => "deviceManagementConfigurationSimpleSettingValueTemplate",
         "target" => "deviceAndAppManagementAssignmentTarget",
         p if p.ends_with("Restriction") => "deviceEnrollmentPlatformRestriction",
         _ => return None,
@@ -340,6 +362,31 @@ async fn every_returned_property_exists_in_graph_metadata() {
     {
         keep("deviceManagementConfigurationSetting", setting, false);
     }
+    // Policy templates, their setting templates and setting definitions.
+    let templates = t
+        .get("/beta/deviceManagement/configurationPolicyTemplates?$filter=templateFamily%20eq%20'enrollmentConfiguration'")
+        .await
+        .body;
+    for template in templates["value"].as_array().unwrap() {
+        keep("deviceManagementConfigurationPolicyTemplate", template, false);
+        let id = template["id"].as_str().unwrap();
+        for setting in t
+            .get(&format!(
+                "/beta/deviceManagement/configurationPolicyTemplates/{id}/settingTemplates?$expand=settingDefinitions"
+            ))
+            .await
+            .body["value"]
+            .as_array()
+            .unwrap()
+        {
+            keep("deviceManagementConfigurationSettingTemplate", setting, false);
+            for definition in setting["settingDefinitions"].as_array().unwrap() {
+                // Options (`deviceManagementConfigurationOptionDefinition`) are not in the
+                // metadata extract; their properties follow the beta docs page of that type.
+                keep("deviceManagementConfigurationSettingDefinition", definition, false);
+            }
+        }
+    }
 
     // Devices.
     t.sim.add_devices([DeviceSeed::new("S-1", "A")]);
@@ -427,6 +474,8 @@ async fn every_returned_property_exists_in_graph_metadata() {
             && !type_name.starts_with("enrollmentTime")
             && object.get("@odata.type").is_none()
             && type_name != "deviceManagementConfigurationPolicy"
+            && type_name != "deviceManagementConfigurationPolicyTemplate"
+            && type_name != "deviceManagementConfigurationSettingTemplate"
         {
             problems.push(format!("{type_name} item without @odata.type"));
         }

@@ -218,3 +218,125 @@ async fn domain_join_profiles() {
     );
     assert_eq!(t.delete(&format!("{CONFIGS}/{id}")).await.status, 204);
 }
+
+#[tokio::test]
+async fn device_preparation_templates_serve_their_definitions_and_check_policies() {
+    let t = T::default().await;
+    const TEMPLATES: &str = "/beta/deviceManagement/configurationPolicyTemplates";
+    let listed = t
+        .get(&format!(
+            "{TEMPLATES}?$filter=templateFamily%20eq%20'enrollmentConfiguration'"
+        ))
+        .await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    let names: Vec<&str> = listed.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["displayName"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["Device Preparation", "Windows Autopilot device preparation"]
+    );
+    let none = t
+        .get(&format!("{TEMPLATES}?$filter=templateFamily%20eq%20'baseline'"))
+        .await;
+    assert_eq!(none.body["value"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        t.get("/v1.0/deviceManagement/configurationPolicyTemplates")
+            .await
+            .status,
+        400
+    );
+
+    let user_driven = "80d33118-b7b4-40d8-b15f-81be745e053f_1";
+    let bare = t
+        .get(&format!("{TEMPLATES}/{user_driven}/settingTemplates"))
+        .await;
+    assert!(
+        bare.body["value"][0].get("settingDefinitions").is_none(),
+        "only when expanded"
+    );
+    let expanded = t
+        .get(&format!(
+            "{TEMPLATES}/{user_driven}/settingTemplates?$expand=settingDefinitions"
+        ))
+        .await;
+    let account = expanded.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["settingInstanceTemplate"]["settingDefinitionId"] == "enrollment_autopilot_dpp_accountype"
+        })
+        .unwrap()
+        .clone();
+    assert_eq!(
+        account["settingInstanceTemplate"]["choiceSettingValueTemplate"]["settingValueTemplateId"],
+        "bf13bb47-69ef-4e06-97c1-50c2859a49c2"
+    );
+    let options: Vec<(&str, &str)> = account["settingDefinitions"][0]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["itemId"].as_str().unwrap(), o["displayName"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        options,
+        [
+            ("enrollment_autopilot_dpp_accountype_0", "Standard User"),
+            ("enrollment_autopilot_dpp_accountype_1", "Administrator")
+        ]
+    );
+    assert_eq!(
+        t.get(&format!("{TEMPLATES}/nope_1/settingTemplates"))
+            .await
+            .status,
+        404
+    );
+
+    // Reversed numbering: `_0` now means Administrator, and a value no option has is refused.
+    t.sim.with_state(|state| {
+        state.policy_templates =
+            hangar_sim::device_preparation_templates(hangar_sim::DppOptionOrder::Reversed);
+    });
+    let expanded = t
+        .get(&format!(
+            "{TEMPLATES}/{user_driven}/settingTemplates?$expand=settingDefinitions"
+        ))
+        .await;
+    let first = expanded.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["settingInstanceTemplate"]["settingDefinitionId"] == "enrollment_autopilot_dpp_accountype"
+        })
+        .unwrap()["settingDefinitions"][0]["options"][0]
+        .clone();
+    assert_eq!(
+        (first["itemId"].as_str(), first["displayName"].as_str()),
+        (
+            Some("enrollment_autopilot_dpp_accountype_1"),
+            Some("Standard User")
+        )
+    );
+    let mut policy = dpp_policy("bad mode");
+    policy["settings"][0]["settingInstance"]["choiceSettingValue"]["value"] =
+        json!("enrollment_autopilot_dpp_deploymentmode_7");
+    let refused = t.post(POLICIES, policy).await;
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.body.to_string().contains("is not an option"),
+        "{}",
+        refused.body
+    );
+    let mut policy = dpp_policy("unknown template");
+    policy["templateReference"]["templateId"] = json!("00000000-0000-0000-0000-000000000000_1");
+    assert_eq!(t.post(POLICIES, policy).await.status, 400);
+    let mut policy = dpp_policy("wrong value template");
+    policy["settings"][0]["settingInstance"]["choiceSettingValue"]["settingValueTemplateReference"]["settingValueTemplateId"] =
+        json!("00000000-0000-0000-0000-000000000000");
+    assert_eq!(t.post(POLICIES, policy).await.status, 400);
+}
