@@ -7,63 +7,12 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
+use common::portal::Portal;
 use common::{stderr, stdout};
 use hangar_sim::{Sim, SimConfig};
 use serde_json::{Value, json};
 
 const TENANT_ID: &str = "3f6b2c1e-8d4a-4b7e-9c2f-5a1d0e7b9c44";
-
-/// Graph as the admin center uses it: a signed-in admin's token, JSON in and out.
-struct Portal {
-    url: String,
-    token: String,
-    runtime: tokio::runtime::Runtime,
-    http: reqwest::Client,
-}
-
-impl Portal {
-    fn new(sim: &Sim) -> Portal {
-        Portal {
-            url: sim.url(),
-            token: sim.issue_token("portal-admin"),
-            runtime: tokio::runtime::Runtime::new().unwrap(),
-            http: reqwest::Client::new(),
-        }
-    }
-
-    fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        self.runtime.block_on(async {
-            let mut request = self
-                .http
-                .request(method.clone(), format!("{}{path}", self.url))
-                .bearer_auth(&self.token);
-            if let Some(body) = body {
-                request = request.json(&body);
-            }
-            let response = request.send().await.unwrap();
-            let status = response.status();
-            let text = response.text().await.unwrap();
-            assert!(status.is_success(), "{method} {path}: {status}\n{text}");
-            if text.is_empty() {
-                Value::Null
-            } else {
-                serde_json::from_str(&text).unwrap()
-            }
-        })
-    }
-
-    fn post(&self, path: &str, body: Value) -> Value {
-        self.send(reqwest::Method::POST, path, Some(body))
-    }
-
-    fn patch(&self, path: &str, body: Value) {
-        self.send(reqwest::Method::PATCH, path, Some(body));
-    }
-
-    fn get(&self, path: &str) -> Value {
-        self.send(reqwest::Method::GET, path, None)
-    }
-}
 
 fn sim() -> Sim {
     Sim::start_background(SimConfig::default().tenant_id(TENANT_ID).clock_scale(100.0)).unwrap()

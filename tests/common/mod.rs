@@ -3,6 +3,8 @@
 #![allow(dead_code)] // every test file uses its own part of it
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod portal;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
