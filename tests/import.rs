@@ -391,3 +391,35 @@ fn a_gcc_high_tenant_with_device_preparation_imports_to_a_configuration_that_pla
     let groups = read(&dir, "groups.yaml");
     assert!(groups.contains("owners:\n  - intune-provisioning-client\n"), "{groups}");
 }
+
+/// A kind the app may not read stops the import, names the permission, and writes nothing.
+#[test]
+fn a_kind_the_app_may_not_read_names_the_permission_and_writes_nothing() {
+    let roles: Vec<&str> = hangar_sim::DEFAULT_APP_ROLES
+        .iter()
+        .copied()
+        .filter(|role| !role.starts_with("DeviceManagementServiceConfig"))
+        .collect();
+    let sim = Sim::start_background(
+        SimConfig::default()
+            .tenant_id(TENANT_ID)
+            .clock_scale(100.0)
+            .app_roles(roles),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("denied");
+    let url = sim.url();
+    let import = hangar(&[
+        "import", dir.to_str().unwrap(), "--cloud", "commercial", "--tenant-id", TENANT_ID, "--endpoint", &url,
+    ]);
+    assert_code(&import, 1);
+    assert!(
+        stderr(&import).contains("DeviceManagementServiceConfig.Read"),
+        "{}",
+        stderr(&import)
+    );
+    assert!(stderr(&import).contains("nothing was written"), "{}", stderr(&import));
+    assert!(!dir.exists(), "nothing written");
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0, "no staging left behind");
+}

@@ -841,3 +841,74 @@ fn settings_by_definition(items: &[Value]) -> Map<String, Value> {
     out
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every row of every kind has an importer: a row added to a table without one fails here,
+    /// not silently in a user's import.
+    #[test]
+    fn every_row_of_every_kind_has_an_importer() {
+        fn check<T>(table: &Table<T>, kind: Kind) {
+            let live = LiveState::default();
+            let mut ctx = Ctx {
+                live: &live,
+                catalog: None,
+                groups: BTreeMap::new(),
+                notes: BTreeSet::new(),
+            };
+            let object = LiveObject::new(kind, "id-1", "Name");
+            for row in table.rows() {
+                let result = field(&mut ctx, &object, false, table, row);
+                assert!(
+                    !matches!(result, Err(Error::NoImporter { .. })),
+                    "{}.{}: {result:?}",
+                    table.kind,
+                    row.yaml
+                );
+            }
+        }
+        check(&fields::DEPLOYMENT_PROFILE, Kind::DeploymentProfile);
+        check(&fields::ENROLLMENT_STATUS_PAGE, Kind::EnrollmentStatusPage);
+        check(&fields::DEVICE_PREPARATION, Kind::DevicePreparationPolicy);
+        check(&fields::DOMAIN_JOIN, Kind::DomainJoinProfile);
+        check(&fields::ENROLLMENT_RESTRICTION, Kind::EnrollmentRestriction);
+        check(&fields::DEVICE_GROUP, Kind::DeviceGroup);
+    }
+
+    #[test]
+    fn an_enum_value_hangar_does_not_know_stops_the_import_naming_object_and_field() {
+        let mut live = LiveState::default();
+        live.complete.extend(Kind::ALL);
+        let mut profile = LiveObject::new(Kind::DeploymentProfile, "p-1", "Sales");
+        profile.properties = json!({"@odata.type": odata::ENTRA_PROFILE, "deviceType": "toaster"})
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        live.objects.push(profile);
+        let options = Options {
+            tenant_name: "t".into(),
+            cloud: Cloud::Commercial,
+            tenant_id: "00000000-0000-0000-0000-000000000001".into(),
+            kinds: None,
+            name: None,
+        };
+        let error = import(&live, &options).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(error.contains("`Sales`") && error.contains("deviceType") && error.contains("toaster"), "{error}");
+    }
+
+    #[test]
+    fn a_non_empty_directory_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(dir.path().join("mine.yaml"), "x").unwrap_or_else(|e| panic!("{e}"));
+        let imported = Imported {
+            files: BTreeMap::from([("tenant.yaml".to_owned(), b"kind: Tenant\n".to_vec())]),
+            notes: Vec::new(),
+            counts: BTreeMap::new(),
+        };
+        assert!(matches!(write(dir.path(), &imported), Err(Error::NotEmpty { .. })));
+        assert_eq!(std::fs::read_to_string(dir.path().join("mine.yaml")).ok().as_deref(), Some("x"));
+        assert!(!dir.path().join("tenant.yaml").exists());
+    }
+}
