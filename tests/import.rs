@@ -81,7 +81,14 @@ fn import_plan_apply(sim: &Sim, cloud: &str, dir: &Path, extra: &[&str]) -> Stri
     let url = sim.url();
     let dir_text = dir.to_str().unwrap();
     let mut args = vec![
-        "import", dir_text, "--cloud", cloud, "--tenant-id", TENANT_ID, "--endpoint", &url,
+        "import",
+        dir_text,
+        "--cloud",
+        cloud,
+        "--tenant-id",
+        TENANT_ID,
+        "--endpoint",
+        &url,
     ];
     args.extend_from_slice(extra);
     let import = hangar(&args);
@@ -115,7 +122,10 @@ fn seed_commercial(sim: &Sim) {
             }
             None => body["groupTypes"] = json!([]),
         }
-        portal.post("/v1.0/groups", body)["id"].as_str().unwrap().to_owned()
+        portal.post("/v1.0/groups", body)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     };
     let sales = group(
         "Autopilot-Sales",
@@ -127,7 +137,9 @@ fn seed_commercial(sim: &Sim) {
     );
     let surface = group(
         "Surface devices",
-        Some("(device.deviceModel -eq \"Surface Laptop 5\") -and (device.devicePhysicalIds -any (_ -contains \"[ZTDId]\"))"),
+        Some(
+            "(device.deviceModel -eq \"Surface Laptop 5\") -and (device.devicePhysicalIds -any (_ -contains \"[ZTDId]\"))",
+        ),
     );
     let users = group("All-Employees", None);
     let pilots = group("Pilot exclusions", None);
@@ -146,32 +158,39 @@ fn seed_commercial(sim: &Sim) {
             .unwrap()
             .to_owned()
     };
-    let sales_profile = profile(json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
+    let sales_profile = profile(
+        json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
         "displayName": "Autopilot Sales", "description": "from the portal", "roleScopeTagIds": ["0", "3"],
         "deviceNameTemplate": "SLS-%RAND:6%", "locale": "fr-FR", "deviceType": "windowsPc",
         "preprovisioningAllowed": true, "hardwareHashExtractionEnabled": false,
         "outOfBoxExperienceSetting": {"deviceUsageType": "singleUser", "userType": "administrator",
             "privacySettingsHidden": true, "eulaHidden": false, "keyboardSelectionPageSkipped": true,
-            "escapeLinkHidden": true}}));
-    let path = format!("/beta/deviceManagement/windowsAutopilotDeploymentProfiles/{sales_profile}/assignments");
+            "escapeLinkHidden": true}}),
+    );
+    let path =
+        format!("/beta/deviceManagement/windowsAutopilotDeploymentProfiles/{sales_profile}/assignments");
     assign(&path, &sales, false);
     assign(&path, &pilots, true);
     // A second profile on the same group, made in the portal: imported like any other.
-    let legacy = profile(json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
+    let legacy = profile(
+        json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
         "displayName": "Legacy Sales (portal)", "locale": "", "deviceType": "windowsPc",
         "outOfBoxExperienceSetting": {"deviceUsageType": "shared",
             "privacySettingsHidden": true, "eulaHidden": true, "keyboardSelectionPageSkipped": true,
-            "escapeLinkHidden": true}}));
+            "escapeLinkHidden": true}}),
+    );
     assign(
         &format!("/beta/deviceManagement/windowsAutopilotDeploymentProfiles/{legacy}/assignments"),
         &hostile,
         false,
     );
-    profile(json!({"@odata.type": "#microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile",
+    profile(
+        json!({"@odata.type": "#microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile",
         "displayName": "HQ Hybrid", "locale": "en-US", "hybridAzureADJoinSkipConnectivityCheck": true,
         "outOfBoxExperienceSetting": {"deviceUsageType": "singleUser", "userType": "standard",
             "privacySettingsHidden": true, "eulaHidden": true, "keyboardSelectionPageSkipped": true,
-            "escapeLinkHidden": true}}));
+            "escapeLinkHidden": true}}),
+    );
 
     let esp = portal.post(
         "/beta/deviceManagement/deviceEnrollmentConfigurations",
@@ -243,7 +262,10 @@ fn seed_commercial(sim: &Sim) {
     );
 
     // Registered by an OEM: no hash in hand.
-    sim.add_devices([DeviceSeed::new("OEM-0001", "Sales"), DeviceSeed::new("OEM-0002", "")]);
+    sim.add_devices([
+        DeviceSeed::new("OEM-0001", "Sales"),
+        DeviceSeed::new("OEM-0002", ""),
+    ]);
 }
 
 #[test]
@@ -255,18 +277,33 @@ fn a_commercial_tenant_made_in_the_portal_imports_to_a_configuration_that_plans_
     let notes = import_plan_apply(&sim, "commercial", &dir, &[]);
 
     let tenant = read(&dir, "tenant.yaml");
-    assert!(tenant.starts_with("# yaml-language-server: $schema=schemas/Tenant.json\n"), "{tenant}");
+    assert!(
+        tenant.starts_with("# yaml-language-server: $schema=schemas/Tenant.json\n"),
+        "{tenant}"
+    );
     assert!(tenant.contains("prune:\n  enabled: false\n"), "{tenant}");
     let groups = read(&dir, "groups.yaml");
     assert!(groups.contains("name: Autopilot-Sales\n"), "{groups}");
     assert!(groups.contains("membership:\n  groupTag: Sales\n"), "{groups}");
-    assert!(groups.contains("membership:\n  groupTag: \"O'Brien\"\n"), "{groups}");
+    assert!(
+        groups.contains("membership:\n  groupTag: \"O'Brien\"\n"),
+        "{groups}"
+    );
     assert!(groups.contains("membership:\n  rule: "), "{groups}");
     assert!(groups.contains("membership: assigned\n"), "{groups}");
     let profiles = read(&dir, "profiles.yaml");
-    assert!(!profiles.contains("id:"), "no pins without a collision: {profiles}");
-    assert!(profiles.contains("scopeTags:\n  - \"0\"\n  - \"3\"\n"), "{profiles}");
-    assert!(profiles.contains("    - Autopilot-Sales\n"), "references by name: {profiles}");
+    assert!(
+        !profiles.contains("id:"),
+        "no pins without a collision: {profiles}"
+    );
+    assert!(
+        profiles.contains("scopeTags:\n  - \"0\"\n  - \"3\"\n"),
+        "{profiles}"
+    );
+    assert!(
+        profiles.contains("    - Autopilot-Sales\n"),
+        "references by name: {profiles}"
+    );
     let esp = read(&dir, "esp.yaml");
     assert!(esp.contains("name: default\n"), "{esp}");
     let restrictions = read(&dir, "restrictions.yaml");
@@ -281,18 +318,44 @@ fn a_commercial_tenant_made_in_the_portal_imports_to_a_configuration_that_plans_
     let url = sim.url();
     assert_code(
         &hangar(&[
-            "import", again.to_str().unwrap(), "--cloud", "commercial", "--tenant-id", TENANT_ID,
-            "--endpoint", &url,
+            "import",
+            again.to_str().unwrap(),
+            "--cloud",
+            "commercial",
+            "--tenant-id",
+            TENANT_ID,
+            "--endpoint",
+            &url,
         ]),
         0,
     );
-    for file in ["tenant.yaml", "groups.yaml", "profiles.yaml", "esp.yaml", "restrictions.yaml", "domain-join.yaml", "devices.yaml", "devices/registered.csv"] {
-        assert_eq!(read(&dir, file), read(&again, file), "{file} differs between two imports");
+    for file in [
+        "tenant.yaml",
+        "groups.yaml",
+        "profiles.yaml",
+        "esp.yaml",
+        "restrictions.yaml",
+        "domain-join.yaml",
+        "devices.yaml",
+        "devices/registered.csv",
+    ] {
+        assert_eq!(
+            read(&dir, file),
+            read(&again, file),
+            "{file} differs between two imports"
+        );
     }
 
     // A non-empty directory is refused before anything is read.
     let refused = hangar(&[
-        "import", dir.to_str().unwrap(), "--cloud", "commercial", "--tenant-id", TENANT_ID, "--endpoint", &url,
+        "import",
+        dir.to_str().unwrap(),
+        "--cloud",
+        "commercial",
+        "--tenant-id",
+        TENANT_ID,
+        "--endpoint",
+        &url,
     ]);
     assert_code(&refused, 1);
     assert!(stderr(&refused).contains("is not empty"), "{}", stderr(&refused));
@@ -316,7 +379,10 @@ fn a_narrowed_import_leaves_the_rest_of_the_tenant_alone() {
     assert!(!dir.join("esp.yaml").exists());
     assert!(!dir.join("devices.yaml").exists());
     let groups = read(&dir, "groups.yaml");
-    assert!(groups.contains("name: Pilot exclusions\n"), "the excluded group is referenced: {groups}");
+    assert!(
+        groups.contains("name: Pilot exclusions\n"),
+        "the excluded group is referenced: {groups}"
+    );
 }
 
 #[test]
@@ -363,7 +429,13 @@ fn a_gcc_high_tenant_with_device_preparation_imports_to_a_configuration_that_pla
     )
     .unwrap();
     assert_code(
-        &hangar(&["apply", seed.path().to_str().unwrap(), "--endpoint", &url, "--auto-approve"]),
+        &hangar(&[
+            "apply",
+            seed.path().to_str().unwrap(),
+            "--endpoint",
+            &url,
+            "--auto-approve",
+        ]),
         0,
     );
     let id = sim.with_state(|state| state.configuration_policies.keys().next().cloned().unwrap());
@@ -389,7 +461,10 @@ fn a_gcc_high_tenant_with_device_preparation_imports_to_a_configuration_that_pla
     assert!(policy.contains("deviceGroup: Autopilot Deployed\n"), "{policy}");
     assert!(policy.contains("description: edited in the portal\n"), "{policy}");
     let groups = read(&dir, "groups.yaml");
-    assert!(groups.contains("owners:\n  - intune-provisioning-client\n"), "{groups}");
+    assert!(
+        groups.contains("owners:\n  - intune-provisioning-client\n"),
+        "{groups}"
+    );
 }
 
 /// A kind the app may not read stops the import, names the permission, and writes nothing.
@@ -411,7 +486,14 @@ fn a_kind_the_app_may_not_read_names_the_permission_and_writes_nothing() {
     let dir = out.path().join("denied");
     let url = sim.url();
     let import = hangar(&[
-        "import", dir.to_str().unwrap(), "--cloud", "commercial", "--tenant-id", TENANT_ID, "--endpoint", &url,
+        "import",
+        dir.to_str().unwrap(),
+        "--cloud",
+        "commercial",
+        "--tenant-id",
+        TENANT_ID,
+        "--endpoint",
+        &url,
     ]);
     assert_code(&import, 1);
     assert!(
@@ -419,7 +501,15 @@ fn a_kind_the_app_may_not_read_names_the_permission_and_writes_nothing() {
         "{}",
         stderr(&import)
     );
-    assert!(stderr(&import).contains("nothing was written"), "{}", stderr(&import));
+    assert!(
+        stderr(&import).contains("nothing was written"),
+        "{}",
+        stderr(&import)
+    );
     assert!(!dir.exists(), "nothing written");
-    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0, "no staging left behind");
+    assert_eq!(
+        std::fs::read_dir(out.path()).unwrap().count(),
+        0,
+        "no staging left behind"
+    );
 }

@@ -64,9 +64,10 @@ pub fn exec(args: Args) -> miette::Result<Exit> {
         ));
     }
     let tenant_name = args.tenant_name.clone().unwrap_or_else(|| {
-        args.out
-            .file_name()
-            .map_or_else(|| "imported".to_owned(), |name| name.to_string_lossy().into_owned())
+        args.out.file_name().map_or_else(
+            || "imported".to_owned(),
+            |name| name.to_string_lossy().into_owned(),
+        )
     });
     let connection = tenant::connect_to(&args.tenant, args.cloud, &args.tenant_id)?;
     eprintln!(
@@ -83,7 +84,9 @@ pub fn exec(args: Args) -> miette::Result<Exit> {
     let read = runtime.block_on(hangar_graph::read_live_state(&connection.client, &scope));
     drop(runtime);
     connection.close()?;
-    let live = read.map_err(|error| miette::Report::from_err(error).wrap_err("cannot read the tenant; nothing was written"))?;
+    let live = read.map_err(|error| {
+        miette::Report::from_err(error).wrap_err("cannot read the tenant; nothing was written")
+    })?;
 
     let options = hangar_import::Options {
         tenant_name,
@@ -108,7 +111,11 @@ pub fn exec(args: Args) -> miette::Result<Exit> {
     eprintln!(
         "Wrote {} ({}). Pruning is off. Next: `hangar plan {}` should show no changes.",
         args.out.display(),
-        if counts.is_empty() { "nothing to import".to_owned() } else { counts.join(", ") },
+        if counts.is_empty() {
+            "nothing to import".to_owned()
+        } else {
+            counts.join(", ")
+        },
         args.out.display()
     );
     Ok(Exit::Success)

@@ -67,7 +67,10 @@ pub fn commercial_with_pruning(dir: &Path) -> PathBuf {
         "prune:\n  enabled: false\n",
         "prune:\n  enabled: true\n  only:\n    - DeviceGroup/Autopilot-*\n    - DeploymentProfile/Autopilot *\n    - EnrollmentStatusPage/ESP *\n  maxDeletes: 5\n",
     );
-    assert!(tenant.contains("enabled: true"), "the example's tenant.yaml changed: {tenant}");
+    assert!(
+        tenant.contains("enabled: true"),
+        "the example's tenant.yaml changed: {tenant}"
+    );
     std::fs::write(dir.join("tenant.yaml"), tenant).unwrap();
     dir
 }

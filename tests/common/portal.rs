@@ -54,4 +54,3 @@ impl Portal {
         self.send(reqwest::Method::GET, path, None)
     }
 }
-

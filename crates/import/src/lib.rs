@@ -33,9 +33,7 @@ use std::path::{Path, PathBuf};
 
 use hangar_config::fields::{self, Codec, FieldInfo, Graph, Table};
 use hangar_model::device_preparation::Catalog;
-use hangar_model::well_known::{
-    DEFAULT_ESP_ID_SUFFIX, DEFAULT_PLATFORM_RESTRICTION_ID_SUFFIX, odata,
-};
+use hangar_model::well_known::{DEFAULT_ESP_ID_SUFFIX, DEFAULT_PLATFORM_RESTRICTION_ID_SUFFIX, odata};
 use hangar_model::{Cloud, Kind, LiveObject, LiveState, LiveTarget};
 use serde_json::{Map, Value, json};
 
@@ -58,7 +56,9 @@ pub enum Error {
         kind: Kind,
     },
     /// A live value the tables do not know (an enum value Graph added, a malformed property).
-    #[error("{kind} `{name}` (id `{id}`): `{field}` has the value {value}, which hangar cannot write yet; nothing was written")]
+    #[error(
+        "{kind} `{name}` (id `{id}`): `{field}` has the value {value}, which hangar cannot write yet; nothing was written"
+    )]
     UnknownValue {
         /// Kind.
         kind: Kind,
@@ -200,10 +200,18 @@ pub fn import(live: &LiveState, options: &Options) -> Result<Imported, Error> {
     }
     // Group-tag groups no imported object references are Autopilot's too (devices route by
     // them): `--kind DeviceGroup` asks for them.
-    if options.kinds.as_ref().is_some_and(|kinds| kinds.contains(&Kind::DeviceGroup)) {
+    if options
+        .kinds
+        .as_ref()
+        .is_some_and(|kinds| kinds.contains(&Kind::DeviceGroup))
+    {
         for group in live.objects_of(Kind::DeviceGroup) {
             let tag_group = group_tag_of(group).is_some();
-            if tag_group && glob.as_ref().is_none_or(|glob| glob.is_match(&group.display_name)) {
+            if tag_group
+                && glob
+                    .as_ref()
+                    .is_none_or(|glob| glob.is_match(&group.display_name))
+            {
                 ctx.groups.entry(group.id.to_ascii_lowercase()).or_insert(None);
             }
         }
@@ -329,7 +337,8 @@ fn schema_name(kind: Kind) -> &'static str {
 fn tenant_file(options: &Options) -> String {
     let mut document = Document {
         comments: vec![
-            "Imported by `hangar import`. Pruning is off: hangar changes what these files name and never".into(),
+            "Imported by `hangar import`. Pruning is off: hangar changes what these files name and never"
+                .into(),
             "deletes anything. To let it delete objects it created, turn it on for a narrow scope:".into(),
             "  prune:".into(),
             "    enabled: true".into(),
@@ -465,7 +474,9 @@ fn object_document(ctx: &mut Ctx<'_>, object: &LiveObject, pin: bool) -> Result<
                     .iter()
                     .position(|(key, _)| key == "assign")
                     .unwrap_or(document.entries.len());
-                document.entries.insert(at, ("windows".to_owned(), Node::Map(Vec::new())));
+                document
+                    .entries
+                    .insert(at, ("windows".to_owned(), Node::Map(Vec::new())));
             }
             Ok(document)
         }
@@ -559,7 +570,12 @@ fn unknown(object: &LiveObject, field: &'static str, value: &Value) -> Error {
 }
 
 /// The rows the tables mark special or written by requests of their own.
-fn special(ctx: &mut Ctx<'_>, object: &LiveObject, kind: &'static str, row: &'static FieldInfo) -> Result<Option<Node>, Error> {
+fn special(
+    ctx: &mut Ctx<'_>,
+    object: &LiveObject,
+    kind: &'static str,
+    row: &'static FieldInfo,
+) -> Result<Option<Node>, Error> {
     let text = |path: &str| {
         property(object, path)
             .and_then(Value::as_str)
@@ -578,13 +594,16 @@ fn special(ctx: &mut Ctx<'_>, object: &LiveObject, kind: &'static str, row: &'st
         (_, "description") => text("description").map(|text| scalar(&text)),
         (_, "assign") => assignments(ctx, object),
         ("DeploymentProfile", "deviceName") => text("deviceNameTemplate").map(|text| scalar(&text)),
-        ("DeploymentProfile", "locale") => {
-            text("locale").filter(|locale| !locale.eq_ignore_ascii_case("os-default")).map(|text| scalar(&text))
-        }
+        ("DeploymentProfile", "locale") => text("locale")
+            .filter(|locale| !locale.eq_ignore_ascii_case("os-default"))
+            .map(|text| scalar(&text)),
         ("DeploymentProfile", "skipDomainConnectivityCheck") => {
             let hybrid = property(object, "@odata.type")
                 .and_then(Value::as_str)
-                .is_some_and(|t| t.trim_start_matches('#').eq_ignore_ascii_case(odata::HYBRID_PROFILE.trim_start_matches('#')));
+                .is_some_and(|t| {
+                    t.trim_start_matches('#')
+                        .eq_ignore_ascii_case(odata::HYBRID_PROFILE.trim_start_matches('#'))
+                });
             let skip = property(object, "hybridAzureADJoinSkipConnectivityCheck").and_then(Value::as_bool);
             (hybrid && skip == Some(true)).then(|| Node::Scalar(Value::Bool(true)))
         }
@@ -618,6 +637,11 @@ fn special(ctx: &mut Ctx<'_>, object: &LiveObject, kind: &'static str, row: &'st
 /// `assign:` from the object's own assignments. Targets hangar does not model stay in the
 /// tenant (the plan keeps them) and are noted.
 fn assignments(ctx: &mut Ctx<'_>, object: &LiveObject) -> Option<Node> {
+    // A built-in applies to everyone: whatever Graph lists for it is not an assignment hangar
+    // can write (validation refuses `assign:` on one).
+    if builtin(object) {
+        return None;
+    }
     let mut include = BTreeSet::new();
     let mut exclude = BTreeSet::new();
     for assignment in object.direct_assignments() {
@@ -656,10 +680,16 @@ fn assignments(ctx: &mut Ctx<'_>, object: &LiveObject) -> Option<Node> {
     }
     let mut entries = Vec::new();
     if !include.is_empty() {
-        entries.push(("include".to_owned(), Node::List(include.into_iter().map(Value::String).collect())));
+        entries.push((
+            "include".to_owned(),
+            Node::List(include.into_iter().map(Value::String).collect()),
+        ));
     }
     if !exclude.is_empty() {
-        entries.push(("exclude".to_owned(), Node::List(exclude.into_iter().map(Value::String).collect())));
+        entries.push((
+            "exclude".to_owned(),
+            Node::List(exclude.into_iter().map(Value::String).collect()),
+        ));
     }
     (!entries.is_empty()).then_some(Node::Map(entries))
 }
@@ -670,7 +700,12 @@ fn group_tag_of(group: &LiveObject) -> Option<String> {
     let dynamic = group
         .property("groupTypes")
         .and_then(Value::as_array)
-        .is_some_and(|types| types.iter().any(|t| t.as_str().is_some_and(|t| t.eq_ignore_ascii_case("DynamicMembership"))));
+        .is_some_and(|types| {
+            types.iter().any(|t| {
+                t.as_str()
+                    .is_some_and(|t| t.eq_ignore_ascii_case("DynamicMembership"))
+            })
+        });
     if !dynamic {
         return None;
     }
@@ -688,9 +723,17 @@ fn membership(group: &LiveObject) -> Node {
     let dynamic = group
         .property("groupTypes")
         .and_then(Value::as_array)
-        .is_some_and(|types| types.iter().any(|t| t.as_str().is_some_and(|t| t.eq_ignore_ascii_case("DynamicMembership"))));
+        .is_some_and(|types| {
+            types.iter().any(|t| {
+                t.as_str()
+                    .is_some_and(|t| t.eq_ignore_ascii_case("DynamicMembership"))
+            })
+        });
     match group.property("membershipRule").and_then(Value::as_str) {
-        Some(rule) if dynamic => Node::Map(vec![("rule".to_owned(), Node::Scalar(Value::String(rule.to_owned())))]),
+        Some(rule) if dynamic => Node::Map(vec![(
+            "rule".to_owned(),
+            Node::Scalar(Value::String(rule.to_owned())),
+        )]),
         _ => scalar("assigned"),
     }
 }
@@ -738,7 +781,11 @@ fn group_documents(ctx: &mut Ctx<'_>) -> Result<Vec<Document>, Error> {
 
 /// Device Preparation: settings by definition, read back through the tenant's own option
 /// definitions (never by the position of an option).
-fn device_preparation(ctx: &mut Ctx<'_>, object: &LiveObject, row: &'static FieldInfo) -> Result<Option<Node>, Error> {
+fn device_preparation(
+    ctx: &mut Ctx<'_>,
+    object: &LiveObject,
+    row: &'static FieldInfo,
+) -> Result<Option<Node>, Error> {
     let name = object.display_name.clone();
     let fail = |problem: String| Error::DevicePreparation {
         name: name.clone(),
@@ -760,7 +807,11 @@ fn device_preparation(ctx: &mut Ctx<'_>, object: &LiveObject, row: &'static Fiel
         catalog
             .yaml_value(&template_id, definition, item)
             .map(Some)
-            .ok_or_else(|| fail(format!("the tenant's template `{template_id}` does not say what `{item}` of `{definition}` means")))
+            .ok_or_else(|| {
+                fail(format!(
+                    "the tenant's template `{template_id}` does not say what `{item}` of `{definition}` means"
+                ))
+            })
     };
     Ok(match (row.yaml, row.graph) {
         ("mode", _) => {
@@ -768,9 +819,11 @@ fn device_preparation(ctx: &mut Ctx<'_>, object: &LiveObject, row: &'static Fiel
                 .catalog
                 .as_ref()
                 .ok_or_else(|| fail("the tenant's Device Preparation templates were not read".into()))?;
-            let template = catalog
-                .template(&template_id)
-                .ok_or_else(|| fail(format!("its template `{template_id}` is not one of the tenant's Device Preparation templates")))?;
+            let template = catalog.template(&template_id).ok_or_else(|| {
+                fail(format!(
+                    "its template `{template_id}` is not one of the tenant's Device Preparation templates"
+                ))
+            })?;
             differs(row, json!(template.mode.yaml()))
         }
         ("deviceGroup", _) => {
@@ -801,19 +854,39 @@ fn device_preparation(ctx: &mut Ctx<'_>, object: &LiveObject, row: &'static Fiel
                 .collect();
             differs(row, Value::Array(apps))
         }
-        (_, Graph::Setting { definition, codec: Codec::Special }) => match row.ty {
+        (
+            _,
+            Graph::Setting {
+                definition,
+                codec: Codec::Special,
+            },
+        ) => match row.ty {
             fields::Type::Enum(_) => choice(ctx, definition)?.and_then(|yaml| differs(row, json!(yaml))),
-            fields::Type::Bool => choice(ctx, definition)?.and_then(|yaml| differs(row, json!(yaml == "true"))),
-            _ => return Err(Error::NoImporter { kind: "DevicePreparationPolicy", field: row.yaml }),
+            fields::Type::Bool => {
+                choice(ctx, definition)?.and_then(|yaml| differs(row, json!(yaml == "true")))
+            }
+            _ => {
+                return Err(Error::NoImporter {
+                    kind: "DevicePreparationPolicy",
+                    field: row.yaml,
+                });
+            }
         },
         (_, Graph::Setting { definition, codec }) => match settings.get(definition) {
             Some(value) => {
-                let yaml = codec.to_yaml(value).ok_or_else(|| unknown(object, row.yaml, value))?;
+                let yaml = codec
+                    .to_yaml(value)
+                    .ok_or_else(|| unknown(object, row.yaml, value))?;
                 differs(row, yaml)
             }
             None => None,
         },
-        _ => return Err(Error::NoImporter { kind: "DevicePreparationPolicy", field: row.yaml }),
+        _ => {
+            return Err(Error::NoImporter {
+                kind: "DevicePreparationPolicy",
+                field: row.yaml,
+            });
+        }
     })
 }
 
@@ -832,7 +905,12 @@ fn settings_by_definition(items: &[Value]) -> Map<String, Value> {
         } else if let Some(simple) = instance.get("simpleSettingValue") {
             simple.get("value").cloned().unwrap_or(Value::Null)
         } else if let Some(Value::Array(values)) = instance.get("simpleSettingCollectionValue") {
-            Value::Array(values.iter().map(|v| v.get("value").cloned().unwrap_or(Value::Null)).collect())
+            Value::Array(
+                values
+                    .iter()
+                    .map(|v| v.get("value").cloned().unwrap_or(Value::Null))
+                    .collect(),
+            )
         } else {
             Value::Null
         };
@@ -840,7 +918,6 @@ fn settings_by_definition(items: &[Value]) -> Map<String, Value> {
     }
     out
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -894,8 +971,14 @@ mod tests {
             kinds: None,
             name: None,
         };
-        let error = import(&live, &options).err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(error.contains("`Sales`") && error.contains("deviceType") && error.contains("toaster"), "{error}");
+        let error = import(&live, &options)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            error.contains("`Sales`") && error.contains("deviceType") && error.contains("toaster"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -907,8 +990,16 @@ mod tests {
             notes: Vec::new(),
             counts: BTreeMap::new(),
         };
-        assert!(matches!(write(dir.path(), &imported), Err(Error::NotEmpty { .. })));
-        assert_eq!(std::fs::read_to_string(dir.path().join("mine.yaml")).ok().as_deref(), Some("x"));
+        assert!(matches!(
+            write(dir.path(), &imported),
+            Err(Error::NotEmpty { .. })
+        ));
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("mine.yaml"))
+                .ok()
+                .as_deref(),
+            Some("x")
+        );
         assert!(!dir.path().join("tenant.yaml").exists());
     }
 }

@@ -132,9 +132,7 @@ pub fn string(text: &str) -> String {
 }
 
 /// Words YAML 1.1 or 1.2 resolves to something other than a string.
-const RESERVED: &[&str] = &[
-    "true", "false", "yes", "no", "on", "off", "y", "n", "null", "~",
-];
+const RESERVED: &[&str] = &["true", "false", "yes", "no", "on", "off", "y", "n", "null", "~"];
 
 fn is_plain(text: &str) -> bool {
     let Some(first) = text.chars().next() else {
@@ -197,12 +195,40 @@ mod tests {
     #[test]
     fn strings_that_yaml_would_read_as_something_else_are_quoted() {
         for text in [
-            "", "true", "No", "null", "~", "60", "1.5", "10.0.19045", "2026-01-01", "a: b", "x #y", "-x",
-            "'x'", "\"x\"", "x:", " x", "[x]", "{x}", "&x", "*x", "!x", "|", ">", "%x", "@x",
+            "",
+            "true",
+            "No",
+            "null",
+            "~",
+            "60",
+            "1.5",
+            "10.0.19045",
+            "2026-01-01",
+            "a: b",
+            "x #y",
+            "-x",
+            "'x'",
+            "\"x\"",
+            "x:",
+            " x",
+            "[x]",
+            "{x}",
+            "&x",
+            "*x",
+            "!x",
+            "|",
+            ">",
+            "%x",
+            "@x",
         ] {
             assert!(string(text).starts_with('"'), "{text} → {}", string(text));
         }
-        for text in ["Autopilot Sales", "ENG-%SERIAL%", "en-US", "3f6b2c1e-8d4a-4b7e-9c2f-5a1d0e7b9c44"] {
+        for text in [
+            "Autopilot Sales",
+            "ENG-%SERIAL%",
+            "en-US",
+            "3f6b2c1e-8d4a-4b7e-9c2f-5a1d0e7b9c44",
+        ] {
             assert_eq!(string(text), text);
         }
     }
