@@ -28,9 +28,9 @@
 mod checks;
 pub mod devices;
 pub mod diagnostic;
+pub mod digest;
 pub mod error_codes;
 mod files;
-pub mod digest;
 mod load;
 mod lower;
 pub mod model;

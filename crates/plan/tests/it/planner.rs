@@ -378,12 +378,14 @@ fn the_plan_is_deterministic_and_round_trips_through_json() {
     assert_eq!(text, hangar_plan::render::json::render(&second));
     let back = Plan::from_json(&text).unwrap();
     assert_eq!(back, first);
-    let other_version = text.replacen("\"format_version\": 1", "\"format_version\": 99", 1);
+    let current = format!("\"format_version\": {}", hangar_plan::FORMAT_VERSION);
+    assert!(text.contains(&current), "{text}");
+    let other_version = text.replacen(&current, "\"format_version\": 99", 1);
     assert!(matches!(
         Plan::from_json(&other_version),
         Err(Error::PlanVersion {
             found: Some(99),
-            supported: 1
+            supported: hangar_plan::FORMAT_VERSION
         })
     ));
 }
