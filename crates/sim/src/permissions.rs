@@ -111,6 +111,12 @@ const ROWS: &[Row] = &[
         write: CONFIGURATION_WRITE,
         refuser: Refuser::Intune(IntuneService::DeviceConfigV2),
     },
+    Row {
+        prefix: &["deviceManagement", "configurationPolicyTemplates"],
+        read: CONFIGURATION_READ,
+        write: CONFIGURATION_WRITE,
+        refuser: Refuser::Intune(IntuneService::DeviceConfigV2),
+    },
 ];
 
 /// Refuses `call` with Graph's 403 unless `roles` holds one the request needs.
