@@ -38,6 +38,7 @@ fn create_group(id: u32, name: &str) -> Action {
         &[],
         Op::Create {
             body: body(json!({"displayName": name, "securityEnabled": true, "mailEnabled": false})),
+            fields: Vec::new(),
         },
     )
 }
@@ -51,6 +52,7 @@ fn create_profile(id: u32, name: &str) -> Action {
         &[],
         Op::Create {
             body: body(json!({"@odata.type": odata::ENTRA_PROFILE, "displayName": name})),
+            fields: Vec::new(),
         },
     )
 }
@@ -271,6 +273,7 @@ fn replace_profile(old: &str, old_group: &str, old_assignment: &str) -> Vec<Acti
                     before: Some(json!("windowsPc")),
                     after: Some(json!("holoLens")),
                     create_only: true,
+                    field: None,
                 }],
                 body: body(
                     json!({"@odata.type": odata::ENTRA_PROFILE, "displayName": "P", "deviceType": "holoLens"}),

@@ -146,7 +146,10 @@ fn plan_create(
         Step::Object,
         None,
         Reason::NotInTenant,
-        Op::Create { body },
+        Op::Create {
+            body,
+            fields: crate::terms::create_fields(ctx.state, object),
+        },
     );
     add_group_dependencies(&mut create);
     drafts.push(create);
@@ -320,12 +323,16 @@ fn plan_existing(
     }
 
     normalize::normalize(kind, &mut desired, &mut current);
-    if let DesiredRef::Dpp(id) = object {
-        // Choice values are compared as item ids and shown with the tenant's option names.
-        let template = project::device_preparation::template(ctx, ctx.state.dpp(id), Some(found))?;
-        project::device_preparation::label_choices(&template, &mut desired);
-        project::device_preparation::label_choices(&template, &mut current);
-    }
+    let template = match object {
+        DesiredRef::Dpp(id) => {
+            // Choice values are compared as item ids and shown with the tenant's option names.
+            let template = project::device_preparation::template(ctx, ctx.state.dpp(id), Some(found))?;
+            project::device_preparation::label_choices(&template, &mut desired);
+            project::device_preparation::label_choices(&template, &mut current);
+            Some(template)
+        }
+        _ => None,
+    };
     let mut changes = crate::diff::compare(&desired, &current);
     changes.sort_by(|a, b| a.path.cmp(&b.path));
     let top = |change: &Change| change.path.split('.').next().unwrap_or_default().to_owned();
@@ -336,6 +343,7 @@ fn plan_existing(
     for change in &mut fields {
         change.create_only = create_only.iter().any(|field| change.path == *field);
     }
+    crate::terms::annotate(ctx.state, object, template.as_ref(), &mut fields);
     let live_assignments = live_direct_assignments(found, names);
     let replaced = fields.iter().any(|change| change.create_only);
 
@@ -608,7 +616,7 @@ fn released_by_settings(found: &LiveObject, body: &Body) -> Vec<String> {
 /// A draft depends on the creation of every group it references.
 fn add_group_dependencies(draft: &mut Draft) {
     let groups: Vec<String> = match &draft.op {
-        Op::Create { body } | Op::Update { body, .. } | Op::Replace { body, .. } => body
+        Op::Create { body, .. } | Op::Update { body, .. } | Op::Replace { body, .. } => body
             .group_slots
             .iter()
             .map(|slot| slot.group.name.clone())

@@ -35,6 +35,7 @@ mod priority;
 pub mod project;
 mod prune;
 pub mod render;
+mod terms;
 
 use hangar_config::DesiredState;
 use hangar_model::{Kind, LiveState};
@@ -138,6 +139,7 @@ pub fn plan(desired: &DesiredState, live: &LiveState) -> Result<Plan, Errors> {
         impact,
         read,
         warnings,
+        validation: Vec::new(),
         configuration: None,
     })
 }

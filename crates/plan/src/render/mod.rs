@@ -71,3 +71,115 @@ fn escape_strings(value: &mut Value) -> bool {
         _ => false,
     }
 }
+
+/// A change as the reviewer reads it: the YAML field and its file:line when a table row maps
+/// the Graph property (values in YAML form, the property as a hint), else the Graph path and
+/// values.
+pub(crate) struct Words {
+    /// `collectLogs` or, unmapped, `allowLogCollectionOnInstallFailure`.
+    pub name: String,
+    /// `policies/esp.yaml:9`, when mapped.
+    pub at: Option<String>,
+    /// The Graph property, when the name is the YAML field's.
+    pub graph: Option<String>,
+    /// The live value, `None` when absent.
+    pub before: Option<String>,
+    /// The desired value, `None` when absent.
+    pub after: Option<String>,
+}
+
+pub(crate) fn words(change: &crate::plan::Change) -> Words {
+    let graph_value = |value: &Option<Value>| value.as_ref().map(Value::to_string);
+    // Values of a mapped field read as YAML even when only Graph's form is known.
+    let graph_yaml = |value: &Option<Value>| value.as_ref().map(yaml_value);
+    match &change.field {
+        Some(field) => {
+            // A value hangar cannot say in YAML terms is shown as Graph holds it.
+            let before = field
+                .before
+                .as_ref()
+                .map(yaml_value)
+                .or_else(|| graph_yaml(&change.before));
+            let after = field
+                .after
+                .as_ref()
+                .map(yaml_value)
+                .or_else(|| graph_yaml(&change.after))
+                .map(|after| {
+                    if field.default {
+                        format!("{after} (default)")
+                    } else {
+                        after
+                    }
+                });
+            Words {
+                name: field.name.clone(),
+                at: Some(field.at()),
+                graph: (field.name != change.path).then(|| change.path.clone()),
+                before,
+                after,
+            }
+        }
+        None => Words {
+            name: change.path.clone(),
+            at: None,
+            graph: None,
+            before: graph_value(&change.before),
+            after: graph_value(&change.after),
+        },
+    }
+}
+
+/// A value as YAML writes it: plain scalars unquoted (`user-driven`, `true`, `60`), a string
+/// that would read as something else quoted, lists in flow style (`[a, b]`).
+pub(crate) fn yaml_value(value: &Value) -> String {
+    match value {
+        Value::String(text) => {
+            let plain = !text.is_empty()
+                && text
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || " -_.%/@()".contains(c))
+                && !text.starts_with([' ', '-', '@', '%'])
+                && !text.ends_with(' ')
+                && !["true", "false", "null", "yes", "no", "on", "off", "~"]
+                    .contains(&text.to_ascii_lowercase().as_str())
+                && text.parse::<f64>().is_err();
+            if plain { text.clone() } else { value.to_string() }
+        }
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(yaml_value).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Object(map) => format!(
+            "{{{}}}",
+            map.iter()
+                .map(|(key, value)| format!("{key}: {}", yaml_value(value)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::yaml_value;
+
+    #[test]
+    fn values_read_as_yaml() {
+        assert_eq!(yaml_value(&json!("user-driven")), "user-driven");
+        assert_eq!(
+            yaml_value(&json!("Autopilot Devices (HR)")),
+            "Autopilot Devices (HR)"
+        );
+        assert_eq!(yaml_value(&json!("true")), "\"true\"");
+        assert_eq!(yaml_value(&json!("60")), "\"60\"");
+        assert_eq!(yaml_value(&json!("")), "\"\"");
+        assert_eq!(yaml_value(&json!("a: b")), "\"a: b\"");
+        assert_eq!(yaml_value(&json!(true)), "true");
+        assert_eq!(yaml_value(&json!(["A", "b c"])), "[A, b c]");
+        assert_eq!(yaml_value(&json!({"groupTag": "Sales"})), "{groupTag: Sales}");
+    }
+}

@@ -144,3 +144,91 @@ fn control_characters_from_the_tenant_are_escaped() {
     let json = json::render(&plan);
     assert!(json.contains("\\u001b[2j"), "{json}");
 }
+
+/// One portal edit on an object of every kind (the Device Preparation one a choice, which Graph
+/// holds as an option's item id): the plan must read in the YAML's terms for each.
+fn every_kind_plan() -> hangar_plan::Plan {
+    let state = load("tenant");
+    let mut live = converged(&state);
+    let mut set = |kind: Kind, name: &str, property: &str, value: serde_json::Value| {
+        object_mut(&mut live, kind, name)
+            .properties
+            .insert(property.into(), value);
+    };
+    set(
+        Kind::DeviceGroup,
+        "Autopilot-Engineering",
+        "description",
+        json!("Laptops"),
+    );
+    set(
+        Kind::DeploymentProfile,
+        "Autopilot Sales",
+        "locale",
+        json!("de-DE"),
+    );
+    set(
+        Kind::EnrollmentStatusPage,
+        "ESP Engineering",
+        "allowLogCollectionOnInstallFailure",
+        json!(false),
+    );
+    set(
+        Kind::DomainJoinProfile,
+        "HQ Domain Join",
+        "computerNameSuffixRandomCharCount",
+        json!(12),
+    );
+    let restriction = object_mut(
+        &mut live,
+        Kind::EnrollmentRestriction,
+        "Block personal Windows devices",
+    );
+    if let Some(platform) = restriction.properties.get_mut("platformRestriction") {
+        platform["personalDeviceEnrollmentBlocked"] = json!(false);
+        platform["osMinimumVersion"] = json!("10.0.19041");
+    }
+    let policy = object_mut(&mut live, Kind::DevicePreparationPolicy, "Device Preparation");
+    for setting in policy.settings.iter_mut().flatten() {
+        let instance = &mut setting["settingInstance"];
+        match instance["settingDefinitionId"].as_str() {
+            // The published templates number "Administrator" `_1` (support's templates, listed).
+            Some("enrollment_autopilot_dpp_accountype") => {
+                instance["choiceSettingValue"]["value"] = json!("enrollment_autopilot_dpp_accountype_1");
+            }
+            Some("enrollment_autopilot_dpp_timeout") => {
+                instance["simpleSettingValue"]["value"] = json!(90);
+            }
+            _ => {}
+        }
+    }
+    hangar_plan::plan(&state, &live).unwrap()
+}
+
+#[test]
+fn every_kind_in_yaml_terms() {
+    let plan = every_kind_plan();
+    let kinds: std::collections::BTreeSet<Kind> = plan.actions.iter().map(|a| a.address.kind).collect();
+    assert_eq!(kinds.len(), 6, "one change per kind: {kinds:?}");
+    for action in &plan.actions {
+        if let hangar_plan::Op::Update { changes, .. } = &action.op {
+            for change in changes {
+                assert!(
+                    change.field.is_some(),
+                    "{} {}: not in YAML terms",
+                    action.address,
+                    change.path
+                );
+            }
+        }
+    }
+    let options = text::TextOptions {
+        color: false,
+        wording: Wording::Plan,
+        device_limit: 20,
+    };
+    settings().bind(|| {
+        insta::assert_snapshot!("every_kind_text", text::render(&plan, &options));
+        insta::assert_snapshot!("every_kind_markdown", markdown::render(&plan, Wording::Plan));
+    });
+}
