@@ -170,8 +170,8 @@ fn every_kind_plan() -> hangar_plan::Plan {
     set(
         Kind::EnrollmentStatusPage,
         "ESP Engineering",
-        "allowLogCollectionOnInstallFailure",
-        json!(false),
+        "installProgressTimeoutInMinutes",
+        json!(60),
     );
     set(
         Kind::DomainJoinProfile,
