@@ -249,6 +249,7 @@ mod tests {
             None,
             Op::Create {
                 body: Body::default(),
+                fields: Vec::new(),
             },
         );
         let mut plan = crate::fake::plan(vec![]);
