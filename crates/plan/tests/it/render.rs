@@ -232,3 +232,24 @@ fn every_kind_in_yaml_terms() {
         insta::assert_snapshot!("every_kind_markdown", markdown::render(&plan, Wording::Plan));
     });
 }
+
+#[test]
+fn validation_warnings_reach_markdown_and_json() {
+    let mut plan = every_kind_plan();
+    plan.validation = vec![hangar_plan::ValidationWarning {
+        rule: "profile/unused".into(),
+        message: "profile `Autopilot Old` is assigned to no group <b>".into(),
+        file: "policies/commercial/profiles.yaml".into(),
+        line: 40,
+    }];
+    let md = markdown::render(&plan, Wording::Plan);
+    assert!(
+        md.contains("<details><summary>Validation warnings (1)</summary>\n\n- `policies/commercial/profiles.yaml:40` profile `Autopilot Old` is assigned to no group &lt;b&gt; (`profile/unused`)\n\n</details>"),
+        "{md}"
+    );
+    let value: serde_json::Value = serde_json::from_str(&json::render(&plan)).unwrap();
+    assert_eq!(value["validation"][0]["rule"], "profile/unused");
+    assert_eq!(value["validation"][0]["line"], 40);
+    let back = hangar_plan::Plan::from_json(&json::render(&plan)).unwrap();
+    assert_eq!(back.validation, plan.validation);
+}
