@@ -85,7 +85,10 @@ impl RepositoryRoot {
     }
 
     /// The root for a configuration in `config_dir`: `given`, else found from `config_dir`.
-    pub fn for_configuration(given: Option<&Path>, config_dir: &Path) -> Result<Option<RepositoryRoot>, Error> {
+    pub fn for_configuration(
+        given: Option<&Path>,
+        config_dir: &Path,
+    ) -> Result<Option<RepositoryRoot>, Error> {
         match given {
             Some(dir) => RepositoryRoot::given(dir)
                 .map(Some)
@@ -159,7 +162,10 @@ pub(crate) fn assemble(
         );
     }
     let mut assembled = Assembled {
-        files: files.iter().filter_map(|f| std::fs::canonicalize(f).ok()).collect(),
+        files: files
+            .iter()
+            .filter_map(|f| std::fs::canonicalize(f).ok())
+            .collect(),
         ..Assembled::default()
     };
     let entries = own
@@ -239,7 +245,9 @@ impl Includes<'_> {
             self.problem(
                 &rules::INCLUDE_PATH,
                 span,
-                format!("`{text}` is an absolute path; `include:` paths are relative to the file they are in"),
+                format!(
+                    "`{text}` is an absolute path; `include:` paths are relative to the file they are in"
+                ),
             );
             return Ok(None);
         }
@@ -255,7 +263,10 @@ impl Includes<'_> {
                 self.problem(
                     &rules::INCLUDE_MISSING,
                     span,
-                    format!("included directory `{text}` ({}) {detail}", lexical(&joined).display()),
+                    format!(
+                        "included directory `{text}` ({}) {detail}",
+                        lexical(&joined).display()
+                    ),
                 );
                 return Ok(None);
             }
@@ -363,7 +374,9 @@ impl Includes<'_> {
                 Diagnostic::new(
                     &rules::INCLUDE_CYCLE,
                     span,
-                    format!("`{inner}` is inside `{outer}`, which is included too: its files would be read twice"),
+                    format!(
+                        "`{inner}` is inside `{outer}`, which is included too: its files would be read twice"
+                    ),
                 )
                 .with_label(other_span, "the other include")
                 .with_help(rules::INCLUDE_CYCLE.fix),
@@ -375,7 +388,9 @@ impl Includes<'_> {
             self.problem(
                 &rules::FILE_WALK_LIMIT,
                 span,
-                format!("a configuration includes at most {MAX_INCLUDED} directories; `{shown}` was not read"),
+                format!(
+                    "a configuration includes at most {MAX_INCLUDED} directories; `{shown}` was not read"
+                ),
             );
             self.refused.insert(dir);
             return Ok(());
@@ -402,7 +417,10 @@ impl Includes<'_> {
                 self.problem(
                     &rules::INCLUDE_MISSING,
                     span,
-                    format!("included directory `{shown}` cannot be read: {}", error_chain(&error)),
+                    format!(
+                        "included directory `{shown}` cannot be read: {}",
+                        error_chain(&error)
+                    ),
                 );
                 self.refused.insert(dir);
                 return Ok(());

@@ -261,6 +261,7 @@ pub fn load_from(path: &Path, options: &LoadOptions) -> Result<Loaded, Error> {
         &mut diagnostics,
     )?;
     let documents = assembled.documents;
+    let no_yaml = assembled.files.is_empty();
     if let Some(several) = several_configurations(path, &documents, &sources) {
         // One tenant per directory: a root holding several would otherwise report every
         // name of one configuration as a duplicate of the other's.
@@ -289,7 +290,7 @@ pub fn load_from(path: &Path, options: &LoadOptions) -> Result<Loaded, Error> {
                 Vec::new(),
             );
         }
-        let (message, help) = if files.is_empty() {
+        let (message, help) = if no_yaml {
             (
                 format!("no YAML files found under `{}`", path.display()),
                 "hangar reads every `*.yaml` and `*.yml` file under the directory (subdirectories too): point it at a configuration, e.g. `hangar validate policies/commercial`, or add a `kind: Tenant` document".to_owned(),
