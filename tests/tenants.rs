@@ -310,3 +310,108 @@ fn the_root_can_be_given_when_there_is_no_git() {
     ]);
     assert_code(&output, 0);
 }
+
+/// The value of the one sample of `metric` in OpenMetrics `text`.
+fn sample(text: &str, metric: &str) -> f64 {
+    let line = text
+        .lines()
+        .find(|line| line.starts_with(&format!("{metric}{{")))
+        .unwrap_or_else(|| panic!("no {metric} in\n{text}"));
+    line.rsplit(' ').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn drift_writes_metrics_for_success_drift_and_failure() {
+    let (cloud, tenant_id) = (Cloud::Commercial, "3f6b2c1e-8d4a-4b7e-9c2f-5a1d0e7b9c44");
+    let sim = start(cloud, tenant_id);
+    let url = sim.url();
+    let dir = example().join("tenants/contoso");
+    let dir = dir.to_str().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let metrics = out.path().join("contoso.prom");
+    let metrics_arg = metrics.to_str().unwrap();
+    assert_code(&hangar(&["apply", dir, "--endpoint", &url, "--auto-approve"]), 0);
+
+    let output = hangar(&["drift", dir, "--endpoint", &url, "--metrics", metrics_arg]);
+    assert_code(&output, 0);
+    let text = std::fs::read_to_string(&metrics).unwrap();
+    assert!(text.ends_with("# EOF\n"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "hangar_drift_changes{{tenant=\"contoso\",tenant_id=\"{tenant_id}\",cloud=\"commercial\"}} 0\n"
+        )),
+        "{text}"
+    );
+    assert_eq!(sample(&text, "hangar_drift_success"), 1.0);
+    let first_success = sample(&text, "hangar_drift_last_success_timestamp_seconds");
+    assert!(first_success > 1.6e9, "{text}");
+
+    // A portal edit: one object drifts.
+    let id = sim.with_state(|state| {
+        state
+            .groups
+            .values()
+            .find(|g| g.display_name() == "All-Employees")
+            .unwrap()
+            .id
+            .clone()
+    });
+    patch(
+        &sim,
+        &format!("/v1.0/groups/{id}"),
+        r#"{"description":"edited in the portal"}"#,
+    );
+    let output = hangar(&["drift", dir, "--endpoint", &url, "--metrics", metrics_arg]);
+    assert_code(&output, 2);
+    let text = std::fs::read_to_string(&metrics).unwrap();
+    assert_eq!(sample(&text, "hangar_drift_changes"), 1.0, "{text}");
+    assert!(text.contains("change=\"update\"} 1\n"), "{text}");
+
+    // A run that fails (the configuration no longer validates) says so under the same
+    // labels, keeps the last success time, and drops the counts.
+    let repo = repository(&[(
+        "tenants/contoso/tenant.yaml",
+        &std::fs::read_to_string(Path::new(dir).join("tenant.yaml"))
+            .unwrap()
+            .replace("../../base", "../../missing"),
+    )]);
+    let broken = repo.path().join("tenants/contoso");
+    let output = hangar(&[
+        "drift",
+        broken.to_str().unwrap(),
+        "--endpoint",
+        &url,
+        "--metrics",
+        metrics_arg,
+    ]);
+    assert_code(&output, 1);
+    let failed = std::fs::read_to_string(&metrics).unwrap();
+    assert_eq!(sample(&failed, "hangar_drift_success"), 0.0, "{failed}");
+    assert!(failed.contains("tenant=\"contoso\""), "{failed}");
+    assert!(!failed.contains("hangar_drift_changes"), "{failed}");
+    assert!(sample(&failed, "hangar_drift_last_success_timestamp_seconds") >= first_success);
+}
+
+/// What an admin does in the portal: a PATCH with another identity's token.
+fn patch(sim: &Sim, path: &str, body: &str) {
+    let token = sim.issue_delegated_token(
+        "admin@contoso.example",
+        &[
+            "Group.ReadWrite.All",
+            "DeviceManagementServiceConfig.ReadWrite.All",
+        ],
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let status = runtime.block_on(async {
+        reqwest::Client::new()
+            .patch(format!("{}{path}", sim.url()))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert!(status.is_success(), "{status}");
+}
