@@ -160,7 +160,11 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
     let hour: i64 = time.next()?.parse().ok()?;
     let minute: i64 = time.next()?.parse().ok()?;
     let second: i64 = time.next()?.parse().ok()?;
-    if date.next().is_some() || time.next().is_some() || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+    if date.next().is_some()
+        || time.next().is_some()
+        || !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+    {
         return None;
     }
     if hour > 23 || minute > 59 || second > 60 || !fraction.bytes().all(|b| b.is_ascii_digit()) {

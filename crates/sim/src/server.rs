@@ -281,9 +281,9 @@ fn changes_profile_reach(call: &Call) -> bool {
 fn family(segments: &[String]) -> Family {
     match segments.first().map(String::as_str) {
         Some("deviceManagement") => Family::Intune,
-        Some("groups" | "servicePrincipals" | "directoryObjects" | "policies" | "subscribedSkus" | "auditLogs") => {
-            Family::Directory
-        }
+        Some(
+            "groups" | "servicePrincipals" | "directoryObjects" | "policies" | "subscribedSkus" | "auditLogs",
+        ) => Family::Directory,
         _ => Family::None,
     }
 }

@@ -9,6 +9,7 @@
 //! object edited a thousand times must not cost a thousand reads. Decoding is lenient (a
 //! missing field is an empty string), as audit schemas carry what each service fills in.
 
+use hangar_model::Kind;
 use hangar_model::audit::{ActorKind, AuditLog, ChangeEvent};
 use serde_json::Value;
 
@@ -33,7 +34,12 @@ pub fn intune_events(ep: &Endpoint, resource_id: &str, since: &str, top: u32) ->
 
 /// Entra's directory audits targeting the object `target_id` since `since`, newest first, at
 /// most `top`.
-pub fn directory_audits(ep: &Endpoint, target_id: &str, since: &str, top: u32) -> Result<GraphRequest, Error> {
+pub fn directory_audits(
+    ep: &Endpoint,
+    target_id: &str,
+    since: &str,
+    top: u32,
+) -> Result<GraphRequest, Error> {
     req_get(
         ep,
         ApiVersion::V1,
@@ -83,13 +89,14 @@ pub fn intune_event(body: &Body) -> ChangeEvent {
     let user = text(field("userPrincipalName"));
     // `ItPro` is a person in the portal; `Partner` and `Application` are apps. Some events
     // leave the type empty: a UPN still says it was a person.
-    let actor_kind = if actor_type.eq_ignore_ascii_case("ItPro") || (actor_type.is_empty() && !user.is_empty()) {
-        ActorKind::User
-    } else if !actor_type.is_empty() || !text(field("applicationId")).is_empty() {
-        ActorKind::Application
-    } else {
-        ActorKind::Unknown
-    };
+    let actor_kind =
+        if actor_type.eq_ignore_ascii_case("ItPro") || (actor_type.is_empty() && !user.is_empty()) {
+            ActorKind::User
+        } else if !actor_type.is_empty() || !text(field("applicationId")).is_empty() {
+            ActorKind::Application
+        } else {
+            ActorKind::Unknown
+        };
     let name = match actor_kind {
         ActorKind::User => first_non_empty(&[field("userPrincipalName"), field("userId")]),
         _ => first_non_empty(&[
@@ -104,7 +111,11 @@ pub fn intune_event(body: &Body) -> ChangeEvent {
         at: text(body.get("activityDateTime")),
         actor: name,
         actor_kind,
-        activity: first_non_empty(&[body.get("activity"), body.get("displayName"), body.get("activityType")]),
+        activity: first_non_empty(&[
+            body.get("activity"),
+            body.get("displayName"),
+            body.get("activityType"),
+        ]),
         properties: property_names(body.get("resources")),
     }
 }
@@ -116,11 +127,19 @@ pub fn directory_audit(body: &Body) -> ChangeEvent {
     let app = initiated.and_then(|i| i.get("app")).filter(|a| a.is_object());
     let (actor, actor_kind) = match (user, app) {
         (Some(user), _) => (
-            first_non_empty(&[user.get("userPrincipalName"), user.get("displayName"), user.get("id")]),
+            first_non_empty(&[
+                user.get("userPrincipalName"),
+                user.get("displayName"),
+                user.get("id"),
+            ]),
             ActorKind::User,
         ),
         (None, Some(app)) => (
-            first_non_empty(&[app.get("displayName"), app.get("servicePrincipalName"), app.get("appId")]),
+            first_non_empty(&[
+                app.get("displayName"),
+                app.get("servicePrincipalName"),
+                app.get("appId"),
+            ]),
             ActorKind::Application,
         ),
         (None, None) => (String::new(), ActorKind::Unknown),
@@ -144,14 +163,97 @@ pub struct AuditLogs<'c> {
 impl AuditLogs<'_> {
     /// The newest Intune events about `resource_id` (first page only).
     pub async fn intune(&self, resource_id: &str, since: &str, top: u32) -> Result<Vec<ChangeEvent>, Error> {
-        let body = send_object(self.client, intune_events(self.client.endpoint(), resource_id, since, top)).await?;
+        let body = send_object(
+            self.client,
+            intune_events(self.client.endpoint(), resource_id, since, top),
+        )
+        .await?;
         Ok(events(body, intune_event))
     }
 
     /// The newest Entra directory audits targeting `target_id` (first page only).
     pub async fn entra(&self, target_id: &str, since: &str, top: u32) -> Result<Vec<ChangeEvent>, Error> {
-        let body = send_object(self.client, directory_audits(self.client.endpoint(), target_id, since, top)).await?;
+        let body = send_object(
+            self.client,
+            directory_audits(self.client.endpoint(), target_id, since, top),
+        )
+        .await?;
         Ok(events(body, directory_audit))
+    }
+}
+
+/// Most objects whose history one drift run reads (one request each).
+pub const MAX_OBJECTS: usize = 50;
+
+/// The log that records changes to objects of `kind`.
+pub fn log_of(kind: Kind) -> AuditLog {
+    match kind {
+        Kind::DeviceGroup => AuditLog::Entra,
+        _ => AuditLog::Intune,
+    }
+}
+
+/// What [`recent_changes`] read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct History {
+    /// Per object id (as asked), its newest events; objects without events are left out.
+    pub events: Vec<(String, Vec<ChangeEvent>)>,
+    /// Why some history is missing (a log that refused the read, objects over the limit):
+    /// one sentence each, for the output's warnings.
+    pub notes: Vec<String>,
+}
+
+/// The newest `per_object` events since `since` of each object (`kind`, Graph id), the first
+/// [`MAX_OBJECTS`]. Never fails: a log that refuses or fails is a note, and the rest of that
+/// log is not asked (one refusal says all there is to say).
+pub async fn recent_changes(
+    client: &GraphClient,
+    objects: &[(Kind, &str)],
+    since: &str,
+    per_object: u32,
+) -> History {
+    let logs = client.audit_logs();
+    let mut history = History::default();
+    let mut stopped: Vec<AuditLog> = Vec::new();
+    for (kind, id) in objects.iter().take(MAX_OBJECTS) {
+        let log = log_of(*kind);
+        if stopped.contains(&log) {
+            continue;
+        }
+        let read = match log {
+            AuditLog::Intune => logs.intune(id, since, per_object).await,
+            AuditLog::Entra => logs.entra(id, since, per_object).await,
+        };
+        match read {
+            Ok(events) if events.is_empty() => {}
+            Ok(events) => history.events.push(((*id).to_owned(), events)),
+            Err(error) => {
+                stopped.push(log);
+                history.notes.push(refusal_note(log, &error));
+            }
+        }
+    }
+    if objects.len() > MAX_OBJECTS {
+        history.notes.push(format!(
+            "who changed what is shown for the first {MAX_OBJECTS} objects that differ; {} more were not looked up",
+            objects.len() - MAX_OBJECTS
+        ));
+    }
+    history
+}
+
+/// Why one log's history is missing, and what would let hangar read it.
+fn refusal_note(log: AuditLog, error: &Error) -> String {
+    let (what, permission) = match log {
+        AuditLog::Intune => ("the Intune audit log", "DeviceManagementApps.Read.All"),
+        AuditLog::Entra => ("the Entra audit log", "AuditLog.Read.All and Directory.Read.All"),
+    };
+    match error.status() {
+        Some(401 | 403) => format!(
+            "who changed what is not shown from {what}: the read was refused ({}); grant the app {permission} to see it",
+            error.status().unwrap_or_default()
+        ),
+        _ => format!("who changed what is not shown from {what}: the read failed: {error}"),
     }
 }
 
@@ -193,7 +295,10 @@ mod tests {
             "displayName": "Create DeviceConfiguration",
             "actor": {"auditActorType": "Application", "applicationDisplayName": "hangar", "applicationId": "a1"}
         })));
-        assert_eq!((app.actor.as_str(), app.actor_kind), ("hangar", ActorKind::Application));
+        assert_eq!(
+            (app.actor.as_str(), app.actor_kind),
+            ("hangar", ActorKind::Application)
+        );
         assert_eq!(app.activity, "Create DeviceConfiguration");
         let empty = intune_event(&body(json!({})));
         assert_eq!(empty.actor_kind, ActorKind::Unknown);
@@ -212,14 +317,22 @@ mod tests {
         let app = directory_audit(&body(json!({
             "initiatedBy": {"user": null, "app": {"displayName": "hangar", "appId": "a1"}}
         })));
-        assert_eq!((app.actor.as_str(), app.actor_kind), ("hangar", ActorKind::Application));
+        assert_eq!(
+            (app.actor.as_str(), app.actor_kind),
+            ("hangar", ActorKind::Application)
+        );
     }
 
     #[test]
     fn ids_are_quoted_in_filters() {
         let ep = Endpoint::new(hangar_model::Cloud::GccHigh);
         let request = intune_events(&ep, "o'id", "2026-11-01T00:00:00Z", 5).unwrap();
-        assert!(request.url.as_str().starts_with("https://graph.microsoft.us/v1.0/deviceManagement/auditEvents?"));
+        assert!(
+            request
+                .url
+                .as_str()
+                .starts_with("https://graph.microsoft.us/v1.0/deviceManagement/auditEvents?")
+        );
         assert!(request.relative.contains("'o%27%27id'"), "{}", request.relative);
     }
 }

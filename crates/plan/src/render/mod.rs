@@ -26,6 +26,31 @@ pub enum Wording {
     Drift,
 }
 
+/// One audit event as a sentence: `changed by admin@contoso.com (user) at 2026-11-30T08:00:00Z:
+/// Patch DeviceEnrollmentConfiguration (priority)`.
+pub(crate) fn describe_event(event: &hangar_model::audit::ChangeEvent) -> String {
+    use hangar_model::audit::{ActorKind, AuditLog};
+    let who = match (event.actor.trim().is_empty(), event.actor_kind) {
+        (true, _) => "someone the log does not name".to_owned(),
+        (false, ActorKind::User) => format!("{} (user)", event.actor),
+        (false, ActorKind::Application) => format!("{} (app)", event.actor),
+        (false, ActorKind::Unknown) => event.actor.clone(),
+    };
+    let log = match event.log {
+        AuditLog::Intune => "Intune audit log",
+        AuditLog::Entra => "Entra audit log",
+    };
+    let properties = if event.properties.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", event.properties.join(", "))
+    };
+    format!(
+        "changed by {who} at {}: {}{properties} [{log}]",
+        event.at, event.activity
+    )
+}
+
 /// `plan` with every string (names, values, warnings, keys) escaped with
 /// [`hangar_model::text::escape`]; borrowed when no string needs it.
 pub(crate) fn displayable(plan: &Plan) -> Cow<'_, Plan> {

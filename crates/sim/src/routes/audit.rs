@@ -29,7 +29,10 @@ use crate::state::{AuditLog, AuditRecord, SimState, guid_from};
 /// Most events kept (oldest dropped first), so a long-lived state file stays small.
 pub(crate) const KEPT: usize = 10_000;
 
-const INTUNE_READ: &[&str] = &["DeviceManagementApps.Read.All", "DeviceManagementApps.ReadWrite.All"];
+const INTUNE_READ: &[&str] = &[
+    "DeviceManagementApps.Read.All",
+    "DeviceManagementApps.ReadWrite.All",
+];
 const AUDIT_READ: &[&str] = &["AuditLog.Read.All"];
 const DIRECTORY_READ: &[&str] = &["Directory.Read.All", "Directory.ReadWrite.All"];
 
@@ -45,12 +48,21 @@ pub(crate) fn is_audit_path(segments: &[String]) -> bool {
 
 /// The Intune collection → the type name its audit events carry.
 const INTUNE_TYPES: &[(&str, &str)] = &[
-    ("windowsAutopilotDeploymentProfiles", "WindowsAutopilotDeploymentProfile"),
+    (
+        "windowsAutopilotDeploymentProfiles",
+        "WindowsAutopilotDeploymentProfile",
+    ),
     ("deviceEnrollmentConfigurations", "DeviceEnrollmentConfiguration"),
     ("deviceConfigurations", "DeviceConfiguration"),
     ("configurationPolicies", "DeviceManagementConfigurationPolicy"),
-    ("windowsAutopilotDeviceIdentities", "WindowsAutopilotDeviceIdentity"),
-    ("importedWindowsAutopilotDeviceIdentities", "ImportedWindowsAutopilotDeviceIdentity"),
+    (
+        "windowsAutopilotDeviceIdentities",
+        "WindowsAutopilotDeviceIdentity",
+    ),
+    (
+        "importedWindowsAutopilotDeviceIdentities",
+        "ImportedWindowsAutopilotDeviceIdentity",
+    ),
 ];
 
 /// The properties of the object a write path names (before or after the write).
@@ -59,10 +71,14 @@ fn object_properties<'s>(state: &'s SimState, segments: &[&str]) -> Option<&'s M
         ["groups", id, ..] => state.groups.get(*id).map(|g| &g.properties),
         ["deviceManagement", collection, id, ..] => match *collection {
             "windowsAutopilotDeploymentProfiles" => state.deployment_profiles.get(*id).map(|o| &o.properties),
-            "deviceEnrollmentConfigurations" => state.enrollment_configurations.get(*id).map(|o| &o.properties),
+            "deviceEnrollmentConfigurations" => {
+                state.enrollment_configurations.get(*id).map(|o| &o.properties)
+            }
             "deviceConfigurations" => state.device_configurations.get(*id).map(|o| &o.properties),
             "configurationPolicies" => state.configuration_policies.get(*id).map(|o| &o.properties),
-            "importedWindowsAutopilotDeviceIdentities" => state.imported_devices.get(*id).map(|o| &o.properties),
+            "importedWindowsAutopilotDeviceIdentities" => {
+                state.imported_devices.get(*id).map(|o| &o.properties)
+            }
             _ => None,
         },
         _ => None,
@@ -79,7 +95,13 @@ pub(crate) fn before(state: &SimState, call: &Call) -> Option<Map<String, Value>
 }
 
 /// Records the audit event of a write that succeeded.
-pub(crate) fn record(state: &mut SimState, call: &Call, reply: &Reply, before: Option<Map<String, Value>>, now: i64) {
+pub(crate) fn record(
+    state: &mut SimState,
+    call: &Call,
+    reply: &Reply,
+    before: Option<Map<String, Value>>,
+    now: i64,
+) {
     if !call.method.is_write() || reply.status >= 300 {
         return;
     }
@@ -97,11 +119,32 @@ pub(crate) fn record(state: &mut SimState, call: &Call, reply: &Reply, before: O
     let (log, resource_type, id, operation, activity, body_is_change) = match segments.as_slice() {
         ["groups"] if *method == Method::Post => {
             let Some(id) = created_id() else { return };
-            (AuditLog::Entra, "Group".to_owned(), id, "Add", "Add group".to_owned(), true)
+            (
+                AuditLog::Entra,
+                "Group".to_owned(),
+                id,
+                "Add",
+                "Add group".to_owned(),
+                true,
+            )
         }
         ["groups", id] => match method {
-            Method::Delete => (AuditLog::Entra, "Group".to_owned(), (*id).to_owned(), "Delete", "Delete group".to_owned(), false),
-            _ => (AuditLog::Entra, "Group".to_owned(), (*id).to_owned(), "Update", "Update group".to_owned(), true),
+            Method::Delete => (
+                AuditLog::Entra,
+                "Group".to_owned(),
+                (*id).to_owned(),
+                "Delete",
+                "Delete group".to_owned(),
+                false,
+            ),
+            _ => (
+                AuditLog::Entra,
+                "Group".to_owned(),
+                (*id).to_owned(),
+                "Update",
+                "Update group".to_owned(),
+                true,
+            ),
         },
         ["groups", id, "owners", ..] => {
             let activity = if *method == Method::Delete {
@@ -109,7 +152,14 @@ pub(crate) fn record(state: &mut SimState, call: &Call, reply: &Reply, before: O
             } else {
                 "Add owner to group"
             };
-            (AuditLog::Entra, "Group".to_owned(), (*id).to_owned(), "Update", activity.to_owned(), false)
+            (
+                AuditLog::Entra,
+                "Group".to_owned(),
+                (*id).to_owned(),
+                "Update",
+                activity.to_owned(),
+                false,
+            )
         }
         ["deviceManagement", collection, rest @ ..] => {
             let Some((_, type_name)) = INTUNE_TYPES.iter().find(|(name, _)| name == collection) else {
@@ -118,7 +168,14 @@ pub(crate) fn record(state: &mut SimState, call: &Call, reply: &Reply, before: O
             match (rest, method) {
                 ([], Method::Post) => {
                     let Some(id) = created_id() else { return };
-                    (AuditLog::Intune, (*type_name).to_owned(), id, "Create", format!("Create {type_name}"), true)
+                    (
+                        AuditLog::Intune,
+                        (*type_name).to_owned(),
+                        id,
+                        "Create",
+                        format!("Create {type_name}"),
+                        true,
+                    )
                 }
                 ([id], Method::Delete) => (
                     AuditLog::Intune,
@@ -177,14 +234,22 @@ pub(crate) fn record(state: &mut SimState, call: &Call, reply: &Reply, before: O
             if name == "id" || name.starts_with('@') {
                 continue;
             }
-            let old = before.as_ref().and_then(|b| b.get(&name)).cloned().unwrap_or(Value::Null);
+            let old = before
+                .as_ref()
+                .and_then(|b| b.get(&name))
+                .cloned()
+                .unwrap_or(Value::Null);
             properties.push((name, old.to_string(), new.to_string()));
         }
     }
     // Deterministic, and apart from the object ids (which come from `next_id`, untouched here).
-    let sequence = state.audit_events.last().map_or(0, |last| last.at_ms as u64) + state.audit_events.len() as u64;
+    let sequence =
+        state.audit_events.last().map_or(0, |last| last.at_ms as u64) + state.audit_events.len() as u64;
     let event = AuditRecord {
-        id: guid_from(sequence.wrapping_mul(0x9E37_79B9_7F4A_7C15), now as u64 ^ 0xA0D1_7E7E),
+        id: guid_from(
+            sequence.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            now as u64 ^ 0xA0D1_7E7E,
+        ),
         at_ms: now,
         log,
         operation: operation.to_owned(),
@@ -214,7 +279,9 @@ enum Condition {
 }
 
 fn invalid(clause: &str) -> GraphError {
-    GraphError::bad_request(format!("Invalid filter clause: '{clause}' is not supported on this collection."))
+    GraphError::bad_request(format!(
+        "Invalid filter clause: '{clause}' is not supported on this collection."
+    ))
 }
 
 /// Splits on ` and ` outside quotes.
@@ -325,7 +392,12 @@ fn raw_filter(call: &Call) -> Option<&str> {
 }
 
 /// The matching events of `log`, ordered and paged.
-fn page(ctx: &Ctx<'_>, log: AuditLog, family: Family, conditions: &[Condition]) -> Result<(Vec<AuditRecord>, Option<String>), GraphError> {
+fn page(
+    ctx: &Ctx<'_>,
+    log: AuditLog,
+    family: Family,
+    conditions: &[Condition],
+) -> Result<(Vec<AuditRecord>, Option<String>), GraphError> {
     let descending = match ctx.query.orderby.as_deref().map(str::trim) {
         None => false,
         Some(order) => {
@@ -352,10 +424,20 @@ fn page(ctx: &Ctx<'_>, log: AuditLog, family: Family, conditions: &[Condition]) 
         events.reverse();
     }
     // The skip token carries the position of the next event in this order.
-    let start = spec.after.as_deref().and_then(|after| after.parse::<usize>().ok()).unwrap_or(0) + spec.skip;
+    let start = spec
+        .after
+        .as_deref()
+        .and_then(|after| after.parse::<usize>().ok())
+        .unwrap_or(0)
+        + spec.skip;
     let end = (start + spec.size).min(events.len());
     let next = (end < events.len()).then(|| end.to_string());
-    let page = events.get(start..end).unwrap_or_default().iter().map(|e| (*e).clone()).collect();
+    let page = events
+        .get(start..end)
+        .unwrap_or_default()
+        .iter()
+        .map(|e| (*e).clone())
+        .collect();
     Ok((page, next))
 }
 
@@ -373,7 +455,10 @@ pub(crate) fn intune_events(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
         None => Vec::new(),
     };
     let (events, next) = page(ctx, AuditLog::Intune, Family::Intune, &conditions)?;
-    let items = events.iter().map(|event| Value::Object(render_intune(event))).collect();
+    let items = events
+        .iter()
+        .map(|event| Value::Object(render_intune(event)))
+        .collect();
     let body = collection(ctx.call, "deviceManagement/auditEvents", items, None, None);
     Ok(Reply::json(200, with_next(ctx.call, body, next)))
 }
@@ -392,7 +477,10 @@ pub(crate) fn directory_audits(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
         None => Vec::new(),
     };
     let (events, next) = page(ctx, AuditLog::Entra, Family::Directory, &conditions)?;
-    let items = events.iter().map(|event| Value::Object(render_entra(event))).collect();
+    let items = events
+        .iter()
+        .map(|event| Value::Object(render_entra(event)))
+        .collect();
     let body = collection(ctx.call, "auditLogs/directoryAudits", items, None, None);
     Ok(Reply::json(200, with_next(ctx.call, body, next)))
 }
@@ -447,7 +535,10 @@ fn render_intune(event: &AuditRecord) -> Map<String, Value> {
     out.insert("activityType".into(), json!(event.activity));
     out.insert("activityOperationType".into(), json!(event.operation));
     out.insert("activityResult".into(), json!("Success"));
-    out.insert("correlationId".into(), json!(guid_from(event.at_ms as u64, 0xC0FF_EE)));
+    out.insert(
+        "correlationId".into(),
+        json!(guid_from(event.at_ms as u64, 0xC0FF_EE)),
+    );
     out.insert(
         "resources".into(),
         json!([{
@@ -478,7 +569,13 @@ fn render_entra(event: &AuditRecord) -> Map<String, Value> {
         .properties
         .iter()
         .map(|(name, old, new)| {
-            let wrap = |text: &str| if text == "null" { "[]".to_owned() } else { format!("[{text}]") };
+            let wrap = |text: &str| {
+                if text == "null" {
+                    "[]".to_owned()
+                } else {
+                    format!("[{text}]")
+                }
+            };
             json!({"displayName": name, "oldValue": wrap(old), "newValue": wrap(new)})
         })
         .collect();
@@ -490,7 +587,10 @@ fn render_entra(event: &AuditRecord) -> Map<String, Value> {
     let mut out = Map::new();
     out.insert("id".into(), json!(format!("Directory_{}", event.id)));
     out.insert("category".into(), json!("GroupManagement"));
-    out.insert("correlationId".into(), json!(guid_from(event.at_ms as u64, 0xC0FF_EE)));
+    out.insert(
+        "correlationId".into(),
+        json!(guid_from(event.at_ms as u64, 0xC0FF_EE)),
+    );
     out.insert("result".into(), json!("success"));
     out.insert("resultReason".into(), json!(""));
     out.insert("activityDisplayName".into(), json!(event.activity));
@@ -529,7 +629,13 @@ mod tests {
         assert_eq!(conditions[0], Condition::Object("a'b".into()));
         assert!(matches!(conditions[1], Condition::Time("ge", _)));
         assert_eq!(conditions[2], Condition::Operation(false, "Get".into()));
-        let entra = parse("targetResources/any(t: t/id eq 'g1')", "targetResources", "id", false).unwrap();
+        let entra = parse(
+            "targetResources/any(t: t/id eq 'g1')",
+            "targetResources",
+            "id",
+            false,
+        )
+        .unwrap();
         assert_eq!(entra, [Condition::Object("g1".into())]);
         for refused in [
             "displayName eq 'x'",
@@ -537,7 +643,10 @@ mod tests {
             "activityDateTime ge yesterday",
             "activityOperationType ne 'Get'",
         ] {
-            assert!(parse(refused, "targetResources", "id", false).is_err(), "{refused}");
+            assert!(
+                parse(refused, "targetResources", "id", false).is_err(),
+                "{refused}"
+            );
         }
     }
 }
