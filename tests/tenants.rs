@@ -266,6 +266,35 @@ fn layout_errors_list_nothing_and_name_the_files() {
     assert!(output.stdout.is_empty(), "{}", text(&output));
     assert!(stderr(&output).contains("tenant/duplicate"), "{}", text(&output));
 
+    // Other YAML beside the configurations (Kubernetes manifests, files without `kind:`) is
+    // not hangar's: listed around. A near miss of `Tenant` is an error, not a silent gap.
+    let repo = repository(&[
+        ("tenants/a/tenant.yaml", &tenant("a", "../../base")),
+        ("base/groups.yaml", GROUP),
+        (
+            "deploy/namespace.yaml",
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: hangar\n",
+        ),
+        ("compose.yaml", "services:\n  web:\n    image: nginx\n"),
+    ]);
+    let output = hangar(&["tenants", repo.path().to_str().unwrap(), "--format", "json"]);
+    assert_code(&output, 0);
+    assert_eq!(json(&output)["tenants"].as_array().unwrap().len(), 1);
+    std::fs::create_dir_all(repo.path().join("tenants/b")).unwrap();
+    std::fs::write(
+        repo.path().join("tenants/b/tenant.yaml"),
+        tenant("b", "../../base").replace("kind: Tenant", "kind: Tenat"),
+    )
+    .unwrap();
+    let output = hangar(&["tenants", repo.path().to_str().unwrap()]);
+    assert_code(&output, 1);
+    assert!(output.stdout.is_empty(), "{}", text(&output));
+    assert!(
+        stderr(&output).contains("did you mean `Tenant`"),
+        "{}",
+        text(&output)
+    );
+
     // A name in both the base and the tenant: an error naming both files.
     let repo = repository(&[
         ("tenants/a/tenant.yaml", &tenant("a", "../../base")),

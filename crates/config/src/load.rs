@@ -500,6 +500,17 @@ fn parse_document(
             return;
         }
     };
+    // Listing (`hangar tenants` over a repository root) meets YAML that is not hangar's:
+    // Kubernetes manifests, compose files. A document without `kind:`, or of a kind that is not
+    // close to `Tenant` or `Base`, cannot be a configuration and is left alone; a near miss
+    // (`Tenat`) is still an error, or a tenant would silently drop out of the matrix.
+    if parse == Parse::Layout {
+        let Some(kind) = &probe.kind else { return };
+        let name = kind.value().as_str();
+        if !KINDS.contains(&name) && !matches!(did_you_mean(name, KINDS), Some("Tenant" | "Base")) {
+            return;
+        }
+    }
     let Some(kind) = probe.kind else {
         diagnostics.push(
             Diagnostic::new(

@@ -7,8 +7,10 @@
 //! one tenant's profile is that tenant's `validate` error, not the listing's). The listing
 //! fails, and lists nothing, when it could be wrong or when a configuration could not load:
 //!
-//! - a document whose `kind:` cannot be read (it might be a `Tenant`), or a `Tenant` or `Base`
-//!   document that does not parse;
+//! - a document that is not valid YAML (it might be a `Tenant`), a `kind:` that is a near miss
+//!   of `Tenant` or `Base` (`Tenat`), or a `Tenant` or `Base` document that does not parse
+//!   (YAML without `kind:` or of another kind, such as Kubernetes manifests beside the
+//!   configurations, is not hangar's and is left alone);
 //! - two `Tenant` documents in one configuration (a second file, or a configuration inside
 //!   another one);
 //! - any `include:` problem ([`crate::include`]): a missing directory, a cycle, a directory

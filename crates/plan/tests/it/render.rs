@@ -163,10 +163,15 @@ fn drift_history_is_shown_under_its_object_and_escaped() {
         activity: "Patch WindowsAutopilotDeploymentProfile".into(),
         properties: vec!["locale".into()],
     };
-    let events: Vec<ChangeEvent> = ["admin\u{1b}[2J@contoso.com", "b@contoso.com", "c@contoso.com", "d@contoso.com"]
-        .into_iter()
-        .map(event)
-        .collect();
+    let events: Vec<ChangeEvent> = [
+        "admin\u{1b}[2J@contoso.com",
+        "b@contoso.com",
+        "c@contoso.com",
+        "d@contoso.com",
+    ]
+    .into_iter()
+    .map(event)
+    .collect();
     plan.attach_history(vec![(id, events), ("not-in-the-plan".into(), vec![event("x")])]);
     assert_eq!(plan.history.len(), 1, "an id no action has is dropped");
     let options = text::TextOptions {
@@ -179,10 +184,19 @@ fn drift_history_is_shown_under_its_object_and_escaped() {
         shown.contains("      changed by admin\\u{1b}[2J@contoso.com (user) at 2026-11-30T08:00:00Z: Patch WindowsAutopilotDeploymentProfile (locale) [Intune audit log]\n"),
         "{shown}"
     );
-    assert!(shown.contains("… and 1 earlier change (in `--format json`)"), "{shown}");
+    assert!(
+        shown.contains("… and 1 earlier change (in `--format json`)"),
+        "{shown}"
+    );
     let markdown = markdown::render(&plan, Wording::Drift);
-    assert!(markdown.contains("- changed by admin\\u{1b}[2J@contoso.com (user)"), "{markdown}");
-    assert!(!markdown.contains("d@contoso.com"), "three newest only: {markdown}");
+    assert!(
+        markdown.contains("- changed by admin\\u{1b}[2J@contoso.com (user)"),
+        "{markdown}"
+    );
+    assert!(
+        !markdown.contains("d@contoso.com"),
+        "three newest only: {markdown}"
+    );
     let json = json::render(&plan);
     assert!(json.contains("admin\\u001b[2J@contoso.com"), "{json}");
     // A plan (not drift) never carries history, and a saved plan reads back without one.
