@@ -251,7 +251,10 @@ fn a_definition_without_the_option_stops_the_plan_naming_setting_option_and_line
             );
         }
         let writes = without_the_lock(sim.request_log().into_iter().filter(is_graph_write).collect());
-        assert!(writes.is_empty(), "{cloud}: nothing but the lock written: {writes:?}");
+        assert!(
+            writes.is_empty(),
+            "{cloud}: nothing but the lock written: {writes:?}"
+        );
         // Only a configuration with a Device Preparation policy reads the definitions.
         assert!(
             sim.request_log()

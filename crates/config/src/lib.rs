@@ -28,9 +28,9 @@
 mod checks;
 pub mod devices;
 pub mod diagnostic;
+pub mod digest;
 pub mod error_codes;
 mod files;
-pub mod digest;
 pub mod include;
 mod load;
 mod lower;

@@ -15,7 +15,6 @@
 use crate::odata::Call;
 use crate::reply::{GraphError, IntuneService};
 
-
 const SERVICE_CONFIG_READ: &[&str] = &[
     "DeviceManagementServiceConfig.Read.All",
     "DeviceManagementServiceConfig.ReadWrite.All",
