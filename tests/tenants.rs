@@ -444,3 +444,60 @@ fn patch(sim: &Sim, path: &str, body: &str) {
     });
     assert!(status.is_success(), "{status}");
 }
+
+/// A saved plan covers the bases too: a base edited after review refuses the apply, naming the
+/// base's file as seen from the configuration, whatever the working directory.
+#[test]
+fn a_base_edited_after_the_plan_is_reviewed_refuses_the_apply() {
+    let repo = repository(&[
+        ("tenants/a/tenant.yaml", &tenant("a", "../../base")),
+        (
+            "base/groups.yaml",
+            "kind: DeviceGroup\nname: Shared\nmembership: assigned\n",
+        ),
+    ]);
+    let sim = start(Cloud::Commercial, "00000000-0000-4000-8000-000000000001");
+    let url = sim.url();
+    let plan = repo.path().join("plan.json");
+    let config = repo.path().join("tenants/a");
+    // Planned from the repository root, applied from elsewhere: the same digest.
+    let save_plan = || {
+        let made = common::hangar(&[
+            "plan",
+            "tenants/a",
+            "--endpoint",
+            &url,
+            "--out",
+            plan.to_str().unwrap(),
+        ])
+        .env("AZURE_CLIENT_ID", CLIENT_ID)
+        .env("AZURE_CLIENT_SECRET", CLIENT_SECRET)
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+        assert_code(&made, 0);
+    };
+    save_plan();
+    let apply = || {
+        hangar(&[
+            "apply",
+            plan.to_str().unwrap(),
+            "--auto-approve",
+            "--config",
+            config.to_str().unwrap(),
+            "--endpoint",
+            &url,
+        ])
+    };
+    assert_code(&apply(), 0);
+    save_plan();
+    std::fs::write(
+        repo.path().join("base/groups.yaml"),
+        "kind: DeviceGroup\nname: Shared\ndescription: edited\nmembership: assigned\n",
+    )
+    .unwrap();
+    let applied = apply();
+    assert_code(&applied, 1);
+    let message = stderr(&applied).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(message.contains("`../../base/groups.yaml` changed"), "{message}");
+}
