@@ -38,9 +38,12 @@ fn assert_code(output: &Output, expected: i32) {
 /// of hangar's defaults, edited in the portal: the restriction's description (Intune) and the
 /// group's description (Entra).
 fn edited_tenant(extra: &[&str]) -> Sim {
+    // The simulator's default roles include `DeviceManagementApps.Read.All`: left out here, so
+    // that `extra` alone decides what the audit reads may do.
     let roles: Vec<&str> = DEFAULT_APP_ROLES
         .iter()
         .copied()
+        .filter(|role| *role != "DeviceManagementApps.Read.All")
         .chain(extra.iter().copied())
         .collect();
     let config = SimConfig::default()
