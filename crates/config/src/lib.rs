@@ -242,7 +242,7 @@ pub fn load_with(path: &Path, limits: &Limits) -> Result<Loaded, Error> {
 }
 
 /// Loads and validates with explicit options: the configuration in `path` and every directory
-/// its `Tenant` includes ([`include`]).
+/// its `Tenant` includes ([`include`](mod@include)).
 pub fn load_from(path: &Path, options: &LoadOptions) -> Result<Loaded, Error> {
     let limits = &options.limits;
     let mut sources = SourceMap::new();

@@ -537,7 +537,7 @@ fn render_intune(event: &AuditRecord) -> Map<String, Value> {
     out.insert("activityResult".into(), json!("Success"));
     out.insert(
         "correlationId".into(),
-        json!(guid_from(event.at_ms as u64, 0xC0FF_EE)),
+        json!(guid_from(event.at_ms as u64, 0x00C0_FFEE)),
     );
     out.insert(
         "resources".into(),
@@ -589,7 +589,7 @@ fn render_entra(event: &AuditRecord) -> Map<String, Value> {
     out.insert("category".into(), json!("GroupManagement"));
     out.insert(
         "correlationId".into(),
-        json!(guid_from(event.at_ms as u64, 0xC0FF_EE)),
+        json!(guid_from(event.at_ms as u64, 0x00C0_FFEE)),
     );
     out.insert("result".into(), json!("success"));
     out.insert("resultReason".into(), json!(""));
