@@ -178,11 +178,18 @@ impl Lowerer<'_> {
         let mut earlier = earlier;
         match earlier.find(|other| other.value == name.value) {
             Some(first) => {
+                // In a tenant that includes bases, the two are often in different files: name
+                // the other one in the message itself, not only in a label.
+                let elsewhere = if first.span.file == name.span.file {
+                    String::new()
+                } else {
+                    format!(" (the other is in `{}`)", self.sources.file(first.span.file).name)
+                };
                 self.diagnostics.push(
                     Diagnostic::new(
                         &rules::NAME_DUPLICATE,
                         name.span,
-                        format!("two `{kind}` documents are named `{}`", name.value),
+                        format!("two `{kind}` documents are named `{}`{elsewhere}", name.value),
                     )
                     .with_label(first.span, "first defined here")
                     .with_help(rules::NAME_DUPLICATE.fix),
@@ -239,6 +246,7 @@ impl Lowerer<'_> {
                 cloud: sp(at, &body.cloud),
                 tenant_id,
                 prune,
+                include: Vec::new(),
                 document: at.whole(),
             });
         }

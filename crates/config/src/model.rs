@@ -189,6 +189,9 @@ pub struct Tenant {
     pub tenant_id: Spanned<String>,
     /// `prune:`: whether and what `apply` may delete.
     pub prune: Prune,
+    /// `include:`: the directories (bases) whose documents are part of this configuration,
+    /// bases of bases included, resolved, in the order they were first included.
+    pub include: Vec<crate::include::IncludedDir>,
     /// The whole document.
     pub document: Span,
 }

@@ -79,6 +79,26 @@ pub(crate) struct Tenant {
     pub tenant_id: Sp<String>,
     /// What `apply` may delete. Off unless enabled, and only inside `only`.
     pub prune: Option<Sp<Prune>>,
+    /// Shared directories (bases) whose documents are part of this configuration, e.g.
+    /// `[../../base]`: paths relative to this file, inside the repository. Names in a base
+    /// resolve in each tenant that includes it. A base holds no `Tenant` and no
+    /// `AutopilotDevices`; it may name itself and include other bases with a `Base` document.
+    #[serde(default)]
+    pub include: Vec<Sp<String>>,
+}
+
+/// `kind: Base`: optional, in a directory that tenants include (a base): names the base and
+/// the bases it includes in turn. At most one per base.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct Base {
+    /// `Base`.
+    pub kind: Sp<String>,
+    /// A label for people, e.g. `common` or `gcc-high-common`.
+    pub name: Sp<String>,
+    /// Further bases, relative to this file, inside the repository.
+    #[serde(default)]
+    pub include: Vec<Sp<String>>,
 }
 
 /// `prune:` settings.

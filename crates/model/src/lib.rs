@@ -9,6 +9,7 @@
 //!   Device Preparation template and setting ids);
 //! - [`live`]: [`LiveState`], the snapshot of a tenant that `hangar-graph` reads and
 //!   `hangar-plan` diffs against;
+//! - [`audit`]: change events from the tenant's audit logs (who changed an object, when);
 //! - [`plural`]: counts worded for people (`1 device`, `2 devices`);
 //! - [`text`]: control characters, and how text from a file or the tenant is shown safely;
 //! - [`device_preparation`]: the tenant's Device Preparation templates and setting definitions
@@ -20,6 +21,7 @@
 #![warn(missing_docs)]
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod audit;
 pub mod cloud;
 pub mod device_preparation;
 pub mod kind;

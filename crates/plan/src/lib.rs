@@ -138,6 +138,7 @@ pub fn plan(desired: &DesiredState, live: &LiveState) -> Result<Plan, Errors> {
         read,
         warnings,
         configuration: None,
+        history: Vec::new(),
     })
 }
 

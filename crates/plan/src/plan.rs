@@ -48,6 +48,10 @@ pub struct Plan {
     /// itself does no IO and leaves it `None`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub configuration: Option<Configuration>,
+    /// Who last changed the objects that differ, from the tenant's audit logs: filled by
+    /// `hangar drift` only, never by planning (a plan is a pure function of Git and the tenant).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<ObjectHistory>,
 }
 
 /// The configuration a saved plan was made from: where it was, and the digest of every file
@@ -63,7 +67,53 @@ pub struct Configuration {
     pub digest: hangar_config::ConfigDigest,
 }
 
+/// The newest audit-log events of one object that differs from Git.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObjectHistory {
+    /// The object.
+    pub address: Address,
+    /// Its Graph id.
+    pub live_id: String,
+    /// Newest first.
+    pub events: Vec<hangar_model::audit::ChangeEvent>,
+}
+
 impl Plan {
+    /// The objects that differ and exist in the tenant (kind, address, Graph id), each once,
+    /// in action order: what `hangar drift` asks the audit logs about.
+    pub fn drifted_objects(&self) -> Vec<(&Address, &str)> {
+        let mut seen = BTreeSet::new();
+        self.actions
+            .iter()
+            .filter_map(|action| action.live_id.as_deref().map(|id| (&action.address, id)))
+            .filter(|(_, id)| seen.insert(*id))
+            .collect()
+    }
+
+    /// Attaches audit-log events read per Graph id (`hangar drift`) to the objects they are
+    /// about; events of an id no action has are dropped.
+    pub fn attach_history(&mut self, events: Vec<(String, Vec<hangar_model::audit::ChangeEvent>)>) {
+        for (id, events) in events {
+            let address = self
+                .actions
+                .iter()
+                .find(|action| action.live_id.as_deref() == Some(id.as_str()))
+                .map(|action| action.address.clone());
+            if let Some(address) = address {
+                self.history.push(ObjectHistory {
+                    address,
+                    live_id: id,
+                    events,
+                });
+            }
+        }
+    }
+
+    /// The history of the object at `address`, if drift read one.
+    pub fn history_of(&self, address: &Address) -> Option<&ObjectHistory> {
+        self.history.iter().find(|history| &history.address == address)
+    }
+
     /// Whether applying the plan would change anything.
     pub fn has_changes(&self) -> bool {
         !self.actions.is_empty()

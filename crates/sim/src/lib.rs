@@ -73,8 +73,8 @@ pub use crate::routes::templates::{
 };
 pub use crate::server::RequestRecord;
 pub use crate::state::{
-    ALL_DEVICES_VIRTUAL_GROUP, ALL_USERS_VIRTUAL_GROUP, Assignment, AutopilotDevice, AutopilotSettings,
-    ConfigurationPolicy, DeviceSeed, DirectoryObject, Group, GroupMembership,
+    ALL_DEVICES_VIRTUAL_GROUP, ALL_USERS_VIRTUAL_GROUP, Assignment, AuditLog, AuditRecord, AutopilotDevice,
+    AutopilotSettings, ConfigurationPolicy, DeviceSeed, DirectoryObject, Group, GroupMembership,
     INTUNE_PROVISIONING_CLIENT_APP_ID, ImportedDevice, IntuneObject, MICROSOFT_GRAPH_APP_ID, SimState,
 };
 

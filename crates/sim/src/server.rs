@@ -205,8 +205,20 @@ impl Shared {
     }
 
     fn execute(&self, call: &Call, now: i64) -> Outcome {
-        let query = Query::parse(&call.query)?;
+        let query = if routes::audit::is_audit_path(&call.segments) {
+            // The audit collections parse their own `$filter` (lambda operators).
+            let without: Vec<(String, String)> = call
+                .query
+                .iter()
+                .filter(|(key, _)| !key.eq_ignore_ascii_case("$filter"))
+                .cloned()
+                .collect();
+            Query::parse(&without)?
+        } else {
+            Query::parse(&call.query)?
+        };
         let mut state = self.state.lock();
+        let before = routes::audit::before(&state, call);
         state.clock_ms = state.clock_ms.max(now);
         routes::devices::tick(&mut state, &self.config, now);
         let mut ctx = routes::Ctx {
@@ -217,6 +229,9 @@ impl Shared {
             config: &self.config,
         };
         let outcome = routes::dispatch(&mut ctx);
+        if let Ok(reply) = &outcome {
+            routes::audit::record(&mut state, call, reply, before, now);
+        }
         if outcome.is_ok() && changes_profile_reach(call) {
             crate::profile_status::refresh(&mut state, now);
         }
@@ -266,9 +281,9 @@ fn changes_profile_reach(call: &Call) -> bool {
 fn family(segments: &[String]) -> Family {
     match segments.first().map(String::as_str) {
         Some("deviceManagement") => Family::Intune,
-        Some("groups" | "servicePrincipals" | "directoryObjects" | "policies" | "subscribedSkus") => {
-            Family::Directory
-        }
+        Some(
+            "groups" | "servicePrincipals" | "directoryObjects" | "policies" | "subscribedSkus" | "auditLogs",
+        ) => Family::Directory,
         _ => Family::None,
     }
 }

@@ -74,6 +74,10 @@ pub struct SimState {
     /// device join, licences, connectors). Missing in older state files: a ready tenant.
     #[serde(default)]
     pub tenant_settings: TenantSettings,
+    /// Audit events of the writes the simulator answered (Intune `auditEvents` and Entra
+    /// `directoryAudits`), oldest first, at most 10,000 (the oldest dropped first).
+    #[serde(default)]
+    pub audit_events: Vec<AuditRecord>,
 }
 
 /// An Entra group.
@@ -152,6 +156,47 @@ impl IntuneObject {
             .and_then(Value::as_str)
             .unwrap_or("")
     }
+}
+
+/// Which audit log an [`AuditRecord`] belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AuditLog {
+    /// Intune's `deviceManagement/auditEvents`.
+    Intune,
+    /// Entra's `auditLogs/directoryAudits`.
+    Entra,
+}
+
+/// A write the simulator answered, as the audit logs record it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditRecord {
+    /// Event id.
+    pub id: String,
+    /// Simulated time of the write (ms).
+    pub at_ms: i64,
+    /// The log.
+    pub log: AuditLog,
+    /// `Create`, `Patch`, `Delete` or `Action` (Intune's `activityOperationType`); Entra's
+    /// `operationType` is derived from it.
+    pub operation: String,
+    /// `Patch DeviceEnrollmentConfiguration`, `Update group`, …
+    pub activity: String,
+    /// `DeviceEnrollmentConfiguration`, `Group`, …
+    pub resource_type: String,
+    /// The object's id.
+    pub resource_id: String,
+    /// Its display name when the write happened.
+    pub resource_name: String,
+    /// The application that wrote.
+    pub client_id: String,
+    /// The signed-in user, for a delegated token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// The properties a create or a PATCH set: name, value before, value after (JSON text).
+    #[serde(default)]
+    pub properties: Vec<(String, String, String)>,
 }
 
 /// One assignment of an Intune object.
@@ -394,6 +439,7 @@ impl SimState {
                 sync_ends_at_ms: None,
             },
             tenant_settings: TenantSettings::ready(),
+            audit_events: Vec::new(),
         };
         state.add_service_principal(INTUNE_PROVISIONING_CLIENT_APP_ID, "Intune Provisioning Client");
         state.add_service_principal(MICROSOFT_GRAPH_APP_ID, "Microsoft Graph");

@@ -141,3 +141,65 @@ fn control_characters_from_the_tenant_are_escaped() {
     let json = json::render(&plan);
     assert!(json.contains("\\u001b[2j"), "{json}");
 }
+
+/// Drift's history: an actor name from the tenant's audit log is shown under its object in text
+/// and Markdown, escaped like every other tenant string, and kept exactly in JSON.
+#[test]
+fn drift_history_is_shown_under_its_object_and_escaped() {
+    use hangar_model::audit::{ActorKind, AuditLog, ChangeEvent};
+    let state = load("tenant");
+    let mut live = converged(&state);
+    object_mut(&mut live, Kind::DeploymentProfile, "Autopilot Engineering")
+        .properties
+        .insert("locale".into(), json!("fr-FR"));
+    let mut plan = hangar_plan::plan(&state, &live).unwrap();
+    let (_, id) = plan.drifted_objects()[0];
+    let id = id.to_owned();
+    let event = |actor: &str| ChangeEvent {
+        log: AuditLog::Intune,
+        at: "2026-11-30T08:00:00Z".into(),
+        actor: actor.into(),
+        actor_kind: ActorKind::User,
+        activity: "Patch WindowsAutopilotDeploymentProfile".into(),
+        properties: vec!["locale".into()],
+    };
+    let events: Vec<ChangeEvent> = [
+        "admin\u{1b}[2J@contoso.com",
+        "b@contoso.com",
+        "c@contoso.com",
+        "d@contoso.com",
+    ]
+    .into_iter()
+    .map(event)
+    .collect();
+    plan.attach_history(vec![(id, events), ("not-in-the-plan".into(), vec![event("x")])]);
+    assert_eq!(plan.history.len(), 1, "an id no action has is dropped");
+    let options = text::TextOptions {
+        color: false,
+        wording: Wording::Drift,
+        device_limit: 20,
+    };
+    let shown = text::render(&plan, &options);
+    assert!(
+        shown.contains("      changed by admin\\u{1b}[2J@contoso.com (user) at 2026-11-30T08:00:00Z: Patch WindowsAutopilotDeploymentProfile (locale) [Intune audit log]\n"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("… and 1 earlier change (in `--format json`)"),
+        "{shown}"
+    );
+    let markdown = markdown::render(&plan, Wording::Drift);
+    assert!(
+        markdown.contains("- changed by admin\\u{1b}[2J@contoso.com (user)"),
+        "{markdown}"
+    );
+    assert!(
+        !markdown.contains("d@contoso.com"),
+        "three newest only: {markdown}"
+    );
+    let json = json::render(&plan);
+    assert!(json.contains("admin\\u001b[2J@contoso.com"), "{json}");
+    // A plan (not drift) never carries history, and a saved plan reads back without one.
+    let plain = hangar_plan::plan(&state, &live).unwrap();
+    assert!(!json::render(&plain).contains("history"));
+}
