@@ -302,7 +302,10 @@ impl Sim {
         let mut state = self.shared.state.lock();
         state.clock_ms = state.clock_ms.max(now);
         routes::devices::tick(&mut state, &self.shared.config, now);
-        f(&mut state)
+        let result = f(&mut state);
+        // `f` may have changed staging records directly.
+        state.index_imports();
+        result
     }
 
     /// Adds a security group; returns its id. Visible to Intune at once.

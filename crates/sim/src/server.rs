@@ -86,7 +86,8 @@ pub(crate) struct Processed {
 }
 
 impl Shared {
-    pub fn new(config: SimConfig, state: SimState, clock: SimClock) -> Result<Shared, crate::SimError> {
+    pub fn new(config: SimConfig, mut state: SimState, clock: SimClock) -> Result<Shared, crate::SimError> {
+        state.index_imports();
         let authority = Authority::new(&config, &state.tenant_id)?;
         Ok(Shared {
             faults: Mutex::new(Faults::new(&config)),

@@ -11,7 +11,7 @@
 //! process leaves either the old file or the new one, never a torn one.
 
 use crate::routes::templates::PolicyTemplate;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -66,6 +66,12 @@ pub struct SimState {
     pub policy_templates: BTreeMap<String, PolicyTemplate>,
     /// `importedWindowsAutopilotDeviceIdentities` by id.
     pub imported_devices: BTreeMap<String, ImportedDevice>,
+    /// Imports still processing, by the simulated time they finish and id, so that the tick
+    /// before every request looks only at the imports that are due, never at every staging
+    /// record under the state lock. Derived from `imported_devices`: not saved, rebuilt on load
+    /// and after [`crate::Sim::with_state`] ([`SimState::index_imports`]).
+    #[serde(skip)]
+    pub(crate) pending_imports: BTreeSet<(i64, String)>,
     /// Registered `windowsAutopilotDeviceIdentities` by id.
     pub devices: BTreeMap<String, AutopilotDevice>,
     /// `windowsAutopilotSettings`.
@@ -385,6 +391,7 @@ impl SimState {
             configuration_policies: BTreeMap::new(),
             policy_templates: crate::routes::templates::default_templates(),
             imported_devices: BTreeMap::new(),
+            pending_imports: BTreeSet::new(),
             devices: BTreeMap::new(),
             autopilot_settings: AutopilotSettings {
                 id: guid_from(splitmix64(&mut seed_state), splitmix64(&mut seed_state)),
@@ -658,7 +665,7 @@ impl SimState {
             path: path.to_owned(),
             source,
         })?;
-        let state: SimState = serde_json::from_slice(&bytes).map_err(|e| SimError::StateFile {
+        let mut state: SimState = serde_json::from_slice(&bytes).map_err(|e| SimError::StateFile {
             path: path.to_owned(),
             message: e.to_string(),
         })?;
@@ -671,7 +678,49 @@ impl SimState {
                 ),
             });
         }
+        state.index_imports();
         Ok(state)
+    }
+
+    /// Puts a new staging record in place, processing until its `completes_at_ms`.
+    pub(crate) fn stage_import(&mut self, device: ImportedDevice) {
+        if device.import_status == "unknown" {
+            self.pending_imports
+                .insert((device.completes_at_ms, device.id.clone()));
+        }
+        self.imported_devices.insert(device.id.clone(), device);
+    }
+
+    /// Rebuilds the index of processing imports from the staging records (after a load, or
+    /// after the records were changed directly).
+    pub(crate) fn index_imports(&mut self) {
+        self.pending_imports = self
+            .imported_devices
+            .values()
+            .filter(|device| device.import_status == "unknown")
+            .map(|device| (device.completes_at_ms, device.id.clone()))
+            .collect();
+    }
+
+    /// Takes the imports due by `now` off the index, oldest first. An entry whose record was
+    /// deleted or changed since is dropped.
+    pub(crate) fn take_due_imports(&mut self, now: i64) -> Vec<String> {
+        let mut due = Vec::new();
+        while let Some(first) = self.pending_imports.first()
+            && first.0 <= now
+        {
+            let Some((at, id)) = self.pending_imports.pop_first() else {
+                break;
+            };
+            if self
+                .imported_devices
+                .get(&id)
+                .is_some_and(|device| device.import_status == "unknown" && device.completes_at_ms == at)
+            {
+                due.push(id);
+            }
+        }
+        due
     }
 
     /// Writes the state file durably ([`hangar_durable::write`]: temporary file, fsync, rename,
