@@ -259,7 +259,9 @@ fn rendered_through_value(plan: &hangar_plan::Plan) -> String {
                 entries.sort_by(|a, b| a.0.cmp(&b.0));
                 serde_json::Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
             }
-            serde_json::Value::Array(items) => serde_json::Value::Array(items.into_iter().map(sorted).collect()),
+            serde_json::Value::Array(items) => {
+                serde_json::Value::Array(items.into_iter().map(sorted).collect())
+            }
             other => other,
         }
     }
@@ -416,7 +418,9 @@ fn main() {
         }
     }
     println!();
-    println!("| tenant | latency | binary | plain reader, median (range) | read_live_state in process, median | `hangar plan` wall, median (range) | × plain reader, of medians (per run) | peak RSS | load average |");
+    println!(
+        "| tenant | latency | binary | plain reader, median (range) | read_live_state in process, median | `hangar plan` wall, median (range) | × plain reader, of medians (per run) | peak RSS | load average |"
+    );
     println!("|---|---|---|---|---|---|---|---|---|");
     for line in summary {
         println!("{line}");

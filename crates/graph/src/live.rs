@@ -189,7 +189,11 @@ pub async fn read_live_state(client: &GraphClient, scope: &ReadScope) -> Result<
     reads.spawn(|c, s| async move { read_enrollment_configurations(&c, &s).await.map(Part::Objects) });
     reads.spawn(|c, s| async move { read_domain_join(&c, &s).await.map(Part::Objects) });
     reads.spawn(|c, s| async move { read_device_preparation(&c, &s).await.map(Part::Preparation) });
-    reads.spawn(|c, s| async move { read_provisioning_client(&c, &s).await.map(Part::ProvisioningClient) });
+    reads.spawn(|c, s| async move {
+        read_provisioning_client(&c, &s)
+            .await
+            .map(Part::ProvisioningClient)
+    });
     let mut state = LiveState::default();
     for part in reads.join().await? {
         match part {

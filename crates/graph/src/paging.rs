@@ -327,7 +327,10 @@ mod tests {
             prop_oneof![
                 prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
                 prop::collection::vec(
-                    (prop_oneof![Just("@odata.nextLink".to_owned()), "[a-z\"\\\\@.]{0,8}"], inner),
+                    (
+                        prop_oneof![Just("@odata.nextLink".to_owned()), "[a-z\"\\\\@.]{0,8}"],
+                        inner
+                    ),
                     0..5
                 )
                 .prop_map(|entries| Value::Object(entries.into_iter().collect())),

@@ -799,4 +799,58 @@ mod tests {
         std::fs::write(&path, "{ not json").unwrap();
         assert!(matches!(SimState::load(&path), Err(SimError::StateFile { .. })));
     }
+
+    fn staged(id: &str, completes_at_ms: i64) -> ImportedDevice {
+        ImportedDevice {
+            id: id.to_owned(),
+            properties: serde_json::Map::new(),
+            import_status: "unknown".to_owned(),
+            registration_id: String::new(),
+            error_code: 0,
+            error_name: String::new(),
+            completes_at_ms,
+        }
+    }
+
+    #[test]
+    fn due_imports_come_from_the_index_in_completion_order() {
+        let mut state = SimState::fresh(SimCloud::Commercial, None, 1, 0);
+        for (id, at) in [("c", 30), ("a", 10), ("b", 20), ("gone", 5), ("edited", 15)] {
+            state.stage_import(staged(id, at));
+        }
+        state.imported_devices.remove("gone");
+        if let Some(edited) = state.imported_devices.get_mut("edited") {
+            edited.import_status = "error".to_owned();
+        }
+        assert!(
+            state.take_due_imports(9).is_empty(),
+            "nothing due yet (the deleted one is dropped)"
+        );
+        assert_eq!(
+            state.take_due_imports(20),
+            ["a", "b"],
+            "the edited one is dropped"
+        );
+        assert_eq!(state.pending_imports.len(), 1, "only `c` is still waiting");
+        assert_eq!(state.take_due_imports(i64::MAX), ["c"]);
+        assert!(state.pending_imports.is_empty());
+    }
+
+    #[test]
+    fn the_index_is_rebuilt_from_the_records_on_load() {
+        let mut state = SimState::fresh(SimCloud::Commercial, None, 1, 0);
+        state.stage_import(staged("waiting", 50));
+        let mut done = staged("done", 10);
+        done.import_status = "complete".to_owned();
+        state.stage_import(done);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        state.save(&path).unwrap();
+        let mut loaded = SimState::load(&path).unwrap();
+        assert_eq!(
+            loaded.pending_imports,
+            BTreeSet::from([(50, "waiting".to_owned())])
+        );
+        assert_eq!(loaded.take_due_imports(60), ["waiting"]);
+    }
 }

@@ -419,7 +419,11 @@ async fn a_page_that_does_not_decode_fails_the_read_even_after_its_link_was_foll
     .await;
     let err = client(&server.url).autopilot_devices().list().await.unwrap_err();
     assert!(matches!(err, Error::Decode(_)), "{err:?}");
-    assert_eq!(server.seen().len(), 2, "page 2 was asked for before page 1 was decoded");
+    assert_eq!(
+        server.seen().len(),
+        2,
+        "page 2 was asked for before page 1 was decoded"
+    );
 }
 
 #[tokio::test]

@@ -190,11 +190,7 @@ fn map_key<K: Serialize + ?Sized>(key: &K) -> Result<String, Error> {
         return Ok(text);
     }
     match serde_json::to_value(One(key))? {
-        serde_json::Value::Object(map) => map
-            .into_iter()
-            .next()
-            .map(|(text, _)| text)
-            .ok_or_else(changed),
+        serde_json::Value::Object(map) => map.into_iter().next().map(|(text, _)| text).ok_or_else(changed),
         _ => Err(changed()),
     }
 }
@@ -266,7 +262,11 @@ impl ser::Serializer for Probe {
     fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> Result<Shape, Error> {
         Ok(Shape::Plain)
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result<Shape, Error> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<Shape, Error> {
         value.serialize(Probe)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -494,7 +494,11 @@ impl<'a, W: Write> ser::Serializer for Plain<'a, W> {
     fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<(), Error> {
         self.to.scalar(variant)
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result<(), Error> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
         value.serialize(self)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -633,7 +637,11 @@ impl<'a, 'c, W: Write> ser::Serializer for Entries<'a, 'c, W> {
     fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
         value.serialize(self)
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result<(), Error> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
         value.serialize(self)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -859,7 +867,12 @@ impl ser::Serializer for StrKey {
     fn serialize_unit(self) -> Result<Option<String>, Error> {
         Ok(None)
     }
-    fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> Result<Option<String>, Error> {
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+    ) -> Result<Option<String>, Error> {
         Ok(None)
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(

@@ -152,7 +152,9 @@ fn rendered_through_value(plan: &hangar_plan::Plan) -> String {
                 entries.sort_by(|a, b| a.0.cmp(&b.0));
                 serde_json::Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
             }
-            serde_json::Value::Array(items) => serde_json::Value::Array(items.into_iter().map(sorted).collect()),
+            serde_json::Value::Array(items) => {
+                serde_json::Value::Array(items.into_iter().map(sorted).collect())
+            }
             other => other,
         }
     }
@@ -173,7 +175,10 @@ fn large_plan(groups: usize, devices: usize) -> hangar_plan::Plan {
     .unwrap();
     let mut text = String::new();
     for i in 0..groups {
-        let _ = write!(text, "---\nkind: DeviceGroup\nname: Autopilot-T{i}\nmembership:\n  groupTag: T{i}\n");
+        let _ = write!(
+            text,
+            "---\nkind: DeviceGroup\nname: Autopilot-T{i}\nmembership:\n  groupTag: T{i}\n"
+        );
     }
     for p in 0..groups / 10 {
         let assigned: Vec<String> = (0..10).map(|k| format!("Autopilot-T{}", p * 10 + k)).collect();
@@ -228,8 +233,16 @@ fn streamed_json_is_byte_for_byte_the_sorted_value() {
         let mut written = Vec::new();
         json::write(plan, &mut written).unwrap();
         assert_eq!(written, streamed.as_bytes());
-        assert_eq!(&hangar_plan::Plan::from_json(&streamed).unwrap(), plan, "round trip");
+        assert_eq!(
+            &hangar_plan::Plan::from_json(&streamed).unwrap(),
+            plan,
+            "round trip"
+        );
     }
     let large = &plans[3];
-    assert!(large.actions.len() > 300 && large.impact.moved == 5_000, "{}", large.actions.len());
+    assert!(
+        large.actions.len() > 300 && large.impact.moved == 5_000,
+        "{}",
+        large.actions.len()
+    );
 }
