@@ -50,7 +50,8 @@ fi
 
 EXCLUDE=$("$VENV/bin/python" - <<'PY'
 from IntuneCD.run_backup import get_parser
-keep = {"WindowsEnrollmentProfile", "EnrollmentStatusPage"}
+# "assignments" stays in: excluding it would stop IntuneCD reading the objects' assignments.
+keep = {"WindowsEnrollmentProfile", "EnrollmentStatusPage", "assignments"}
 for action in get_parser()._actions:
     if action.dest == "exclude":
         print(" ".join(choice for choice in action.choices if choice not in keep))

@@ -117,7 +117,9 @@ fn rendered_through_value(plan: &hangar_plan::Plan) -> String {
                 entries.sort_by(|a, b| a.0.cmp(&b.0));
                 serde_json::Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
             }
-            serde_json::Value::Array(items) => serde_json::Value::Array(items.into_iter().map(sorted).collect()),
+            serde_json::Value::Array(items) => {
+                serde_json::Value::Array(items.into_iter().map(sorted).collect())
+            }
             other => other,
         }
     }
@@ -165,7 +167,11 @@ fn main() {
         "rendered through a sorted Value (before issue 15): {:.3} s, peak RSS {before:.0} MB → {:.0} MB; the streamed JSON is {}",
         started.elapsed().as_secs_f64(),
         peak_rss_mb(),
-        if oracle == streamed { "byte for byte the same" } else { "DIFFERENT" }
+        if oracle == streamed {
+            "byte for byte the same"
+        } else {
+            "DIFFERENT"
+        }
     );
     let _ = std::fs::remove_dir_all(&dir);
     if oracle != streamed {

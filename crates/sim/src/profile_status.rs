@@ -18,6 +18,8 @@
 //! `assignedInSync`: a status seeded by a test (`pending`, `failed`, `assignedOutOfSync`,
 //! `unknown`) stays until the test changes it.
 
+use std::collections::{HashMap, HashSet};
+
 use crate::state::SimState;
 
 const ASSIGNED: &str = "assignedInSync";
@@ -32,16 +34,6 @@ enum Members {
     All,
     /// None (assigned groups, rules the simulator does not evaluate, missing groups).
     Nobody,
-}
-
-impl Members {
-    fn holds(&self, group_tag: &str) -> bool {
-        match self {
-            Members::Tag(tag) => group_tag.trim().eq_ignore_ascii_case(tag),
-            Members::All => true,
-            Members::Nobody => false,
-        }
-    }
 }
 
 /// The members of a dynamic rule, for the two Autopilot shapes (see the module docs).
@@ -78,7 +70,37 @@ fn members_of_rule(rule: &str) -> Members {
     Members::Nobody
 }
 
+/// The groups one profile includes and excludes, as [`Members`] collapsed into a set of tags.
+#[derive(Default)]
+struct Reach {
+    all: bool,
+    /// Group tags, lower case.
+    tags: HashSet<String>,
+}
+
+impl Reach {
+    fn add(&mut self, members: Members) {
+        match members {
+            Members::Tag(tag) => {
+                self.tags.insert(tag);
+            }
+            Members::All => self.all = true,
+            Members::Nobody => {}
+        }
+    }
+
+    /// `tag` trimmed and in ASCII lower case, as the rule's literal is kept.
+    fn holds(&self, tag: &str) -> bool {
+        self.all || self.tags.contains(tag)
+    }
+}
+
 /// Recomputes the profile-assignment status of every registered device (see the module docs).
+///
+/// Runs under the state lock after every write that could change the outcome, on tenants of
+/// 100,000 devices and hundreds of profiles: whether a profile reaches a device depends only on
+/// its group tag, so it is decided once per distinct tag (a set lookup per profile), and each
+/// device costs one lookup in that table, never a walk over every profile's assignments.
 pub(crate) fn refresh(state: &mut SimState, now: i64) {
     let members = |group_id: &str| -> Members {
         state
@@ -90,36 +112,45 @@ pub(crate) fn refresh(state: &mut SimState, now: i64) {
             .map_or(Members::Nobody, members_of_rule)
     };
     // Per profile: the memberships it includes and excludes.
-    let profiles: Vec<(Vec<Members>, Vec<Members>)> = state
+    let profiles: Vec<(Reach, Reach)> = state
         .deployment_profiles
         .values()
         .map(|profile| {
-            let mut include = Vec::new();
-            let mut exclude = Vec::new();
+            let mut include = Reach::default();
+            let mut exclude = Reach::default();
             for assignment in &profile.assignments {
                 match assignment.target_type() {
-                    "allDevicesAssignmentTarget" => include.push(Members::All),
+                    "allDevicesAssignmentTarget" => include.add(Members::All),
                     "exclusionGroupAssignmentTarget" => {
-                        exclude.push(assignment.group_id().map_or(Members::Nobody, members));
+                        exclude.add(assignment.group_id().map_or(Members::Nobody, members));
                     }
                     "groupAssignmentTarget" => {
-                        include.push(assignment.group_id().map_or(Members::Nobody, members));
+                        include.add(assignment.group_id().map_or(Members::Nobody, members));
                     }
                     _ => {}
                 }
             }
             (include, exclude)
         })
+        .filter(|(include, _)| include.all || !include.tags.is_empty())
         .collect();
+    // Whether any profile reaches a device, by its group tag as stored.
+    let mut reached: HashMap<String, bool> = HashMap::new();
+    for device in state.devices.values() {
+        if !reached.contains_key(&device.group_tag) {
+            let tag = device.group_tag.trim().to_ascii_lowercase();
+            let reach = profiles
+                .iter()
+                .any(|(include, exclude)| include.holds(&tag) && !exclude.holds(&tag));
+            reached.insert(device.group_tag.clone(), reach);
+        }
+    }
     for device in state.devices.values_mut() {
         let status = device.deployment_profile_assignment_status.as_str();
         if status != NOT_ASSIGNED && status != ASSIGNED {
             continue;
         }
-        let tag = device.group_tag.as_str();
-        let reached = profiles.iter().any(|(include, exclude)| {
-            include.iter().any(|m| m.holds(tag)) && !exclude.iter().any(|m| m.holds(tag))
-        });
+        let reached = reached.get(&device.group_tag).copied().unwrap_or(false);
         match (reached, status == ASSIGNED) {
             (true, false) => {
                 device.deployment_profile_assignment_status = ASSIGNED.to_owned();
@@ -227,5 +258,106 @@ mod tests {
             state.devices[&failed].deployment_profile_assignment_status,
             "failed"
         );
+    }
+
+    /// The table by tag decides as the direct reading of the module docs would, device by
+    /// device: tags in any case and spacing, inclusions, exclusions, `allDevices`, groups
+    /// whose rule reaches nobody, and profiles without assignments.
+    #[test]
+    fn the_table_by_tag_decides_as_each_device_read_alone() {
+        fn holds(members: &Members, group_tag: &str) -> bool {
+            match members {
+                Members::Tag(tag) => group_tag.trim().eq_ignore_ascii_case(tag),
+                Members::All => true,
+                Members::Nobody => false,
+            }
+        }
+        let mut state = SimState::fresh(SimCloud::Commercial, None, 7, 0);
+        let tags = ["Sales", "Kiosk", "HQ", "Lab", "Ops"];
+        let rule = |tag: &str| format!(r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:{tag}"))"#);
+        let groups: Vec<String> = tags
+            .iter()
+            .map(|tag| state.add_group(&format!("G-{tag}"), GroupMembership::Dynamic(rule(tag))))
+            .collect();
+        let other = state.add_group(
+            "Other",
+            GroupMembership::Dynamic("device.deviceModel -eq \"x\"".into()),
+        );
+        let serials: Vec<String> = (0..60).map(|i| format!("S{i}")).collect();
+        state.add_devices(serials.iter().enumerate().map(|(i, serial)| {
+            let tag = tags[i % tags.len()];
+            let shown = match i % 3 {
+                0 => tag.to_owned(),
+                1 => format!("  {} ", tag.to_ascii_uppercase()),
+                _ => tag.to_ascii_lowercase(),
+            };
+            DeviceSeed::new(serial, if i % 11 == 0 { "" } else { &shown })
+        }));
+        let target = |kind: &str, group: Option<&String>| match group {
+            Some(id) => json!({"@odata.type": format!("#microsoft.graph.{kind}"), "groupId": id}),
+            None => json!({"@odata.type": format!("#microsoft.graph.{kind}")}),
+        };
+        let layouts: Vec<Vec<serde_json::Value>> = vec![
+            vec![target("groupAssignmentTarget", Some(&groups[0]))],
+            vec![
+                target("groupAssignmentTarget", Some(&groups[1])),
+                target("groupAssignmentTarget", Some(&groups[2])),
+                target("exclusionGroupAssignmentTarget", Some(&groups[2])),
+            ],
+            vec![target("groupAssignmentTarget", Some(&other))],
+            vec![],
+            vec![
+                target("allDevicesAssignmentTarget", None),
+                target("exclusionGroupAssignmentTarget", Some(&groups[3])),
+                target("exclusionGroupAssignmentTarget", Some(&groups[0])),
+            ],
+        ];
+        for round in 0..layouts.len() {
+            // Each round adds one more profile, so the outcome changes from round to round.
+            let profile = state.add_profile(&format!("P{round}"), json!({}));
+            for (k, target) in layouts[round].iter().enumerate() {
+                state
+                    .deployment_profiles
+                    .get_mut(&profile)
+                    .unwrap()
+                    .assignments
+                    .push(Assignment {
+                        id: format!("a{round}-{k}"),
+                        target: target.clone(),
+                    });
+            }
+            refresh(&mut state, 100 + round as i64);
+            let members = |id: &str| {
+                state
+                    .groups
+                    .get(id)
+                    .and_then(|g| g.properties.get("membershipRule"))
+                    .and_then(|r| r.as_str())
+                    .map_or(Members::Nobody, members_of_rule)
+            };
+            for device in state.devices.values() {
+                let reached = state.deployment_profiles.values().any(|profile| {
+                    let mut include = false;
+                    let mut exclude = false;
+                    for assignment in &profile.assignments {
+                        let reach =
+                            |id: Option<&str>| id.is_some_and(|id| holds(&members(id), &device.group_tag));
+                        match assignment.target_type() {
+                            "allDevicesAssignmentTarget" => include = true,
+                            "groupAssignmentTarget" => include |= reach(assignment.group_id()),
+                            "exclusionGroupAssignmentTarget" => exclude |= reach(assignment.group_id()),
+                            _ => {}
+                        }
+                    }
+                    include && !exclude
+                });
+                let expected = if reached { "assignedInSync" } else { "notAssigned" };
+                assert_eq!(
+                    device.deployment_profile_assignment_status, expected,
+                    "round {round}, tag {:?}",
+                    device.group_tag
+                );
+            }
+        }
     }
 }
