@@ -303,8 +303,9 @@ impl Sim {
         state.clock_ms = state.clock_ms.max(now);
         routes::devices::tick(&mut state, &self.shared.config, now);
         let result = f(&mut state);
-        // `f` may have changed staging records directly.
+        // `f` may have changed staging records or devices directly.
         state.index_imports();
+        state.profile_reach = profile_status::ReachCache::default();
         result
     }
 

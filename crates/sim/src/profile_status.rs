@@ -18,7 +18,7 @@
 //! `assignedInSync`: a status seeded by a test (`pending`, `failed`, `assignedOutOfSync`,
 //! `unknown`) stays until the test changes it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 use crate::state::SimState;
 
@@ -71,11 +71,11 @@ fn members_of_rule(rule: &str) -> Members {
 }
 
 /// The groups one profile includes and excludes, as [`Members`] collapsed into a set of tags.
-#[derive(Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Reach {
     all: bool,
     /// Group tags, lower case.
-    tags: HashSet<String>,
+    tags: BTreeSet<String>,
 }
 
 impl Reach {
@@ -95,13 +95,50 @@ impl Reach {
     }
 }
 
+/// What every profile reaches, profile by profile: all a device's status depends on besides
+/// its own group tag.
+type Rules = Vec<(Reach, Reach)>;
+
+/// The [`Rules`] the statuses were last computed from, so that a write that changes none (a
+/// group nobody assigns created, a profile renamed) costs no walk over the devices. Derived:
+/// not saved, equal to any other (it never makes two states differ), forgotten whenever the
+/// devices may have changed outside a request ([`crate::Sim::with_state`]).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ReachCache(Option<Rules>);
+
+impl PartialEq for ReachCache {
+    fn eq(&self, _: &ReachCache) -> bool {
+        true
+    }
+}
+
+/// Why statuses are looked at again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cause {
+    /// Devices were registered or their group tags changed: every device is looked at.
+    Devices,
+    /// Profiles, their assignments or groups changed: devices are looked at only when what
+    /// the profiles reach changed.
+    Reach,
+}
+
 /// Recomputes the profile-assignment status of every registered device (see the module docs).
 ///
 /// Runs under the state lock after every write that could change the outcome, on tenants of
 /// 100,000 devices and hundreds of profiles: whether a profile reaches a device depends only on
-/// its group tag, so it is decided once per distinct tag (a set lookup per profile), and each
-/// device costs one lookup in that table, never a walk over every profile's assignments.
-pub(crate) fn refresh(state: &mut SimState, now: i64) {
+/// its group tag, so it is decided once per distinct tag (a set lookup per profile), each device
+/// costs one lookup in that table, and a write that leaves what the profiles reach as it was
+/// ([`Cause::Reach`]) costs no walk over the devices at all.
+pub(crate) fn refresh(state: &mut SimState, now: i64, cause: Cause) {
+    let rules = rules(state);
+    if cause == Cause::Reach && state.profile_reach.0.as_ref() == Some(&rules) {
+        return;
+    }
+    apply(state, &rules, now);
+    state.profile_reach = ReachCache(Some(rules));
+}
+
+fn rules(state: &SimState) -> Rules {
     let members = |group_id: &str| -> Members {
         state
             .groups
@@ -112,7 +149,7 @@ pub(crate) fn refresh(state: &mut SimState, now: i64) {
             .map_or(Members::Nobody, members_of_rule)
     };
     // Per profile: the memberships it includes and excludes.
-    let profiles: Vec<(Reach, Reach)> = state
+    state
         .deployment_profiles
         .values()
         .map(|profile| {
@@ -133,7 +170,11 @@ pub(crate) fn refresh(state: &mut SimState, now: i64) {
             (include, exclude)
         })
         .filter(|(include, _)| include.all || !include.tags.is_empty())
-        .collect();
+        .collect()
+}
+
+/// Writes each device's status from `profiles`.
+fn apply(state: &mut SimState, profiles: &Rules, now: i64) {
     // Whether any profile reaches a device, by its group tag as stored.
     let mut reached: HashMap<String, bool> = HashMap::new();
     for device in state.devices.values() {
@@ -226,7 +267,7 @@ mod tests {
                 id: "a1".into(),
                 target: json!({"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": sales}),
             });
-        refresh(&mut state, 42);
+        refresh(&mut state, 42, Cause::Devices);
         let status = |state: &SimState, serial: &str| {
             state
                 .device_by_serial(serial)
@@ -252,7 +293,7 @@ mod tests {
                 id: "a2".into(),
                 target: json!({"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": sales}),
             });
-        refresh(&mut state, 50);
+        refresh(&mut state, 50, Cause::Reach);
         assert_eq!(status(&state, "A"), ("notAssigned".into(), None));
         assert_eq!(
             state.devices[&failed].deployment_profile_assignment_status,
@@ -326,7 +367,7 @@ mod tests {
                         target: target.clone(),
                     });
             }
-            refresh(&mut state, 100 + round as i64);
+            refresh(&mut state, 100 + round as i64, Cause::Reach);
             let members = |id: &str| {
                 state
                     .groups
@@ -359,5 +400,49 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A write that leaves what profiles reach unchanged skips the walk over devices; devices
+    /// changed outside a request are looked at again once the cache is forgotten, as
+    /// `Sim::with_state` does.
+    #[test]
+    fn unchanged_reach_skips_the_devices_until_they_change() {
+        let mut state = SimState::fresh(SimCloud::Commercial, None, 3, 0);
+        let sales = state.add_group(
+            "Sales",
+            GroupMembership::Dynamic(r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:Sales"))"#.into()),
+        );
+        state.add_devices([DeviceSeed::new("A", "Sales")]);
+        let profile = state.add_profile("P", json!({}));
+        state
+            .deployment_profiles
+            .get_mut(&profile)
+            .unwrap()
+            .assignments
+            .push(Assignment {
+                id: "a1".into(),
+                target: json!({"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": sales}),
+            });
+        refresh(&mut state, 1, Cause::Reach);
+        let status = |state: &SimState, serial: &str| {
+            state
+                .device_by_serial(serial)
+                .unwrap()
+                .deployment_profile_assignment_status
+                .clone()
+        };
+        assert_eq!(status(&state, "A"), "assignedInSync");
+        // Registered directly, outside any request: not looked at while the reach is unchanged…
+        state.add_devices([DeviceSeed::new("B", "Sales")]);
+        refresh(&mut state, 2, Cause::Reach);
+        assert_eq!(status(&state, "B"), "notAssigned");
+        // …and looked at once the cache is forgotten, or when devices are the cause.
+        state.profile_reach = ReachCache::default();
+        refresh(&mut state, 3, Cause::Reach);
+        assert_eq!(status(&state, "B"), "assignedInSync");
+        state.add_devices([DeviceSeed::new("C", "sales")]);
+        refresh(&mut state, 4, Cause::Devices);
+        assert_eq!(status(&state, "C"), "assignedInSync");
+        assert_eq!(state.clone(), state, "the cache never makes states differ");
     }
 }

@@ -218,8 +218,10 @@ impl Shared {
             config: &self.config,
         };
         let outcome = routes::dispatch(&mut ctx);
-        if outcome.is_ok() && changes_profile_reach(call) {
-            crate::profile_status::refresh(&mut state, now);
+        if outcome.is_ok()
+            && let Some(cause) = changes_profile_reach(call)
+        {
+            crate::profile_status::refresh(&mut state, now, cause);
         }
         outcome
     }
@@ -243,24 +245,25 @@ fn throttled(real_secs: f64, scope: Option<&str>) -> GraphError {
     error
 }
 
-/// Whether a successful `call` can change which devices a deployment profile reaches: writes
+/// Whether a successful `call` can change which devices a deployment profile reaches, and how
+/// (see [`crate::profile_status::Cause`]): writes
 /// to profiles and their assignments, to groups, and to a device's properties (its tag).
-fn changes_profile_reach(call: &Call) -> bool {
+fn changes_profile_reach(call: &Call) -> Option<crate::profile_status::Cause> {
+    use crate::profile_status::Cause;
     if !call.method.is_write() {
-        return false;
+        return None;
     }
     let segments: Vec<&str> = call.segments.iter().map(String::as_str).collect();
-    matches!(
-        segments.as_slice(),
-        ["deviceManagement", "windowsAutopilotDeploymentProfiles", ..]
-            | ["groups", ..]
-            | [
-                "deviceManagement",
-                "windowsAutopilotDeviceIdentities",
-                _,
-                "updateDeviceProperties"
-            ]
-    )
+    match segments.as_slice() {
+        ["deviceManagement", "windowsAutopilotDeploymentProfiles", ..] | ["groups", ..] => Some(Cause::Reach),
+        [
+            "deviceManagement",
+            "windowsAutopilotDeviceIdentities",
+            _,
+            "updateDeviceProperties",
+        ] => Some(Cause::Devices),
+        _ => None,
+    }
 }
 
 /// The throttling family of a path.

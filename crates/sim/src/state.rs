@@ -72,6 +72,9 @@ pub struct SimState {
     /// and after [`crate::Sim::with_state`] ([`SimState::index_imports`]).
     #[serde(skip)]
     pub(crate) pending_imports: BTreeSet<(i64, String)>,
+    /// What the profiles reached when statuses were last computed (derived, not saved).
+    #[serde(skip)]
+    pub(crate) profile_reach: crate::profile_status::ReachCache,
     /// Registered `windowsAutopilotDeviceIdentities` by id.
     pub devices: BTreeMap<String, AutopilotDevice>,
     /// `windowsAutopilotSettings`.
@@ -392,6 +395,7 @@ impl SimState {
             policy_templates: crate::routes::templates::default_templates(),
             imported_devices: BTreeMap::new(),
             pending_imports: BTreeSet::new(),
+            profile_reach: crate::profile_status::ReachCache::default(),
             devices: BTreeMap::new(),
             autopilot_settings: AutopilotSettings {
                 id: guid_from(splitmix64(&mut seed_state), splitmix64(&mut seed_state)),

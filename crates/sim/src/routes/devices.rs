@@ -43,7 +43,7 @@ pub(crate) fn tick(state: &mut SimState, _config: &SimConfig, now: i64) {
         return;
     }
     complete_imports(state, due);
-    crate::profile_status::refresh(state, now);
+    crate::profile_status::refresh(state, now, crate::profile_status::Cause::Devices);
 }
 
 /// Completes `due` imports, in order of completion.
