@@ -37,7 +37,10 @@ TENANT_ID=3f6b2c1e-8d4a-4b7e-9c2f-5a1d0e7b9c44
 mkdir -p "$WORK"
 
 cd "$ROOT"
-cargo build --release --locked --bin hangar
+# HANGAR_BIN: a hangar binary already built (for instance by the plan_e2e benchmark).
+if [ -z "${HANGAR_BIN:-}" ]; then
+    cargo build --release --locked --bin hangar
+fi
 HANGAR=${HANGAR_BIN:-$ROOT/target/release/hangar}
 if [ ! -f "$TENANT_DIR/converged.json" ]; then
     HANGAR_BENCH_SEED=$TENANT_DIR HANGAR_BENCH_DEVICES=$DEVICES cargo bench --locked -p hangar-autopilot --bench plan_e2e
