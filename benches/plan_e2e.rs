@@ -168,7 +168,7 @@ fn with_latency(path: &Path, latency_ms: u64) -> Sim {
 
 /// The plain reader once (a fresh connection, sign-in included), seconds.
 fn plain(runtime: &tokio::runtime::Runtime, sim: &Sim) -> f64 {
-    let endpoint = Endpoint::with_override(Cloud::Commercial, &sim.url()).unwrap();
+    let endpoint = Endpoint::with_override(Cloud::Commercial, &sim.url(), false).unwrap();
     let first = hangar_graph::resources::devices::list(&endpoint).unwrap().url;
     let read = runtime.block_on(plain_reader::read(&sim.url(), TENANT_ID, first.as_str()));
     assert_eq!(read.pages, device_count().div_ceil(1000), "device pages");

@@ -167,7 +167,7 @@ fn plan_benchmark(runtime: &tokio::runtime::Runtime) -> bool {
         let mut plan_json = 0;
         let mut plan_cpu = Duration::MAX;
         let mut ok = true;
-        let endpoint = hangar_graph::Endpoint::with_override(hangar_model::Cloud::Commercial, &sim.url()).unwrap();
+        let endpoint = hangar_graph::Endpoint::with_override(hangar_model::Cloud::Commercial, &sim.url(), false).unwrap();
         let first = hangar_graph::resources::devices::list(&endpoint).unwrap().url;
         for _ in 0..RUNS {
             // The floor: the plain reader (sign-in and every page, read but not decoded).

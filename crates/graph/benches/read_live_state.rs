@@ -115,7 +115,7 @@ fn main() {
         // Warm-up (connection pool, allocator), then three rounds of every read, alternating
         // so that each sees the same machine load; the best of each is kept.
         let _ = run(&sim, &chain_scope).await;
-        let endpoint = Endpoint::with_override(Cloud::Commercial, &sim.url()).unwrap();
+        let endpoint = Endpoint::with_override(Cloud::Commercial, &sim.url(), false).unwrap();
         let first = hangar_graph::resources::devices::list(&endpoint).unwrap().url;
         let (mut plains, mut chains, mut alls, mut nameds) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for _ in 0..3 {
