@@ -353,10 +353,10 @@ mod tests {
                 target("exclusionGroupAssignmentTarget", Some(&groups[0])),
             ],
         ];
-        for round in 0..layouts.len() {
+        for (round, layout) in layouts.iter().enumerate() {
             // Each round adds one more profile, so the outcome changes from round to round.
             let profile = state.add_profile(&format!("P{round}"), json!({}));
-            for (k, target) in layouts[round].iter().enumerate() {
+            for (k, target) in layout.iter().enumerate() {
                 state
                     .deployment_profiles
                     .get_mut(&profile)
