@@ -1,6 +1,6 @@
 //! Reading the tenant into a [`LiveState`].
 //!
-//! Independent collections are read concurrently, each read its own task ([`Reads`]);
+//! Independent collections are read concurrently, each read its own task (`Reads`);
 //! per-object reads (assignments, owners, Device Preparation settings and device groups) go in
 //! `$batch`es of 20, all batches of a kind at once.
 //!
@@ -9,7 +9,7 @@
 //! out as soon as the previous page's link is known ([`paging`] decodes behind the wire), in a
 //! lane of their own that never queues behind the `$batch`es (`GraphClient::send_page`), and
 //! every other read runs on its own task beside it, so that on a large tenant the whole read
-//! takes about as long as the device pages alone. A new read is one more [`Reads::spawn`] line
+//! takes about as long as the device pages alone. A new read is one more `Reads::spawn` line
 //! in [`read_live_state`]. Only what the scope asks for is read, and only the properties the planner needs
 //! where Graph lets us choose (`$select` on groups and devices; Intune objects are read whole,
 //! because the planner compares every field and keeps unknown ones).

@@ -10,7 +10,7 @@
 //! read one after another, so the time between a page's last byte and the next request is paid
 //! once per page: on 100 pages of 1,000 devices, decoding each page first cost about as much as
 //! the simulator took to answer. So the link is found by a scan of the page's top level
-//! ([`look_ahead`]: strings skipped with `memchr`, nothing allocated) and followed at once,
+//! (`look_ahead`: strings skipped with `memchr`, nothing allocated) and followed at once,
 //! while the page is decoded on a blocking thread; pages reach the caller in order. The full
 //! decode still checks every page, and the link it reads must be the one that was followed, so
 //! a page that does not decode, or whose link the scan misread, fails the read exactly as

@@ -2,7 +2,7 @@
 //! depend only on the plan (not on how serde_json was built or the order fields are declared
 //! in). Documented in `docs/plan-format.md`.
 //!
-//! [`write`] streams the plan to a writer (a saved plan of 100,000 moved devices is tens of
+//! [`write()`] streams the plan to a writer (a saved plan of 100,000 moved devices is tens of
 //! megabytes, and used to be a `serde_json::Value` tree several times that size);
 //! [`render`] is the same bytes in a `String`.
 
