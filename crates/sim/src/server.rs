@@ -86,7 +86,8 @@ pub(crate) struct Processed {
 }
 
 impl Shared {
-    pub fn new(config: SimConfig, state: SimState, clock: SimClock) -> Result<Shared, crate::SimError> {
+    pub fn new(config: SimConfig, mut state: SimState, clock: SimClock) -> Result<Shared, crate::SimError> {
+        state.index_imports();
         let authority = Authority::new(&config, &state.tenant_id)?;
         Ok(Shared {
             faults: Mutex::new(Faults::new(&config)),
@@ -232,8 +233,10 @@ impl Shared {
         if let Ok(reply) = &outcome {
             routes::audit::record(&mut state, call, reply, before, now);
         }
-        if outcome.is_ok() && changes_profile_reach(call) {
-            crate::profile_status::refresh(&mut state, now);
+        if outcome.is_ok()
+            && let Some(cause) = changes_profile_reach(call)
+        {
+            crate::profile_status::refresh(&mut state, now, cause);
         }
         outcome
     }
@@ -257,24 +260,25 @@ fn throttled(real_secs: f64, scope: Option<&str>) -> GraphError {
     error
 }
 
-/// Whether a successful `call` can change which devices a deployment profile reaches: writes
+/// Whether a successful `call` can change which devices a deployment profile reaches, and how
+/// (see [`crate::profile_status::Cause`]): writes
 /// to profiles and their assignments, to groups, and to a device's properties (its tag).
-fn changes_profile_reach(call: &Call) -> bool {
+fn changes_profile_reach(call: &Call) -> Option<crate::profile_status::Cause> {
+    use crate::profile_status::Cause;
     if !call.method.is_write() {
-        return false;
+        return None;
     }
     let segments: Vec<&str> = call.segments.iter().map(String::as_str).collect();
-    matches!(
-        segments.as_slice(),
-        ["deviceManagement", "windowsAutopilotDeploymentProfiles", ..]
-            | ["groups", ..]
-            | [
-                "deviceManagement",
-                "windowsAutopilotDeviceIdentities",
-                _,
-                "updateDeviceProperties"
-            ]
-    )
+    match segments.as_slice() {
+        ["deviceManagement", "windowsAutopilotDeploymentProfiles", ..] | ["groups", ..] => Some(Cause::Reach),
+        [
+            "deviceManagement",
+            "windowsAutopilotDeviceIdentities",
+            _,
+            "updateDeviceProperties",
+        ] => Some(Cause::Devices),
+        _ => None,
+    }
 }
 
 /// The throttling family of a path.

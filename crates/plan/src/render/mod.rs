@@ -14,6 +14,7 @@ use crate::plan::Plan;
 pub mod json;
 pub mod markdown;
 pub mod metrics;
+pub mod sorted_json;
 pub mod text;
 
 /// Whether a plan is shown as a plan (what apply would do) or as drift (how the tenant differs
