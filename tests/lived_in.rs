@@ -10,7 +10,7 @@ use std::process::Output;
 use common::portal::Portal;
 use common::{stderr, stdout};
 use hangar_sim::{Sim, SimConfig};
-use serde_json::{Value, json};
+use serde_json::json;
 
 const TENANT_ID: &str = "3f6b2c1e-8d4a-4b7e-9c2f-5a1d0e7b9c44";
 

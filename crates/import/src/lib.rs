@@ -605,7 +605,7 @@ fn special(
                         .eq_ignore_ascii_case(odata::HYBRID_PROFILE.trim_start_matches('#'))
                 });
             let skip = property(object, "hybridAzureADJoinSkipConnectivityCheck").and_then(Value::as_bool);
-            (hybrid && skip == Some(true)).then(|| Node::Scalar(Value::Bool(true)))
+            (hybrid && skip == Some(true)).then_some(Node::Scalar(Value::Bool(true)))
         }
         ("EnrollmentStatusPage" | "EnrollmentRestriction", "priority") => {
             if builtin(object) {

@@ -313,7 +313,7 @@ fn tenant(spec: &Spec) -> LiveState {
             esp_properties(&id, &format!("{name} E{index}"), index + 1, esp),
         );
         let mut assignments: Vec<_> = esp.include.iter().map(|g| assignment(&group(g), false)).collect();
-        assignments.sort_by(|a, b| a.raw.to_string().cmp(&b.raw.to_string()));
+        assignments.sort_by_key(|a| a.raw.to_string());
         assignments.dedup_by(|a, b| a.raw == b.raw);
         object.assignments = Some(assignments);
         live.objects.push(object);
