@@ -50,6 +50,9 @@ enum Command {
     /// What an Autopilot, ESP, enrollment, hybrid join or import error code means, what to do,
     /// and what in the configuration prevents it, with Microsoft's sources. Offline.
     ExplainError(commands::explain_error::Args),
+    /// Read a tenant (read only) and write a configuration of the Autopilot objects it holds,
+    /// pruning off, that plans with no changes.
+    Import(commands::import::Args),
     /// Read the tenant and show what `apply` would change (exit 2 with `--detailed-exitcode`
     /// when there are changes).
     Plan(commands::plan::Args),
@@ -98,6 +101,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => commands::validate::exec(args),
         Command::Explain(args) => commands::explain::exec(args),
         Command::ExplainError(args) => commands::explain_error::exec(args),
+        Command::Import(args) => commands::import::exec(args),
         Command::Plan(args) => commands::plan::exec(args),
         Command::Drift(args) => commands::drift::exec(args),
         Command::Apply(args) => commands::apply::exec(args),

@@ -314,7 +314,7 @@ fn more_deletes_than_max_deletes_refuse_the_whole_plan() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("tenant.json");
     let state_arg = state.to_str().unwrap();
-    let example = without_devices(dir.path());
+    let example = common::commercial_with_pruning(&dir.path().join("config"));
     let first = hangar(&[
         "apply",
         example.to_str().unwrap(),

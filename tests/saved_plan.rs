@@ -67,7 +67,7 @@ struct Setup {
 fn setup() -> Setup {
     let sim = Sim::start_background(SimConfig::default().tenant_id(TENANT_ID).clock_scale(100.0)).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let config = common::commercial_without_devices(&dir.path().join("config"));
+    let config = common::commercial_with_pruning(&dir.path().join("config"));
     let config_arg = config.to_str().unwrap();
     let first = hangar(&["apply", config_arg, "--auto-approve"], &sim);
     assert_eq!(first.status.code(), Some(0), "{}", text(&first));

@@ -7,6 +7,7 @@ pub mod doctor;
 pub mod drift;
 pub mod explain;
 pub mod explain_error;
+pub mod import;
 pub mod man;
 pub mod offline_profile;
 pub mod plan;

@@ -3,6 +3,8 @@
 #![allow(dead_code)] // every test file uses its own part of it
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod portal;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -54,6 +56,23 @@ pub fn commercial_without_devices(dir: &Path) -> PathBuf {
         }
     }
     dir.to_owned()
+}
+
+/// [`commercial_without_devices`] with pruning on for the names hangar created (the example
+/// ships with pruning off): for tests of deletes and their guardrails.
+pub fn commercial_with_pruning(dir: &Path) -> PathBuf {
+    let dir = commercial_without_devices(dir);
+    let tenant = std::fs::read_to_string(dir.join("tenant.yaml")).unwrap();
+    let tenant = tenant.replace(
+        "prune:\n  enabled: false\n",
+        "prune:\n  enabled: true\n  only:\n    - DeviceGroup/Autopilot-*\n    - DeploymentProfile/Autopilot *\n    - EnrollmentStatusPage/ESP *\n  maxDeletes: 5\n",
+    );
+    assert!(
+        tenant.contains("enabled: true"),
+        "the example's tenant.yaml changed: {tenant}"
+    );
+    std::fs::write(dir.join("tenant.yaml"), tenant).unwrap();
+    dir
 }
 
 /// `hangar ARGS` with a clean environment: no colour, no `RUST_LOG`, no inherited credentials

@@ -104,13 +104,11 @@ pub fn cleanups(plan: &Plan, live: Option<&LiveState>) -> Vec<Cleanup> {
             continue;
         }
         let holds_all_devices = object.kind == Kind::DeploymentProfile
-            && object.assignments.iter().flatten().any(|a| {
-                a.pointer("/target/@odata.type")
-                    .and_then(serde_json::Value::as_str)
-                    .is_some_and(|t| {
-                        t.eq_ignore_ascii_case(hangar_model::well_known::odata::ALL_DEVICES_TARGET)
-                    })
-            });
+            && object
+                .assignments
+                .iter()
+                .flatten()
+                .any(|a| a.target == hangar_model::LiveTarget::AllDevices);
         out.push(Cleanup {
             kind: object.kind,
             id: object.id.clone(),

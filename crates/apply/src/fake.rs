@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use hangar_graph::resources::devices::{DeviceProperties, ImportState, ImportedDevice};
 use hangar_graph::{ApiError, Error as GraphError, ReadScope};
-use hangar_model::{Cloud, Kind, LiveDevice, LiveObject, LiveState};
+use hangar_model::{Cloud, Kind, LiveAssignment, LiveDevice, LiveObject, LiveState};
 use hangar_plan::{Action, Plan};
 use serde_json::{Value, json};
 
@@ -266,13 +266,13 @@ impl Tenant for FakeTenant {
         })
     }
 
-    async fn assignments(&self, _kind: Kind, id: &str) -> Result<Vec<Value>, GraphError> {
+    async fn assignments(&self, _kind: Kind, id: &str) -> Result<Vec<LiveAssignment>, GraphError> {
         self.with(|s| {
             let object = Self::object(s, id)?;
             Ok(object
                 .assignments
                 .iter()
-                .map(|(aid, target)| json!({"id": aid, "target": target}))
+                .map(|(aid, target)| LiveAssignment::parse(json!({"id": aid, "target": target})))
                 .collect())
         })
     }
@@ -459,7 +459,7 @@ impl Tenant for FakeTenant {
                     live.assignments = Some(
                         o.assignments
                             .iter()
-                            .map(|(aid, t)| json!({"id": aid, "target": t}))
+                            .map(|(aid, t)| LiveAssignment::parse(json!({"id": aid, "target": t})))
                             .collect(),
                     );
                     live

@@ -13,7 +13,7 @@ use std::future::Future;
 use hangar_graph::resources::devices::{DeviceProperties, ImportState, ImportedDevice};
 use hangar_graph::resources::{self, fields};
 use hangar_graph::{Error as GraphError, GraphClient, ReadScope};
-use hangar_model::{Cloud, Kind, LiveDevice, LiveState};
+use hangar_model::{Cloud, Kind, LiveAssignment, LiveDevice, LiveState};
 use serde_json::{Map, Value};
 
 /// A JSON object body.
@@ -64,12 +64,12 @@ pub trait Tenant: Sync {
     /// Deletes an object.
     fn delete(&self, kind: Kind, id: &str) -> impl Future<Output = Result<(), GraphError>> + Send;
 
-    /// An object's assignments as Graph returns them.
+    /// An object's assignments, parsed as the planner parses them.
     fn assignments(
         &self,
         kind: Kind,
         id: &str,
-    ) -> impl Future<Output = Result<Vec<Value>, GraphError>> + Send;
+    ) -> impl Future<Output = Result<Vec<LiveAssignment>, GraphError>> + Send;
 
     /// Adds one assignment (profiles: `POST …/assignments`).
     fn add_assignment(
@@ -328,7 +328,7 @@ impl Tenant for GraphTenant {
         }
     }
 
-    async fn assignments(&self, kind: Kind, id: &str) -> Result<Vec<Value>, GraphError> {
+    async fn assignments(&self, kind: Kind, id: &str) -> Result<Vec<LiveAssignment>, GraphError> {
         let client = &self.client;
         let bodies = match kind {
             Kind::DeploymentProfile => client.profiles().assignments(id).await?,
@@ -339,7 +339,10 @@ impl Tenant for GraphTenant {
             Kind::DevicePreparationPolicy => client.device_preparation().assignments(id).await?,
             Kind::DeviceGroup | Kind::AutopilotDevice => return Err(unsupported(kind, "assignments")),
         };
-        Ok(bodies.into_iter().map(Value::Object).collect())
+        Ok(bodies
+            .into_iter()
+            .map(|body| LiveAssignment::parse(Value::Object(body)))
+            .collect())
     }
 
     async fn add_assignment(&self, kind: Kind, id: &str, target: Value) -> Result<(), GraphError> {

@@ -275,6 +275,7 @@ fn replace_profile(old: &str, old_group: &str, old_assignment: &str) -> Vec<Acti
                 body: body(
                     json!({"@odata.type": odata::ENTRA_PROFILE, "displayName": "P", "deviceType": "holoLens"}),
                 ),
+                lost: Vec::new(),
                 live_assignments: vec![Assignment {
                     id: Some(old_assignment.into()),
                     target: AssignmentTarget::Group { group: g.clone() },

@@ -30,6 +30,7 @@ pub mod devices;
 pub mod diagnostic;
 pub mod digest;
 pub mod error_codes;
+pub mod fields;
 mod files;
 pub mod include;
 mod load;

@@ -7,6 +7,7 @@ use std::path::Path;
 use hangar_model::Kind;
 
 use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::fields::{self, FieldInfo, Table};
 use crate::load::{Doc, DocAt, Documents};
 use crate::model::*;
 use crate::rules;
@@ -103,6 +104,14 @@ pub(crate) fn lower(documents: Documents, sources: &SourceMap, diagnostics: &mut
     out
 }
 
+/// A field's row. Rows are static: one missing is a bug, caught by every test that lowers the
+/// kind.
+fn row<T>(table: &Table<T>, yaml: &str) -> &'static FieldInfo {
+    table
+        .field(yaml)
+        .expect("every lowered field has a row in `fields` (fields::tests)")
+}
+
 fn sp<T: Clone>(at: DocAt, value: &Sp<T>) -> Spanned<T> {
     Spanned::new(value.value().clone(), at.of(value))
 }
@@ -154,10 +163,7 @@ impl Lowerer<'_> {
                 .with_help(rules::NAME_INVALID.fix),
             );
         }
-        let scope_tags = match scope_tags {
-            Some(tags) => list(at, tags),
-            None => vec![Spanned::new("0".to_owned(), kind_span)],
-        };
+        let scope_tags = scope_tags.map(|tags| list(at, tags));
         Meta {
             name,
             id: opt(at, id),
@@ -226,19 +232,32 @@ impl Lowerer<'_> {
                 Some(prune) => {
                     let prune = prune.value();
                     Prune {
-                        enabled: or(at, &prune.enabled, false, kind_span),
+                        enabled: or(
+                            at,
+                            &prune.enabled,
+                            row(&fields::TENANT, "prune.enabled").bool_default(),
+                            kind_span,
+                        ),
                         only: prune
                             .only
                             .iter()
                             .filter_map(|pattern| self.prune_pattern(at, pattern))
                             .collect(),
-                        max_deletes: or(at, &prune.max_deletes, 10, kind_span),
+                        max_deletes: or(
+                            at,
+                            &prune.max_deletes,
+                            row(&fields::TENANT, "prune.maxDeletes").u32_default(),
+                            kind_span,
+                        ),
                     }
                 }
                 None => Prune {
-                    enabled: Spanned::new(false, kind_span),
+                    enabled: Spanned::new(row(&fields::TENANT, "prune.enabled").bool_default(), kind_span),
                     only: Vec::new(),
-                    max_deletes: Spanned::new(10, kind_span),
+                    max_deletes: Spanned::new(
+                        row(&fields::TENANT, "prune.maxDeletes").u32_default(),
+                        kind_span,
+                    ),
                 },
             };
             out.tenant = Some(Tenant {
@@ -385,14 +404,24 @@ impl Lowerer<'_> {
             wire::Mode::SelfDeploying => DeploymentMode::SelfDeploying,
         });
         let oobe = body.oobe.as_ref().map(|oobe| oobe.value());
+        let table = &fields::DEPLOYMENT_PROFILE;
         let user_type = match oobe.and_then(|oobe| oobe.user_type.as_ref()) {
             Some(user_type) => Some(sp(at, user_type).map(user_type_of)),
-            None if mode.value == DeploymentMode::UserDriven => Some(Spanned::new(UserType::Standard, k)),
+            None if mode.value == DeploymentMode::UserDriven => {
+                let default = match row(table, "oobe.userType").text_default() {
+                    "administrator" => UserType::Administrator,
+                    _ => UserType::Standard,
+                };
+                Some(Spanned::new(default, k))
+            }
             None => None,
         };
-        let flag = |value: Option<&Option<Sp<bool>>>| match value {
-            Some(value) => or(at, value, true, k),
-            None => Spanned::new(true, k),
+        let flag = |value: Option<&Option<Sp<bool>>>, yaml: &str| {
+            let default = row(table, yaml).bool_default();
+            match value {
+                Some(value) => or(at, value, default, k),
+                None => Spanned::new(default, k),
+            }
         };
         DeploymentProfile {
             join: sp(at, &body.join).map(|join| match join {
@@ -400,7 +429,12 @@ impl Lowerer<'_> {
                 wire::Join::Hybrid => JoinType::Hybrid,
             }),
             mode,
-            pre_provisioning: or(at, &body.pre_provisioning, false, k),
+            pre_provisioning: or(
+                at,
+                &body.pre_provisioning,
+                row(table, "preProvisioning").bool_default(),
+                k,
+            ),
             device_type: match &body.device_type {
                 Some(device_type) => sp(at, device_type).map(|device_type| match device_type {
                     wire::DeviceType::WindowsPc => DeviceType::WindowsPc,
@@ -409,18 +443,54 @@ impl Lowerer<'_> {
                     wire::DeviceType::SurfaceHub2S => DeviceType::SurfaceHub2S,
                     wire::DeviceType::VirtualMachine => DeviceType::VirtualMachine,
                 }),
-                None => Spanned::new(DeviceType::WindowsPc, k),
+                None => Spanned::new(
+                    [
+                        DeviceType::WindowsPc,
+                        DeviceType::HoloLens,
+                        DeviceType::SurfaceHub2,
+                        DeviceType::SurfaceHub2S,
+                        DeviceType::VirtualMachine,
+                    ]
+                    .into_iter()
+                    .find(|t| t.yaml() == row(table, "deviceType").text_default())
+                    .unwrap_or(DeviceType::WindowsPc),
+                    k,
+                ),
             },
             device_name: opt(at, &body.device_name),
-            locale: or(at, &body.locale, "os-default".to_owned(), k),
-            convert_targeted_devices: or(at, &body.convert_targeted_devices, false, k),
-            skip_domain_connectivity_check: or(at, &body.skip_domain_connectivity_check, false, k),
+            locale: or(
+                at,
+                &body.locale,
+                row(table, "locale").text_default().to_owned(),
+                k,
+            ),
+            convert_targeted_devices: or(
+                at,
+                &body.convert_targeted_devices,
+                row(table, "convertTargetedDevices").bool_default(),
+                k,
+            ),
+            skip_domain_connectivity_check: or(
+                at,
+                &body.skip_domain_connectivity_check,
+                row(table, "skipDomainConnectivityCheck").bool_default(),
+                k,
+            ),
             oobe: Oobe {
-                hide_license_terms: flag(oobe.map(|o| &o.hide_license_terms)),
-                hide_privacy_settings: flag(oobe.map(|o| &o.hide_privacy_settings)),
-                hide_change_account_options: flag(oobe.map(|o| &o.hide_change_account_options)),
+                hide_license_terms: flag(oobe.map(|o| &o.hide_license_terms), "oobe.hideLicenseTerms"),
+                hide_privacy_settings: flag(
+                    oobe.map(|o| &o.hide_privacy_settings),
+                    "oobe.hidePrivacySettings",
+                ),
+                hide_change_account_options: flag(
+                    oobe.map(|o| &o.hide_change_account_options),
+                    "oobe.hideChangeAccountOptions",
+                ),
                 user_type,
-                skip_keyboard_selection: flag(oobe.map(|o| &o.skip_keyboard_selection)),
+                skip_keyboard_selection: flag(
+                    oobe.map(|o| &o.skip_keyboard_selection),
+                    "oobe.skipKeyboardSelection",
+                ),
             },
             assign: self.assign(at, &body.assign),
             meta,
@@ -438,21 +508,36 @@ impl Lowerer<'_> {
             200,
         );
         let k = meta.kind_span;
+        let table = &fields::ENROLLMENT_STATUS_PAGE;
+        let flag = |value: &Option<Sp<bool>>, yaml: &str| or(at, value, row(table, yaml).bool_default(), k);
         EnrollmentStatusPage {
             builtin: meta.name.value == "default",
             priority: opt(at, &body.priority),
-            show_progress: or(at, &body.show_progress, true, k),
-            block_device_use: or(at, &body.block_device_use, true, k),
-            allow_reset: or(at, &body.allow_reset, false, k),
-            allow_use_on_error: or(at, &body.allow_use_on_error, false, k),
-            timeout_minutes: or(at, &body.timeout_minutes, 60, k),
-            collect_logs: or(at, &body.collect_logs, true, k),
-            only_autopilot: or(at, &body.only_autopilot, true, k),
-            error_message: opt(at, &body.error_message),
+            show_progress: flag(&body.show_progress, "showProgress"),
+            block_device_use: flag(&body.block_device_use, "blockDeviceUse"),
+            allow_reset: flag(&body.allow_reset, "allowReset"),
+            allow_use_on_error: flag(&body.allow_use_on_error, "allowUseOnError"),
+            timeout_minutes: or(
+                at,
+                &body.timeout_minutes,
+                row(table, "timeoutMinutes").u32_default(),
+                k,
+            ),
+            collect_logs: flag(&body.collect_logs, "collectLogs"),
+            only_autopilot: flag(&body.only_autopilot, "onlyAutopilot"),
+            error_message: or(
+                at,
+                &body.error_message,
+                row(table, "errorMessage").text_default().to_owned(),
+                k,
+            ),
             blocking_apps: list(at, &body.blocking_apps),
-            allow_non_blocking_apps: or(at, &body.allow_non_blocking_apps, false, k),
-            skip_user_status_after_first_user: or(at, &body.skip_user_status_after_first_user, false, k),
-            install_quality_updates: or(at, &body.install_quality_updates, false, k),
+            allow_non_blocking_apps: flag(&body.allow_non_blocking_apps, "allowNonBlockingApps"),
+            skip_user_status_after_first_user: flag(
+                &body.skip_user_status_after_first_user,
+                "skipUserStatusAfterFirstUser",
+            ),
+            install_quality_updates: flag(&body.install_quality_updates, "installQualityUpdates"),
             assign: self.assign(at, &body.assign),
             meta,
         }
@@ -469,6 +554,7 @@ impl Lowerer<'_> {
             200,
         );
         let k = meta.kind_span;
+        let table = &fields::DEVICE_PREPARATION;
         if let Some(join) = &body.join
             && matches!(join.value(), wire::DppJoin::Hybrid)
         {
@@ -496,7 +582,13 @@ impl Lowerer<'_> {
                     wire::DppMode::UserDriven => DppMode::UserDriven,
                     wire::DppMode::Automatic => DppMode::Automatic,
                 }),
-                None => Spanned::new(DppMode::UserDriven, k),
+                None => Spanned::new(
+                    match row(table, "mode").text_default() {
+                        "automatic" => DppMode::Automatic,
+                        _ => DppMode::UserDriven,
+                    },
+                    k,
+                ),
             },
             device_group,
             user_groups,
@@ -505,12 +597,28 @@ impl Lowerer<'_> {
                     wire::UserType::Standard => AccountType::Standard,
                     wire::UserType::Administrator => AccountType::Administrator,
                 }),
-                None => Spanned::new(AccountType::Standard, k),
+                None => Spanned::new(
+                    match row(table, "accountType").text_default() {
+                        "administrator" => AccountType::Administrator,
+                        _ => AccountType::Standard,
+                    },
+                    k,
+                ),
             },
-            timeout_minutes: or(at, &body.timeout_minutes, 60, k),
+            timeout_minutes: or(
+                at,
+                &body.timeout_minutes,
+                row(table, "timeoutMinutes").u32_default(),
+                k,
+            ),
             error_message: opt(at, &body.error_message),
-            allow_skip: or(at, &body.allow_skip, false, k),
-            allow_diagnostics: or(at, &body.allow_diagnostics, false, k),
+            allow_skip: or(at, &body.allow_skip, row(table, "allowSkip").bool_default(), k),
+            allow_diagnostics: or(
+                at,
+                &body.allow_diagnostics,
+                row(table, "allowDiagnostics").bool_default(),
+                k,
+            ),
             allowed_apps: list(at, &body.allowed_apps),
             allowed_scripts: list(at, &body.allowed_scripts),
             meta,
@@ -553,8 +661,18 @@ impl Lowerer<'_> {
             builtin: meta.name.value == "default",
             priority: opt(at, &body.priority),
             windows: WindowsRestriction {
-                personal_devices_blocked: or(at, &windows.personal_devices_blocked, false, k),
-                platform_blocked: or(at, &windows.platform_blocked, false, k),
+                personal_devices_blocked: or(
+                    at,
+                    &windows.personal_devices_blocked,
+                    row(&fields::ENROLLMENT_RESTRICTION, "windows.personalDevicesBlocked").bool_default(),
+                    k,
+                ),
+                platform_blocked: or(
+                    at,
+                    &windows.platform_blocked,
+                    row(&fields::ENROLLMENT_RESTRICTION, "windows.platformBlocked").bool_default(),
+                    k,
+                ),
                 os_minimum: opt(at, &windows.os_minimum),
                 os_maximum: opt(at, &windows.os_maximum),
                 blocked_manufacturers: list(at, &windows.blocked_manufacturers),

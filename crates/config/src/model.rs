@@ -1,12 +1,12 @@
 //! [`DesiredState`]: the validated, typed configuration that `plan`, `apply` and the CLI use.
 //!
 //! Every value is [`Spanned`], references are resolved to typed indexes ([`GroupId`], …),
-//! absent optional fields carry their documented default (with the span of the document's
-//! `kind:`), and the [`SourceMap`] renders any span as `file:line:col` with a snippet.
+//! absent optional fields carry their default (with the span of the document's `kind:`), and
+//! the [`SourceMap`] renders any span as `file:line:col` with a snippet.
 //!
-//! Each field's doc comment names the Graph property it maps to, in the form
-//! `Graph: <property path>` on the object named in the type's doc. `docs/configuration.md` has
-//! the same table from the YAML side. A field without a `Graph:` line is hangar's own.
+//! What each field means, its default (and where that default comes from) and the Graph
+//! property it maps to are its row in [`crate::fields`]; field docs here only say what the
+//! Rust value holds.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -166,12 +166,12 @@ pub struct Meta {
     pub name: Spanned<String>,
     /// `id:`: pins a live object when several share the name. Graph: `id`.
     pub id: Option<Spanned<String>>,
-    /// `description:`. Graph: `description`. Absent means empty: the planner sends `""` for
-    /// `None`, so a description typed into the portal shows as drift.
+    /// `description:`; `None` when omitted, which leaves the tenant's description alone
+    /// ([`crate::fields::META`]).
     pub description: Option<Spanned<String>>,
-    /// `scopeTags:` (Intune kinds only; empty for groups). Graph: `roleScopeTagIds`. Defaults to
-    /// `["0"]` (the Default scope tag).
-    pub scope_tags: Vec<Spanned<String>>,
+    /// `scopeTags:` (Intune kinds only); `None` when omitted, which leaves the tenant's scope
+    /// tags alone.
+    pub scope_tags: Option<Vec<Spanned<String>>>,
     /// The whole document (from its first key).
     pub document: Span,
     /// The `kind:` value; also the span of defaulted fields.
@@ -200,12 +200,12 @@ pub struct Tenant {
 /// more than `max_deletes` in one apply, never for built-ins.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prune {
-    /// `enabled:` (default `false`).
+    /// `enabled:`.
     pub enabled: Spanned<bool>,
     /// `only:` patterns `Kind/glob`, e.g. `DeviceGroup/Autopilot-*`. Empty means nothing may
     /// be deleted even when enabled (an explicit list is required).
     pub only: Vec<PrunePattern>,
-    /// `maxDeletes:` (default 10).
+    /// `maxDeletes:` .
     pub max_deletes: Spanned<u32>,
 }
 
@@ -351,6 +351,16 @@ pub enum JoinType {
     Hybrid,
 }
 
+impl JoinType {
+    /// The YAML value (`join:`).
+    pub fn yaml(self) -> &'static str {
+        match self {
+            JoinType::Entra => "entra",
+            JoinType::Hybrid => "hybrid",
+        }
+    }
+}
+
 /// `mode:` of a deployment profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DeploymentMode {
@@ -359,6 +369,16 @@ pub enum DeploymentMode {
     /// `self-deploying`. Graph: `outOfBoxExperienceSetting.deviceUsageType = "shared"`, and
     /// `userType` omitted from the body.
     SelfDeploying,
+}
+
+impl DeploymentMode {
+    /// The YAML value (`mode:`).
+    pub fn yaml(self) -> &'static str {
+        match self {
+            DeploymentMode::UserDriven => "user-driven",
+            DeploymentMode::SelfDeploying => "self-deploying",
+        }
+    }
 }
 
 /// `deviceType:` of a deployment profile. Graph: `deviceType` (create only).
@@ -377,6 +397,17 @@ pub enum DeviceType {
 }
 
 impl DeviceType {
+    /// The YAML value (`deviceType:`).
+    pub fn yaml(self) -> &'static str {
+        match self {
+            DeviceType::WindowsPc => "windows-pc",
+            DeviceType::HoloLens => "hololens",
+            DeviceType::SurfaceHub2 => "surface-hub-2",
+            DeviceType::SurfaceHub2S => "surface-hub-2s",
+            DeviceType::VirtualMachine => "virtual-machine",
+        }
+    }
+
     /// The Graph enum value.
     pub fn graph_value(self) -> &'static str {
         match self {
@@ -398,24 +429,34 @@ pub enum UserType {
     Administrator,
 }
 
+impl UserType {
+    /// The YAML value (`oobe.userType:`).
+    pub fn yaml(self) -> &'static str {
+        match self {
+            UserType::Standard => "standard",
+            UserType::Administrator => "administrator",
+        }
+    }
+}
+
 /// `oobe:` of a deployment profile. Graph: `outOfBoxExperienceSetting` (the writable shape;
 /// never the deprecated `outOfBoxExperienceSettings`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Oobe {
-    /// `hideLicenseTerms:` (admin center "Microsoft Software License Terms: Hide"; default
-    /// `true`). Graph: `outOfBoxExperienceSetting.eulaHidden`.
+    /// `hideLicenseTerms:` (admin center "Microsoft Software License Terms: Hide")
+    ///. Graph: `outOfBoxExperienceSetting.eulaHidden`.
     pub hide_license_terms: Spanned<bool>,
-    /// `hidePrivacySettings:` (default `true`). Graph:
+    /// `hidePrivacySettings:`. Graph:
     /// `outOfBoxExperienceSetting.privacySettingsHidden`.
     pub hide_privacy_settings: Spanned<bool>,
-    /// `hideChangeAccountOptions:` (default `true`). Graph:
+    /// `hideChangeAccountOptions:`. Graph:
     /// `outOfBoxExperienceSetting.escapeLinkHidden`.
     pub hide_change_account_options: Spanned<bool>,
     /// `userType:`; `None` for self-deploying profiles (Graph rejects it there), else default
     /// `standard`. Graph: `outOfBoxExperienceSetting.userType`.
     pub user_type: Option<Spanned<UserType>>,
-    /// `skipKeyboardSelection:` (admin center "Automatically configure keyboard"; default
-    /// `true`). Graph: `outOfBoxExperienceSetting.keyboardSelectionPageSkipped`.
+    /// `skipKeyboardSelection:` (admin center "Automatically configure keyboard")
+    ///. Graph: `outOfBoxExperienceSetting.keyboardSelectionPageSkipped`.
     pub skip_keyboard_selection: Spanned<bool>,
 }
 
@@ -429,21 +470,21 @@ pub struct DeploymentProfile {
     pub join: Spanned<JoinType>,
     /// `mode:`. Graph: `outOfBoxExperienceSetting.deviceUsageType`.
     pub mode: Spanned<DeploymentMode>,
-    /// `preProvisioning:` (admin center "Allow pre-provisioned deployment"; default `false`).
+    /// `preProvisioning:` (admin center "Allow pre-provisioned deployment").
     /// Graph: `preprovisioningAllowed`.
     pub pre_provisioning: Spanned<bool>,
-    /// `deviceType:` (default `windows-pc`). Graph: `deviceType` (create only).
+    /// `deviceType:`. Graph: `deviceType` (create only).
     pub device_type: Spanned<DeviceType>,
     /// `deviceName:`, the name template (admin center "Apply device name template"); `None`
     /// means no template (Graph gets `""`; always `""` for hybrid). Graph: `deviceNameTemplate`.
     pub device_name: Option<Spanned<String>>,
-    /// `locale:` (admin center "Language (Region)"; default `os-default`). Graph: `locale`.
+    /// `locale:` (admin center "Language (Region)"). Graph: `locale`.
     /// The planner normalises `os-default` ↔ `""` (see graph-api-notes §1).
     pub locale: Spanned<String>,
-    /// `convertTargetedDevices:` (admin center "Convert all targeted devices to Autopilot";
-    /// default `false`). Graph: `hardwareHashExtractionEnabled`.
+    /// `convertTargetedDevices:` (admin center "Convert all targeted devices to Autopilot")
+    ///. Graph: `hardwareHashExtractionEnabled`.
     pub convert_targeted_devices: Spanned<bool>,
-    /// `skipDomainConnectivityCheck:` (hybrid only, default `false`). Graph:
+    /// `skipDomainConnectivityCheck:` (hybrid only). Graph:
     /// `hybridAzureADJoinSkipConnectivityCheck` (create only, hybrid type only).
     pub skip_domain_connectivity_check: Spanned<bool>,
     /// `oobe:`. Graph: `outOfBoxExperienceSetting`.
@@ -467,11 +508,11 @@ pub struct EnrollmentStatusPage {
     /// `priority:` (1 = highest; `None` only for the built-in, which is fixed at 0). Graph:
     /// `priority`, written with `POST …/setPriority`, never in a POST/PATCH body.
     pub priority: Option<Spanned<u32>>,
-    /// `showProgress:` (admin center "Show app and profile configuration progress"; default
-    /// `true`). Graph: `showInstallationProgress`.
+    /// `showProgress:` (admin center "Show app and profile configuration progress")
+    ///. Graph: `showInstallationProgress`.
     pub show_progress: Spanned<bool>,
     /// `blockDeviceUse:` (admin center "Block device use until all apps and profiles are
-    /// installed"; default `true`).
+    /// installed").
     ///
     /// Graph: `blockDeviceSetupRetryByUser`, **inverted**: `blockDeviceUse: true` ⇒
     /// `blockDeviceSetupRetryByUser: false`. Evidence (graph-api-notes §2): the sub-settings that
@@ -480,34 +521,34 @@ pub struct EnrollmentStatusPage {
     /// `blockDeviceSetupRetryByUser` is `true`. Unverified against a live tenant.
     pub block_device_use: Spanned<bool>,
     /// `allowReset:` (admin center "Allow users to reset device if installation error
-    /// occurs"; default `false`). Graph: `allowDeviceResetOnInstallFailure`.
+    /// occurs"). Graph: `allowDeviceResetOnInstallFailure`.
     pub allow_reset: Spanned<bool>,
     /// `allowUseOnError:` (admin center "Allow users to use device if installation error
-    /// occurs"; default `false`). Graph: `allowDeviceUseOnInstallFailure`.
+    /// occurs"). Graph: `allowDeviceUseOnInstallFailure`.
     pub allow_use_on_error: Spanned<bool>,
     /// `timeoutMinutes:` (admin center "Show an error when installation takes longer than
-    /// specified number of minutes"; default 60). Graph: `installProgressTimeoutInMinutes`.
+    /// specified number of minutes"). Graph: `installProgressTimeoutInMinutes`.
     pub timeout_minutes: Spanned<u32>,
     /// `collectLogs:` (admin center "Turn on log collection and diagnostics page for end
-    /// users"; default `true`). Graph: `allowLogCollectionOnInstallFailure`.
+    /// users"). Graph: `allowLogCollectionOnInstallFailure`.
     pub collect_logs: Spanned<bool>,
     /// `onlyAutopilot:` (admin center "Only show page to devices provisioned by out-of-box
-    /// experience (OOBE)"; default `true`). Graph: `trackInstallProgressForAutopilotOnly`.
+    /// experience (OOBE)"). Graph: `trackInstallProgressForAutopilotOnly`.
     pub only_autopilot: Spanned<bool>,
-    /// `errorMessage:` (admin center "Show custom message when time limit or error occurs";
-    /// `None` = no custom message). Graph: `customErrorMessage`.
-    pub error_message: Option<Spanned<String>>,
+    /// `errorMessage:` (admin center "Show custom message when time limit or error occurs");
+    /// Intune's own message when omitted. Graph: `customErrorMessage`.
+    pub error_message: Spanned<String>,
     /// `blockingApps:` app ids (GUIDs of `deviceAppManagement/mobileApps`); empty = all
     /// required apps block (admin center "Block device use until these required apps are
     /// installed: All"). Graph: `selectedMobileAppIds`.
     pub blocking_apps: Vec<Spanned<String>>,
-    /// `allowNonBlockingApps:` (default `false`). Graph: `allowNonBlockingAppInstallation`.
+    /// `allowNonBlockingApps:`. Graph: `allowNonBlockingAppInstallation`.
     pub allow_non_blocking_apps: Spanned<bool>,
     /// `skipUserStatusAfterFirstUser:` (admin center "Turn off user status tracking after the
-    /// first user"; default `false`). Graph: `disableUserStatusTrackingAfterFirstUser`.
+    /// first user"). Graph: `disableUserStatusTrackingAfterFirstUser`.
     pub skip_user_status_after_first_user: Spanned<bool>,
     /// `installQualityUpdates:` (admin center "Install Windows quality updates (might restart
-    /// the device)"; default `false`). Graph: `installQualityUpdates`.
+    /// the device)"). Graph: `installQualityUpdates`.
     pub install_quality_updates: Spanned<bool>,
     /// `assign:`. Graph: `assignments` via `/assign`. Empty for the built-in.
     pub assign: Assignments,
@@ -525,6 +566,16 @@ pub enum DppMode {
     Automatic,
 }
 
+impl DppMode {
+    /// The YAML value (`mode:`).
+    pub fn yaml(self) -> &'static str {
+        match self {
+            DppMode::UserDriven => "user-driven",
+            DppMode::Automatic => "automatic",
+        }
+    }
+}
+
 /// `accountType:` of a Device Preparation policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AccountType {
@@ -532,6 +583,16 @@ pub enum AccountType {
     Standard,
     /// `administrator`.
     Administrator,
+}
+
+impl AccountType {
+    /// The YAML value (`accountType:`).
+    pub fn yaml(self) -> &'static str {
+        match self {
+            AccountType::Standard => "standard",
+            AccountType::Administrator => "administrator",
+        }
+    }
 }
 
 /// `kind: DevicePreparationPolicy`: Autopilot Device Preparation (v2), a Settings Catalog
@@ -558,17 +619,17 @@ pub struct DevicePreparationPolicy {
     /// `userGroups:`: `membership: assigned` groups of users whose sign-in triggers the
     /// policy. Graph: `assignments` via `/assign` (`groupAssignmentTarget`).
     pub user_groups: Vec<Spanned<GroupId>>,
-    /// `accountType:` (default `standard`). Graph: setting `enrollment_autopilot_dpp_accountype`.
+    /// `accountType:`. Graph: setting `enrollment_autopilot_dpp_accountype`.
     pub account_type: Spanned<AccountType>,
-    /// `timeoutMinutes:` (15–720, default 60). Graph: setting `enrollment_autopilot_dpp_timeout`.
+    /// `timeoutMinutes:` (15–720). Graph: setting `enrollment_autopilot_dpp_timeout`.
     pub timeout_minutes: Spanned<u32>,
     /// `errorMessage:` (`None` = Intune's default text). Graph: setting
     /// `enrollment_autopilot_dpp_customerrormessage`.
     pub error_message: Option<Spanned<String>>,
-    /// `allowSkip:` (admin center "Allow users to skip setup after multiple attempts"; default
-    /// `false`). Graph: setting `enrollment_autopilot_dpp_allowskip`.
+    /// `allowSkip:` (admin center "Allow users to skip setup after multiple attempts")
+    ///. Graph: setting `enrollment_autopilot_dpp_allowskip`.
     pub allow_skip: Spanned<bool>,
-    /// `allowDiagnostics:` (admin center "Show link to diagnostics"; default `false`). Graph:
+    /// `allowDiagnostics:` (admin center "Show link to diagnostics"). Graph:
     /// setting `enrollment_autopilot_dpp_allowdiagnostics`.
     pub allow_diagnostics: Spanned<bool>,
     /// `allowedApps:` app ids (GUIDs; at most 10). Graph: setting
@@ -603,9 +664,9 @@ pub struct DomainJoinProfile {
 /// (`platformRestriction` of a custom restriction, `windowsRestriction` of the default one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WindowsRestriction {
-    /// `personalDevicesBlocked:` (default `false`). Graph: `personalDeviceEnrollmentBlocked`.
+    /// `personalDevicesBlocked:`. Graph: `personalDeviceEnrollmentBlocked`.
     pub personal_devices_blocked: Spanned<bool>,
-    /// `platformBlocked:` (default `false`). Graph: `platformBlocked`.
+    /// `platformBlocked:`. Graph: `platformBlocked`.
     pub platform_blocked: Spanned<bool>,
     /// `osMinimum:` (e.g. `10.0.19045`). Graph: `osMinimumVersion`.
     pub os_minimum: Option<Spanned<String>>,

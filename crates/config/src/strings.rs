@@ -69,6 +69,7 @@ fn fields(state: &DesiredState) -> Vec<Field<'_>> {
         out.extend(
             meta.scope_tags
                 .iter()
+                .flatten()
                 .map(|tag| line(format!("a scope tag of {of}"), tag)),
         );
     }
@@ -92,9 +93,7 @@ fn fields(state: &DesiredState) -> Vec<Field<'_>> {
         out.push(line("a `locale`", &profile.locale));
     }
     for esp in &state.esps {
-        if let Some(message) = &esp.error_message {
-            out.push(lines("an `errorMessage`", message));
-        }
+        out.push(lines("an `errorMessage`", &esp.error_message));
         out.extend(esp.blocking_apps.iter().map(|app| line("a blocking app", app)));
     }
     for dpp in &state.device_preparation {
@@ -215,7 +214,7 @@ fn lengths(state: &DesiredState, out: &mut Vec<Diagnostic>) {
             Kind::EnrollmentStatusPage,
             "errorMessage",
             name,
-            esp.error_message.as_ref(),
+            Some(&esp.error_message),
         );
     }
     for group in &state.groups {

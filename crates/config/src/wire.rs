@@ -5,8 +5,10 @@
 //! may omit it, no defaults applied, names unresolved. `lower` turns them into the model. No
 //! untagged enums and no `flatten`: both lose spans and degrade serde's messages.
 //!
-//! Doc comments here become the descriptions editors show (through the JSON Schema), so they
-//! are written for the person editing YAML.
+//! Fields carry no doc comments: what a field means, its default and its Graph property are
+//! its row in [`crate::fields`], which the JSON Schemas take their descriptions from. Type and
+//! variant docs here become the schema's descriptions of objects and enum values, so they are
+//! written for the person editing YAML.
 
 use std::borrow::Cow;
 
@@ -57,10 +59,8 @@ pub(crate) struct Probe {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct Assign {
-    /// Group names (`DeviceGroup` documents), or `all-devices`, or `all-users`.
     #[serde(default)]
     pub include: Vec<Sp<String>>,
-    /// Group names to exclude.
     #[serde(default)]
     pub exclude: Vec<Sp<String>>,
 }
@@ -69,15 +69,10 @@ pub(crate) struct Assign {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct Tenant {
-    /// `Tenant`.
     pub kind: Sp<String>,
-    /// A label for people, e.g. `contoso-prod`.
     pub name: Sp<String>,
-    /// The Microsoft cloud: `commercial`, `gcc`, `gcc-high` or `dod`.
     pub cloud: Sp<hangar_model::Cloud>,
-    /// Directory (tenant) id: a GUID, or a verified domain like `contoso.onmicrosoft.com`.
     pub tenant_id: Sp<String>,
-    /// What `apply` may delete. Off unless enabled, and only inside `only`.
     pub prune: Option<Sp<Prune>>,
     /// Shared directories (bases) whose documents are part of this configuration, e.g.
     /// `[../../base]`: paths relative to this file, inside the repository. Names in a base
@@ -105,13 +100,9 @@ pub(crate) struct Base {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct Prune {
-    /// Let `apply` delete tenant objects that no document describes (default `false`).
     pub enabled: Option<Sp<bool>>,
-    /// Only objects matching one of these `Kind/glob` patterns may be deleted, e.g.
-    /// `DeviceGroup/Autopilot-*`.
     #[serde(default)]
     pub only: Vec<Sp<String>>,
-    /// Refuse an apply that would delete more than this many objects (default 10).
     pub max_deletes: Option<Sp<u32>>,
 }
 
@@ -133,18 +124,11 @@ pub(crate) enum Membership {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct DeviceGroup {
-    /// `DeviceGroup`.
     pub kind: Sp<String>,
-    /// Group display name (Graph `displayName`), unique among groups.
     pub name: Sp<String>,
-    /// Pin a live group by object id when several share the name.
     pub id: Option<Sp<String>>,
-    /// Graph `description`.
     pub description: Option<Sp<String>>,
-    /// `{groupTag: X}`, `{rule: "…"}` or `assigned`.
     pub membership: Sp<Membership>,
-    /// Owners: `intune-provisioning-client` (required for Device Preparation device groups) or
-    /// object ids.
     #[serde(default)]
     pub owners: Vec<Sp<String>>,
 }
@@ -202,16 +186,10 @@ pub(crate) enum UserType {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct Oobe {
-    /// Hide the Microsoft Software License Terms (default `true`). Graph `eulaHidden`.
     pub hide_license_terms: Option<Sp<bool>>,
-    /// Hide privacy settings (default `true`). Graph `privacySettingsHidden`.
     pub hide_privacy_settings: Option<Sp<bool>>,
-    /// Hide change account options (default `true`). Graph `escapeLinkHidden`.
     pub hide_change_account_options: Option<Sp<bool>>,
-    /// User account type (default `standard`; not allowed for self-deploying). Graph `userType`.
     pub user_type: Option<Sp<UserType>>,
-    /// Automatically configure the keyboard (default `true`). Graph
-    /// `keyboardSelectionPageSkipped`.
     pub skip_keyboard_selection: Option<Sp<bool>>,
 }
 
@@ -220,38 +198,20 @@ pub(crate) struct Oobe {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct DeploymentProfile {
-    /// `DeploymentProfile`.
     pub kind: Sp<String>,
-    /// Profile name (Graph `displayName`).
     pub name: Sp<String>,
-    /// Pin a live profile by id.
     pub id: Option<Sp<String>>,
-    /// Graph `description`.
     pub description: Option<Sp<String>>,
-    /// Scope tag ids (default `["0"]`). Graph `roleScopeTagIds`.
     pub scope_tags: Option<Vec<Sp<String>>>,
-    /// `entra` or `hybrid`. Changing it replaces the profile.
     pub join: Sp<Join>,
-    /// `user-driven` or `self-deploying`.
     pub mode: Sp<Mode>,
-    /// Allow pre-provisioned deployment (default `false`). Graph `preprovisioningAllowed`.
     pub pre_provisioning: Option<Sp<bool>>,
-    /// Device type (default `windows-pc`). Changing it replaces the profile.
     pub device_type: Option<Sp<DeviceType>>,
-    /// Device name template, e.g. `ENG-%SERIAL%` or `KSK-%RAND:5%`: at most 15 characters
-    /// after expansion; letters, digits, hyphens. Entra join only. Graph `deviceNameTemplate`.
     pub device_name: Option<Sp<String>>,
-    /// Language (region), e.g. `en-US`, or `os-default` (default). Graph `locale`.
     pub locale: Option<Sp<String>>,
-    /// Convert all targeted devices to Autopilot (default `false`). Graph
-    /// `hardwareHashExtractionEnabled`.
     pub convert_targeted_devices: Option<Sp<bool>>,
-    /// Hybrid only: skip the domain connectivity check (default `false`). Graph
-    /// `hybridAzureADJoinSkipConnectivityCheck`.
     pub skip_domain_connectivity_check: Option<Sp<bool>>,
-    /// Out-of-box experience.
     pub oobe: Option<Sp<Oobe>>,
-    /// Groups (or `all-devices`) that get this profile.
     pub assign: Option<Sp<Assign>>,
 }
 
@@ -259,54 +219,25 @@ pub(crate) struct DeploymentProfile {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct EnrollmentStatusPage {
-    /// `EnrollmentStatusPage`.
     pub kind: Sp<String>,
-    /// ESP name (Graph `displayName`); `default` is the built-in one.
     pub name: Sp<String>,
-    /// Pin a live ESP by id.
     pub id: Option<Sp<String>>,
-    /// Graph `description`.
     pub description: Option<Sp<String>>,
-    /// Scope tag ids (default `["0"]`). Graph `roleScopeTagIds`.
     pub scope_tags: Option<Vec<Sp<String>>>,
-    /// Priority, 1 = highest; unique; required except for `default`.
     pub priority: Option<Sp<u32>>,
-    /// Show app and profile configuration progress (default `true`). Graph
-    /// `showInstallationProgress`.
     pub show_progress: Option<Sp<bool>>,
-    /// Block device use until all apps and profiles are installed (default `true`). Graph
-    /// `blockDeviceSetupRetryByUser` with the opposite value.
     pub block_device_use: Option<Sp<bool>>,
-    /// Allow users to reset the device if an installation error occurs (default `false`).
-    /// Graph `allowDeviceResetOnInstallFailure`.
     pub allow_reset: Option<Sp<bool>>,
-    /// Allow users to use the device if an installation error occurs (default `false`). Graph
-    /// `allowDeviceUseOnInstallFailure`.
     pub allow_use_on_error: Option<Sp<bool>>,
-    /// Minutes before an error is shown, 1–1440 (default 60). Graph
-    /// `installProgressTimeoutInMinutes`.
     pub timeout_minutes: Option<Sp<u32>>,
-    /// Turn on log collection and the diagnostics page (default `true`). Graph
-    /// `allowLogCollectionOnInstallFailure`.
     pub collect_logs: Option<Sp<bool>>,
-    /// Only show the page to devices provisioned by OOBE (default `true`). Graph
-    /// `trackInstallProgressForAutopilotOnly`.
     pub only_autopilot: Option<Sp<bool>>,
-    /// Custom message when the time limit or an error occurs. Graph `customErrorMessage`.
     pub error_message: Option<Sp<String>>,
-    /// App ids that block device use (empty = all required apps). Graph `selectedMobileAppIds`.
     #[serde(default)]
     pub blocking_apps: Vec<Sp<String>>,
-    /// Install non-blocking apps during the ESP (default `false`). Graph
-    /// `allowNonBlockingAppInstallation`.
     pub allow_non_blocking_apps: Option<Sp<bool>>,
-    /// Turn off user status tracking after the first user (default `false`). Graph
-    /// `disableUserStatusTrackingAfterFirstUser`.
     pub skip_user_status_after_first_user: Option<Sp<bool>>,
-    /// Install Windows quality updates, may restart (default `false`). Graph
-    /// `installQualityUpdates`.
     pub install_quality_updates: Option<Sp<bool>>,
-    /// Groups, `all-devices` or `all-users` (not for `default`).
     pub assign: Option<Sp<Assign>>,
 }
 
@@ -335,40 +266,23 @@ pub(crate) enum DppJoin {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct DevicePreparationPolicy {
-    /// `DevicePreparationPolicy`.
     pub kind: Sp<String>,
-    /// Policy name (Graph `name`).
     pub name: Sp<String>,
-    /// Pin a live policy by id.
     pub id: Option<Sp<String>>,
-    /// Graph `description`.
     pub description: Option<Sp<String>>,
-    /// Scope tag ids (default `["0"]`). Graph `roleScopeTagIds`.
     pub scope_tags: Option<Vec<Sp<String>>>,
-    /// `user-driven` (default) or `automatic`.
     pub mode: Option<Sp<DppMode>>,
-    /// `entra` (default; hybrid is not supported).
     pub join: Option<Sp<DppJoin>>,
-    /// The assigned group, owned by `intune-provisioning-client`, that devices join during
-    /// setup.
     pub device_group: Option<Sp<String>>,
-    /// Assigned groups of users whose sign-in triggers the policy.
     #[serde(default)]
     pub user_groups: Vec<Sp<String>>,
-    /// `standard` (default) or `administrator`.
     pub account_type: Option<Sp<UserType>>,
-    /// Minutes before an installation error is shown, 15–720 (default 60).
     pub timeout_minutes: Option<Sp<u32>>,
-    /// Custom error message.
     pub error_message: Option<Sp<String>>,
-    /// Allow users to skip setup after multiple attempts (default `false`).
     pub allow_skip: Option<Sp<bool>>,
-    /// Show a link to diagnostics (default `false`).
     pub allow_diagnostics: Option<Sp<bool>>,
-    /// App ids installed during setup (at most 10).
     #[serde(default)]
     pub allowed_apps: Vec<Sp<String>>,
-    /// Script ids run during setup (at most 10).
     #[serde(default)]
     pub allowed_scripts: Vec<Sp<String>>,
 }
@@ -377,26 +291,15 @@ pub(crate) struct DevicePreparationPolicy {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct DomainJoinProfile {
-    /// `DomainJoinProfile`.
     pub kind: Sp<String>,
-    /// Profile name (Graph `displayName`).
     pub name: Sp<String>,
-    /// Pin a live profile by id.
     pub id: Option<Sp<String>>,
-    /// Graph `description`.
     pub description: Option<Sp<String>>,
-    /// Scope tag ids (default `["0"]`). Graph `roleScopeTagIds`.
     pub scope_tags: Option<Vec<Sp<String>>>,
-    /// Active Directory domain, e.g. `corp.contoso.com`. Graph `activeDirectoryDomainName`.
     pub domain: Sp<String>,
-    /// OU distinguished name (default: the Computers container). Graph `organizationalUnit`.
     pub ou: Option<Sp<String>>,
-    /// Computer name prefix. Graph `computerNameStaticPrefix`.
     pub computer_name_prefix: Sp<String>,
-    /// Number of random characters after the prefix, 3–14. Graph
-    /// `computerNameSuffixRandomCharCount`.
     pub random_chars: Sp<u32>,
-    /// The same groups as the hybrid deployment profile.
     pub assign: Option<Sp<Assign>>,
 }
 
@@ -404,18 +307,12 @@ pub(crate) struct DomainJoinProfile {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct Windows {
-    /// Block personally owned devices (default `false`). Graph `personalDeviceEnrollmentBlocked`.
     pub personal_devices_blocked: Option<Sp<bool>>,
-    /// Block the Windows platform (default `false`). Graph `platformBlocked`.
     pub platform_blocked: Option<Sp<bool>>,
-    /// Minimum OS version, e.g. `10.0.19045`. Graph `osMinimumVersion`.
     pub os_minimum: Option<Sp<String>>,
-    /// Maximum OS version. Graph `osMaximumVersion`.
     pub os_maximum: Option<Sp<String>>,
-    /// Blocked manufacturers. Graph `blockedManufacturers`.
     #[serde(default)]
     pub blocked_manufacturers: Vec<Sp<String>>,
-    /// Blocked SKUs. Graph `blockedSkus`.
     #[serde(default)]
     pub blocked_skus: Vec<Sp<String>>,
 }
@@ -425,21 +322,13 @@ pub(crate) struct Windows {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct EnrollmentRestriction {
-    /// `EnrollmentRestriction`.
     pub kind: Sp<String>,
-    /// Restriction name (Graph `displayName`); `default` is the built-in one.
     pub name: Sp<String>,
-    /// Pin a live restriction by id.
     pub id: Option<Sp<String>>,
-    /// Graph `description`.
     pub description: Option<Sp<String>>,
-    /// Scope tag ids (default `["0"]`). Graph `roleScopeTagIds`.
     pub scope_tags: Option<Vec<Sp<String>>>,
-    /// Priority, 1 = highest; unique; not for `default`.
     pub priority: Option<Sp<u32>>,
-    /// Windows settings.
     pub windows: Sp<Windows>,
-    /// User groups (not for `default`).
     pub assign: Option<Sp<Assign>>,
 }
 
@@ -447,13 +336,9 @@ pub(crate) struct EnrollmentRestriction {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct AutopilotDevices {
-    /// `AutopilotDevices`.
     #[allow(dead_code)] // checked by the probe; kept so the schema and unknown-field check see it
     pub kind: Sp<String>,
-    /// A label for this list.
     pub name: Sp<String>,
-    /// CSV path, relative to this YAML file.
     pub source: Sp<String>,
-    /// Group tag for rows whose `Group Tag` column is empty.
     pub group_tag: Option<Sp<String>>,
 }

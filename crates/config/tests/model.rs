@@ -31,16 +31,28 @@ fn valid(files: &[(&str, &str)]) -> DesiredState {
 }
 
 #[test]
-fn esp_defaults_follow_the_guide_and_block_device_use_is_explicit() {
+fn an_omitted_esp_setting_is_what_intune_gives_a_new_esp() {
     let state = valid(&[
         ("t.yaml", TENANT),
         ("esp.yaml", "kind: EnrollmentStatusPage\nname: default\n"),
     ]);
     let esp = &state.esps[0];
     assert!(esp.builtin && esp.priority.is_none());
-    assert!(esp.show_progress.value && esp.block_device_use.value);
+    // Graph's values for what a create does not send, and the documented admin center defaults.
+    assert!(!esp.show_progress.value && esp.block_device_use.value);
     assert!(!esp.allow_reset.value && !esp.allow_use_on_error.value);
+    assert!(!esp.collect_logs.value && !esp.only_autopilot.value);
+    assert!(
+        esp.install_quality_updates.value,
+        "new ESPs install quality updates"
+    );
     assert_eq!(esp.timeout_minutes.value, 60);
+    assert_eq!(
+        esp.error_message.value,
+        hangar_model::well_known::DEFAULT_ESP_ERROR_MESSAGE
+    );
+    // Omitted description and scope tags are not managed.
+    assert!(esp.meta.description.is_none() && esp.meta.scope_tags.is_none());
     // A defaulted value points at the document's `kind:`.
     assert_eq!(
         state.sources.text(esp.block_device_use.span),

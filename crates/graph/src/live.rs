@@ -36,7 +36,7 @@ use std::sync::Arc;
 
 use hangar_model::device_preparation::PolicyTemplate;
 use hangar_model::well_known::{self, odata};
-use hangar_model::{Kind, LiveDevice, LiveObject, LiveState};
+use hangar_model::{Kind, LiveAssignment, LiveDevice, LiveObject, LiveState};
 use serde_json::{Map, Value};
 use tokio::task::JoinSet;
 
@@ -348,7 +348,7 @@ async fn attach_assignments(
         .map(|&i| request(&objects[i].id))
         .collect::<Result<Vec<_>, _>>()?;
     for (i, assignments) in targets.into_iter().zip(batch_lists(client, requests).await?) {
-        objects[i].assignments = Some(assignments);
+        objects[i].assignments = Some(assignments.into_iter().map(LiveAssignment::parse).collect());
     }
     Ok(())
 }
@@ -515,7 +515,7 @@ async fn read_device_preparation(client: &GraphClient, scope: &ReadScope) -> Res
         objects.iter_mut().zip(settings).zip(assignments).zip(targets)
     {
         object.settings = Some(settings);
-        object.assignments = Some(assignments);
+        object.assignments = Some(assignments.into_iter().map(LiveAssignment::parse).collect());
         object.device_membership_targets = Some(dpp::membership_target_ids(&target));
     }
     Ok((

@@ -7,6 +7,7 @@
 //! - [`Kind`]: the resource kinds hangar manages;
 //! - [`well_known`]: identifiers fixed by Microsoft (the Intune Provisioning Client app id,
 //!   Device Preparation template and setting ids);
+//! - [`assignment`]: [`LiveAssignment`], a live assignment parsed once where it is read;
 //! - [`live`]: [`LiveState`], the snapshot of a tenant that `hangar-graph` reads and
 //!   `hangar-plan` diffs against;
 //! - [`audit`]: change events from the tenant's audit logs (who changed an object, when);
@@ -21,6 +22,7 @@
 #![warn(missing_docs)]
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod assignment;
 pub mod audit;
 pub mod cloud;
 pub mod device_preparation;
@@ -30,6 +32,7 @@ pub mod plural;
 pub mod text;
 pub mod well_known;
 
+pub use assignment::{AssignmentSource, FilterMode, LiveAssignment, LiveFilter, LiveTarget};
 pub use cloud::Cloud;
 pub use kind::Kind;
 pub use live::{LiveDevice, LiveObject, LiveState};

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::Kind;
+use crate::{Kind, LiveAssignment};
 
 /// A snapshot of the tenant objects hangar manages, as read from Graph.
 ///
@@ -75,8 +75,9 @@ pub struct LiveObject {
     pub builtin: bool,
     /// Every property as Graph returned it, unknown ones included.
     pub properties: Map<String, Value>,
-    /// Assignments as Graph returned them; `None` when the kind has none or they were not read.
-    pub assignments: Option<Vec<Value>>,
+    /// Assignments, parsed ([`LiveAssignment::raw`] keeps what Graph returned); `None` when the
+    /// kind has none or they were not read.
+    pub assignments: Option<Vec<LiveAssignment>>,
     /// Groups only: object ids of the owners; `None` when not read.
     pub owners: Option<Vec<String>>,
     /// Device Preparation only: group ids of the enrollment-time device membership target;
@@ -109,6 +110,12 @@ impl LiveObject {
         self.properties.get(name)
     }
 
+    /// The object's own assignments (not those inherited from policy sets); empty when none
+    /// were read.
+    pub fn direct_assignments(&self) -> impl Iterator<Item = &LiveAssignment> {
+        self.assignments.iter().flatten().filter(|a| a.is_direct())
+    }
+
     /// A stable digest of everything read for this object. Two reads of an unchanged object
     /// give the same fingerprint whatever order Graph sent keys in; a saved plan records it so
     /// that `apply` can refuse a stale plan.
@@ -120,7 +127,9 @@ impl LiveObject {
         hasher.update([0]);
         let parts = [
             Some(Value::Object(self.properties.clone())),
-            self.assignments.clone().map(Value::Array),
+            self.assignments
+                .as_ref()
+                .map(|assignments| Value::Array(assignments.iter().map(|a| a.raw.clone()).collect())),
             self.owners
                 .clone()
                 .map(|ids| Value::Array(ids.into_iter().map(Value::String).collect())),

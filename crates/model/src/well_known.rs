@@ -10,6 +10,12 @@ pub const INTUNE_PROVISIONING_CLIENT_APP_ID: &str = "f1346770-5b25-470b-88bd-d57
 /// App id of Microsoft Graph itself.
 pub const MICROSOFT_GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
 
+/// The message an Enrollment Status Page shows when no custom message is set: the admin
+/// center's "Show custom message when time limit or error occurs: No" (Intune docs, *Set up the
+/// Enrollment Status Page*), and what the built-in ESP holds.
+pub const DEFAULT_ESP_ERROR_MESSAGE: &str =
+    "Setup could not be completed. Please try again or contact your support person for help.";
+
 /// Id suffix of the built-in (default) Enrollment Status Page (§2).
 pub const DEFAULT_ESP_ID_SUFFIX: &str = "_DefaultWindows10EnrollmentCompletionPageConfiguration";
 

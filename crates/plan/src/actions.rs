@@ -7,7 +7,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use hangar_config::{DesiredState, Owner};
-use hangar_model::{Kind, LiveObject, LiveState};
+use hangar_model::{Kind, LiveObject, LiveState, LiveTarget};
 use serde_json::{Value, json};
 
 use crate::error::Error;
@@ -16,6 +16,7 @@ use crate::normalize;
 use crate::plan::{
     Address, Assignment, AssignmentChange, AssignmentTarget, Body, Change, GroupRef, Op, OwnerRef, Reason,
 };
+use crate::preserve;
 use crate::project::{self, Context};
 use crate::prune::Pruning;
 
@@ -281,7 +282,10 @@ fn plan_existing(
             .as_ref()
             .ok_or_else(|| not_read("assignments"))?;
         desired.insert(ASSIGNMENTS.into(), project::comparable_assignments(targets));
-        current.insert(ASSIGNMENTS.into(), Value::Array(assignments.clone()));
+        current.insert(
+            ASSIGNMENTS.into(),
+            Value::Array(assignments.iter().map(|a| a.raw.clone()).collect()),
+        );
     }
     let owners = match object {
         DesiredRef::Group(id) => desired_owners(ctx.state, id, live),
@@ -350,6 +354,7 @@ fn plan_existing(
         }
         let op = Op::Replace {
             changes: fields,
+            lost: preserve::lost(kind, &body, found),
             body: body.clone(),
             live_assignments: live_assignments.iter().map(|a| a.assignment.clone()).collect(),
         };
@@ -369,7 +374,7 @@ fn plan_existing(
     if !fields.is_empty() {
         let op = Op::Update {
             changes: fields,
-            body: project::write_body(kind, &body),
+            body: preserve::update_body(kind, &body, found),
         };
         let mut draft = Draft::new(&address, Step::Object, Some(&found.id), Reason::Drift, op);
         draft.releases = released_by_settings(found, &body);
@@ -437,7 +442,7 @@ fn plan_existing(
 /// Adds, removes and the full list, comparing targets by type, group id and filter.
 fn assignment_change(
     api: crate::plan::AssignmentApi,
-    before: Vec<LiveAssignment>,
+    before: Vec<LiveAssignmentRef>,
     after: Vec<AssignmentTarget>,
 ) -> AssignmentChange {
     let key = |target: &AssignmentTarget| -> String {
@@ -450,7 +455,9 @@ fn assignment_change(
             }
             AssignmentTarget::AllDevices => "all-devices".to_owned(),
             AssignmentTarget::AllUsers => "all-users".to_owned(),
-            AssignmentTarget::Other { odata_type, group_id } => {
+            AssignmentTarget::Other {
+                odata_type, group_id, ..
+            } => {
                 format!(
                     "o:{odata_type}:{}",
                     group_id.as_deref().unwrap_or_default().to_lowercase()
@@ -469,11 +476,21 @@ fn assignment_change(
         .filter(|target| !have.contains(&key(target)))
         .cloned()
         .collect();
+    // Targets hangar does not write are the portal's: never removed, and kept in the list a
+    // replace-all `assign` sends.
+    let unmanaged = |a: &LiveAssignmentRef| matches!(a.assignment.target, AssignmentTarget::Other { .. });
     let remove: Vec<Assignment> = before
         .iter()
-        .filter(|a| a.filtered || !want.contains(&key(&a.assignment.target)))
+        .filter(|a| !unmanaged(a) && (a.filtered || !want.contains(&key(&a.assignment.target))))
         .map(|a| a.assignment.clone())
         .collect();
+    let mut after = after;
+    after.extend(
+        before
+            .iter()
+            .filter(|a| unmanaged(a))
+            .map(|a| a.assignment.target.clone()),
+    );
     AssignmentChange {
         api,
         before: before.into_iter().map(|a| a.assignment).collect(),
@@ -483,57 +500,48 @@ fn assignment_change(
     }
 }
 
-/// A live assignment, and whether it carries an assignment filter (hangar writes none, so a
-/// filtered assignment is removed and, when still wanted, added again without the filter).
+/// A live assignment as the plan shows it, and whether it carries an assignment filter
+/// (hangar writes none, so a filtered assignment is removed and, when still wanted, added again
+/// without the filter).
 #[derive(Debug, Clone)]
-pub(crate) struct LiveAssignment {
+pub(crate) struct LiveAssignmentRef {
     pub assignment: Assignment,
     pub filtered: bool,
 }
 
-fn live_direct_assignments(found: &LiveObject, names: &GroupNames<'_>) -> Vec<LiveAssignment> {
-    let Some(assignments) = &found.assignments else {
-        return Vec::new();
-    };
-    assignments
-        .iter()
-        .filter(|a| {
-            a.get("source")
-                .and_then(Value::as_str)
-                .is_none_or(|s| s.eq_ignore_ascii_case("direct"))
-        })
+/// The plan's view of a live target, with group names from the tenant.
+pub(crate) fn plan_target(target: &LiveTarget, names: &GroupNames<'_>) -> AssignmentTarget {
+    match target {
+        LiveTarget::Group { group_id } => AssignmentTarget::Group {
+            group: names.group(group_id),
+        },
+        LiveTarget::ExcludeGroup { group_id } => AssignmentTarget::ExcludeGroup {
+            group: names.group(group_id),
+        },
+        LiveTarget::AllDevices => AssignmentTarget::AllDevices,
+        LiveTarget::AllUsers => AssignmentTarget::AllUsers,
+        LiveTarget::Other { odata_type, group_id } => AssignmentTarget::Other {
+            odata_type: odata_type.clone(),
+            group_id: group_id.clone(),
+            target: None,
+        },
+    }
+}
+
+fn live_direct_assignments(found: &LiveObject, names: &GroupNames<'_>) -> Vec<LiveAssignmentRef> {
+    found
+        .direct_assignments()
         .map(|a| {
-            let target = a.get("target").cloned().unwrap_or(Value::Null);
-            let odata_type = target
-                .get("@odata.type")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let group_id = target.get("groupId").and_then(Value::as_str);
-            let target = match (odata_type.trim_start_matches('#'), group_id) {
-                ("microsoft.graph.groupAssignmentTarget", Some(id)) => AssignmentTarget::Group {
-                    group: names.group(id),
+            let mut target = plan_target(&a.target, names);
+            if let AssignmentTarget::Other { target: raw, .. } = &mut target {
+                *raw = a.raw.get("target").map(Value::to_string);
+            }
+            LiveAssignmentRef {
+                assignment: Assignment {
+                    id: a.id.clone(),
+                    target,
                 },
-                ("microsoft.graph.exclusionGroupAssignmentTarget", Some(id)) => {
-                    AssignmentTarget::ExcludeGroup {
-                        group: names.group(id),
-                    }
-                }
-                ("microsoft.graph.allDevicesAssignmentTarget", _) => AssignmentTarget::AllDevices,
-                ("microsoft.graph.allLicensedUsersAssignmentTarget", _) => AssignmentTarget::AllUsers,
-                _ => AssignmentTarget::Other {
-                    odata_type: odata_type.to_owned(),
-                    group_id: group_id.map(str::to_owned),
-                },
-            };
-            let filter = a
-                .pointer("/target/deviceAndAppManagementAssignmentFilterId")
-                .and_then(Value::as_str);
-            let filtered =
-                filter.is_some_and(|f| !f.is_empty() && f != "00000000-0000-0000-0000-000000000000");
-            let id = a.get("id").and_then(Value::as_str).map(str::to_owned);
-            LiveAssignment {
-                assignment: Assignment { id, target },
-                filtered,
+                filtered: a.filter.is_some(),
             }
         })
         .collect()
@@ -556,11 +564,7 @@ pub(crate) fn referenced_live_groups(found: &LiveObject) -> Vec<String> {
         .assignments
         .iter()
         .flatten()
-        .filter_map(|a| {
-            a.pointer("/target/groupId")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        })
+        .filter_map(|a| a.target.group_id().map(str::to_owned))
         .collect();
     ids.extend(found.device_membership_targets.iter().flatten().cloned());
     ids.extend(settings_group_ids(found));

@@ -16,7 +16,7 @@ use hangar_config::routing::{self, DeviceName, KnownDevice, NameSource, Route, R
 use hangar_config::{DesiredState, GroupId, Membership};
 use hangar_membership::Rule;
 use hangar_model::well_known::odata;
-use hangar_model::{Kind, LiveDevice, LiveObject, LiveState};
+use hangar_model::{Kind, LiveDevice, LiveObject, LiveState, LiveTarget};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -220,26 +220,15 @@ impl<'a> LiveRouting<'a> {
             exclude: Vec::new(),
             all: false,
         };
-        for assignment in object.assignments.iter().flatten() {
-            if assignment
-                .get("source")
-                .and_then(Value::as_str)
-                .is_some_and(|s| !s.eq_ignore_ascii_case("direct"))
-            {
-                continue;
-            }
-            let odata_type = assignment
-                .pointer("/target/@odata.type")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+        for assignment in object.direct_assignments() {
             let group = assignment
-                .pointer("/target/groupId")
-                .and_then(Value::as_str)
+                .target
+                .group_id()
                 .and_then(|id| self.group_index.get(&id.to_lowercase()).copied());
-            match (odata_type.trim_start_matches('#'), group) {
-                ("microsoft.graph.groupAssignmentTarget", Some(g)) => reach.include.push(g),
-                ("microsoft.graph.exclusionGroupAssignmentTarget", Some(g)) => reach.exclude.push(g),
-                ("microsoft.graph.allDevicesAssignmentTarget", _) => reach.all = true,
+            match (&assignment.target, group) {
+                (LiveTarget::Group { .. }, Some(g)) => reach.include.push(g),
+                (LiveTarget::ExcludeGroup { .. }, Some(g)) => reach.exclude.push(g),
+                (LiveTarget::AllDevices, _) => reach.all = true,
                 _ => {}
             }
         }

@@ -30,6 +30,7 @@ pub mod matching;
 pub mod normalize;
 mod order;
 pub mod plan;
+pub mod preserve;
 mod priority;
 pub mod project;
 mod prune;

@@ -414,6 +414,10 @@ pub enum Op {
         body: Body,
         /// The old object's direct assignments, which must be removed before it is deleted.
         live_assignments: Vec<Assignment>,
+        /// Properties of the old object that hangar does not manage and the new object will
+        /// not have (set in the admin center, or new in Graph): lost by the replace.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        lost: Vec<String>,
     },
     /// Delete the object (its assignments are removed by an earlier action).
     Delete,
@@ -656,13 +660,17 @@ pub enum AssignmentTarget {
     AllDevices,
     /// `#microsoft.graph.allLicensedUsersAssignmentTarget`.
     AllUsers,
-    /// A target type hangar does not manage (only ever on the live side).
+    /// A target type hangar does not manage (only ever on the live side): kept as it is, and
+    /// sent back unchanged when a replace-all `assign` rewrites the list.
     Other {
         /// Its `@odata.type`.
         odata_type: String,
         /// Its `groupId`, if any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         group_id: Option<String>,
+        /// The target as Graph returned it (JSON text).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
     },
 }
 
@@ -685,7 +693,9 @@ impl AssignmentTarget {
             AssignmentTarget::ExcludeGroup { group } => (odata::EXCLUSION_GROUP_TARGET, Some(group)),
             AssignmentTarget::AllDevices => (odata::ALL_DEVICES_TARGET, None),
             AssignmentTarget::AllUsers => (odata::ALL_USERS_TARGET, None),
-            AssignmentTarget::Other { .. } => return None,
+            AssignmentTarget::Other { target, .. } => {
+                return target.as_deref().and_then(|text| serde_json::from_str(text).ok());
+            }
         };
         target.insert("@odata.type".into(), Value::String(odata_type.into()));
         if let Some(group) = group {
@@ -702,7 +712,9 @@ impl fmt::Display for AssignmentTarget {
             AssignmentTarget::ExcludeGroup { group } => write!(f, "exclude group `{}`", group.name),
             AssignmentTarget::AllDevices => f.write_str("all devices"),
             AssignmentTarget::AllUsers => f.write_str("all users"),
-            AssignmentTarget::Other { odata_type, group_id } => match group_id {
+            AssignmentTarget::Other {
+                odata_type, group_id, ..
+            } => match group_id {
                 Some(id) => write!(f, "{odata_type} `{id}`"),
                 None => f.write_str(odata_type),
             },

@@ -10,7 +10,7 @@
 
 use std::collections::HashSet;
 
-use hangar_model::Kind;
+use hangar_model::{Kind, LiveTarget};
 use hangar_plan::{Action, AssignmentApi, AssignmentChange, AssignmentTarget};
 use serde_json::Value;
 
@@ -51,38 +51,23 @@ fn graph_targets(targets: &[AssignmentTarget], groups: &[GroupId]) -> Vec<Value>
         .collect()
 }
 
-/// `(type, group id)` of a Graph target, lower case: what makes two assignments the same.
-fn target_key(target: &Value) -> (String, String) {
-    let text = |key: &str| {
-        target
-            .get(key)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .trim_start_matches('#')
-            .to_ascii_lowercase()
-    };
-    (text("@odata.type"), text("groupId"))
-}
-
-/// Whether an assignment carries an assignment filter (hangar writes none).
-fn filtered(assignment: &Value) -> bool {
-    assignment
-        .pointer("/target/deviceAndAppManagementAssignmentFilterId")
-        .and_then(Value::as_str)
-        .is_some_and(|f| !f.is_empty() && f != "00000000-0000-0000-0000-000000000000")
+/// What makes two assignments the same target (type and group, group ids compared without
+/// case), the parse the planner uses ([`LiveTarget::key`]).
+fn target_key(target: &Value) -> String {
+    LiveTarget::parse(target).key()
 }
 
 async fn current_targets<T: Tenant>(
     step: &Step<'_, T>,
     kind: Kind,
     id: &str,
-) -> Result<HashSet<(String, String)>, Error> {
+) -> Result<HashSet<String>, Error> {
     let assignments = step.tenant.assignments(kind, id).await?;
+    // A filtered assignment is not the unfiltered one hangar writes (the plan removes it).
     Ok(assignments
         .iter()
-        .filter(|a| !filtered(a))
-        .filter_map(|a| a.get("target"))
-        .map(target_key)
+        .filter(|a| a.filter.is_none())
+        .map(|a| a.target.key())
         .collect())
 }
 
@@ -161,11 +146,5 @@ mod tests {
         assert_eq!(target_key(&a), target_key(&b));
         let all = json!({"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"});
         assert_ne!(target_key(&a), target_key(&all));
-        assert!(filtered(
-            &json!({"target": {"deviceAndAppManagementAssignmentFilterId": "f"}})
-        ));
-        assert!(!filtered(
-            &json!({"target": {"deviceAndAppManagementAssignmentFilterId": "00000000-0000-0000-0000-000000000000"}})
-        ));
     }
 }

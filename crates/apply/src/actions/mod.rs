@@ -35,6 +35,7 @@ pub(crate) async fn run<T: Tenant>(step: &Step<'_, T>, action: &Action) -> Resul
             body,
             changes,
             live_assignments,
+            ..
         } => replace::replace(step, action, body, changes, live_assignments)
             .await
             .map(Some),

@@ -53,7 +53,7 @@ pub(crate) async fn delete_by_id<T: Tenant>(step: &Step<'_, T>, kind: Kind, id: 
         match step.tenant.assignments(kind, id).await {
             Ok(assignments) => {
                 for assignment in assignments {
-                    if let Some(assignment_id) = assignment.get("id").and_then(serde_json::Value::as_str) {
+                    if let Some(assignment_id) = assignment.id.as_deref() {
                         match step.tenant.delete_assignment(kind, id, assignment_id).await {
                             Err(e) if !is_gone(&e) => return Err(e.into()),
                             _ => {}

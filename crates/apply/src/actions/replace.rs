@@ -22,7 +22,6 @@
 //! run finds it by its name and retires it once its successor is in place.
 
 use hangar_model::Kind;
-use hangar_model::well_known::odata;
 use hangar_plan::{Action, Assignment, AssignmentTarget, Body as PlanBody, Change};
 use serde_json::{Value, json};
 
@@ -210,11 +209,8 @@ pub(crate) async fn release<T: Tenant>(step: &Step<'_, T>, cleanup: &Cleanup) ->
         Err(e) => return Err(e.into()),
     };
     for assignment in assignments {
-        let all_devices = assignment
-            .pointer("/target/@odata.type")
-            .and_then(Value::as_str)
-            .is_some_and(|t| t.eq_ignore_ascii_case(odata::ALL_DEVICES_TARGET));
-        if let (true, Some(id)) = (all_devices, assignment.get("id").and_then(Value::as_str)) {
+        let all_devices = assignment.target == hangar_model::LiveTarget::AllDevices;
+        if let (true, Some(id)) = (all_devices, assignment.id.as_deref()) {
             match step.tenant.delete_assignment(cleanup.kind, &cleanup.id, id).await {
                 Err(e) if !is_gone(&e) => return Err(e.into()),
                 _ => step.note(format!("removed `all devices` from `{}`", cleanup.name)),

@@ -77,6 +77,7 @@ pub const GROUP: FieldRules = FieldRules {
     create_only: &[
         "isAssignableToRole",
         "mailEnabled",
+        "mailNickname",
         "owners@odata.bind",
         "members@odata.bind",
         // The alternate key: immutable once set.
@@ -169,6 +170,8 @@ pub const DEVICE_PREPARATION: FieldRules = FieldRules {
         "assignments",
         "templateReference.templateDisplayName",
         "templateReference.templateDisplayVersion",
+        "isAssigned",
+        "disableEntraGroupPolicyAssignment",
     ],
     create_only: &[],
     action_only: &["priorityMetaData"],

@@ -116,6 +116,17 @@ pub(super) const ASSIGNMENTS: &[Entry] = &[
         },
     },
     Entry {
+        id: "assignments.unmanaged-targets",
+        paths: &["assignments"],
+        rule: Rule::UnmanagedTargets,
+        reason: "target types hangar does not write (a Configuration Manager collection, …) are the portal's: never compared, never removed, kept in a replace-all `assign`",
+        source: "graph-api-notes §1 (TF: supported targets), §2 (IM keeps only known target fields); issue 11 (nothing live is silently dropped)",
+        example: Example {
+            desired: r##"{"assignments":[]}"##,
+            live: r##"{"assignments":[{"target":{"@odata.type":"#microsoft.graph.configurationManagerCollectionAssignmentTarget","collectionId":"SMS00001"}}]}"##,
+        },
+    },
+    Entry {
         id: "assignments.read-only",
         paths: &[
             "assignments[]/id",

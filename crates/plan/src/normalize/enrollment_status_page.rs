@@ -11,6 +11,10 @@ const RETRY_BLOCKED: Condition = Condition {
     equals: "true",
 };
 
+/// `hangar_model::well_known::DEFAULT_ESP_ERROR_MESSAGE` as a JSON literal (a test checks).
+pub(super) const DEFAULT_MESSAGE: &str =
+    r#""Setup could not be completed. Please try again or contact your support person for help.""#;
+
 pub(super) const ENTRIES: &[Entry] = &[
     Entry {
         id: "esp.progress-hidden",
@@ -86,11 +90,11 @@ pub(super) const ENTRIES: &[Entry] = &[
     Entry {
         id: "esp.error-message-empty",
         paths: &["customErrorMessage"],
-        rule: Rule::EmptyMeans(r#""""#),
-        reason: "no custom message is returned as `null` or `\"\"`",
-        source: "field-lessons §c.5 (null vs unset)",
+        rule: Rule::EmptyMeans(DEFAULT_MESSAGE),
+        reason: "without a custom message (`null` or `\"\"`) the page shows Intune's own message, which is also what an omitted `errorMessage` sends",
+        source: "Intune docs, *Set up the Enrollment Status Page* (\"No: the default message is shown\"); field-lessons §c.5 (null vs unset)",
         example: Example {
-            desired: r#"{"customErrorMessage":""}"#,
+            desired: r#"{"customErrorMessage":"Setup could not be completed. Please try again or contact your support person for help."}"#,
             live: r#"{"customErrorMessage":null}"#,
         },
     },

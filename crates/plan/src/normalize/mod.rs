@@ -25,7 +25,7 @@ mod restriction;
 
 use std::cmp::Ordering;
 
-use hangar_model::Kind;
+use hangar_model::{AssignmentSource, Kind, LiveTarget};
 use serde_json::{Map, Value};
 
 /// What an entry does to the value at its path.
@@ -59,6 +59,8 @@ pub enum Rule {
     MembershipRule,
     /// Assignments inherited from elsewhere (policy sets) are not this object's own.
     DirectOnly,
+    /// Assignments whose target type hangar does not write are not compared.
+    UnmanagedTargets,
     /// Device Preparation `settings[]`: keyed by `settingDefinitionId`, each reduced to its
     /// value (choice option id, simple value, or list of values).
     SettingsByDefinition,
@@ -289,10 +291,16 @@ fn apply_one(rule: Rule, parent: &mut Map<String, Value>, key: &str) {
         }
         Rule::DirectOnly => {
             if let Some(Value::Array(items)) = parent.get_mut(key) {
-                items.retain(|item| match item.get("source") {
-                    None | Some(Value::Null) => true,
-                    Some(Value::String(source)) => source.eq_ignore_ascii_case("direct"),
-                    Some(_) => false,
+                items.retain(|item| AssignmentSource::parse(item.get("source")).is_direct());
+            }
+        }
+        Rule::UnmanagedTargets => {
+            if let Some(Value::Array(items)) = parent.get_mut(key) {
+                items.retain(|item| {
+                    !matches!(
+                        LiveTarget::parse(item.get("target").unwrap_or(&Value::Null)),
+                        LiveTarget::Other { .. }
+                    )
                 });
             }
         }
@@ -504,6 +512,7 @@ fn describe_rule(rule: Rule) -> String {
         }
         Rule::MembershipRule => "compared as parsed rules (structure, not text)".to_owned(),
         Rule::DirectOnly => "only `source: direct` assignments compared".to_owned(),
+        Rule::UnmanagedTargets => "only target types hangar writes compared".to_owned(),
         Rule::SettingsByDefinition => "compared per `settingDefinitionId`, by value".to_owned(),
         Rule::AppIds => "compared by app id".to_owned(),
         Rule::Superset => "extra live elements are not a change".to_owned(),

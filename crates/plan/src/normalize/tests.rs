@@ -154,3 +154,54 @@ fn membership_rule_value_changes_are_kept() {
     normalize(Kind::DeviceGroup, &mut desired, &mut live);
     assert_eq!(compare(&desired, &live).len(), 1);
 }
+
+/// The mapping tables in `hangar_config::fields` name, for every field that is a Graph property
+/// or setting, the catalog rows that apply to it: both must agree, so a field's row tells the
+/// whole story of how it is compared.
+#[test]
+fn field_rows_name_their_normalisation() {
+    use hangar_config::fields::{self, Graph};
+    for kind in KINDS {
+        let rows = fields::kind(kind.name()).expect("every catalog kind has a table");
+        for row in rows.rows() {
+            let path = match row.graph {
+                Graph::Property { path, .. } => path.to_owned(),
+                Graph::Setting { definition, .. } => format!("settings/{definition}"),
+                Graph::Request(_) | Graph::None => {
+                    for id in row.normalisation {
+                        assert!(
+                            entries(kind).any(|entry| entry.id == *id),
+                            "{kind} `{}` names `{id}`, which does not apply to {kind}",
+                            row.yaml
+                        );
+                    }
+                    continue;
+                }
+            };
+            let applying: BTreeSet<&str> = entries(kind)
+                .filter(|entry| {
+                    entry.paths.iter().any(|p| {
+                        *p == path || p.replace("windowsRestriction/", "platformRestriction/") == path
+                    })
+                })
+                .map(|entry| entry.id)
+                .collect();
+            let named: BTreeSet<&str> = row.normalisation.iter().copied().collect();
+            assert_eq!(
+                named, applying,
+                "{kind} `{}` (Graph `{path}`): the row's `normalisation` must list exactly the catalog rows for its path",
+                row.yaml
+            );
+        }
+    }
+}
+
+#[test]
+fn the_default_esp_message_is_one_text() {
+    assert_eq!(
+        serde_json::from_str::<Value>(enrollment_status_page::DEFAULT_MESSAGE).ok(),
+        Some(Value::String(
+            hangar_model::well_known::DEFAULT_ESP_ERROR_MESSAGE.to_owned()
+        ))
+    );
+}

@@ -65,13 +65,14 @@ pub(super) fn body(
     let mut body = Map::new();
     body.insert("@odata.type".into(), json!(CONFIGURATION_POLICY));
     body.insert("name".into(), json!(policy.meta.name.value));
-    body.insert(
-        "description".into(),
-        json!(policy.meta.description.as_ref().map_or("", |d| d.value.as_str())),
-    );
+    if let Some(description) = &policy.meta.description {
+        body.insert("description".into(), json!(description.value));
+    }
     body.insert("platforms".into(), json!(dpp::PLATFORMS));
     body.insert("technologies".into(), json!(dpp::TECHNOLOGIES));
-    body.insert("roleScopeTagIds".into(), super::scope_tags(&policy.meta));
+    if let Some(tags) = super::scope_tags(&policy.meta) {
+        body.insert("roleScopeTagIds".into(), tags);
+    }
     body.insert(
         "templateReference".into(),
         json!({"templateId": template.id(), "templateFamily": dpp::TEMPLATE_FAMILY}),

@@ -1,28 +1,18 @@
-//! `DomainJoinProfile` → `windowsDomainJoinConfiguration` (graph-api-notes §6).
+//! `DomainJoinProfile` → `windowsDomainJoinConfiguration` (graph-api-notes §6): every field is
+//! a plain property (`hangar_config::fields::DOMAIN_JOIN`).
 
-use hangar_config::DomainJoinProfile;
+use hangar_config::fields::DOMAIN_JOIN;
+use hangar_config::{DesiredState, DomainJoinProfile};
 use hangar_model::well_known::odata;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, json};
 
 use crate::plan::Body;
 
 /// The create body; `organizationalUnit: null` is the default computers container.
-pub(super) fn body(join: &DomainJoinProfile) -> Body {
+pub(super) fn body(state: &DesiredState, join: &DomainJoinProfile) -> Body {
     let mut body = Map::new();
     body.insert("@odata.type".into(), json!(odata::DOMAIN_JOIN));
     super::intune_common(&mut body, &join.meta, false);
-    body.insert("activeDirectoryDomainName".into(), json!(join.domain.value));
-    body.insert(
-        "organizationalUnit".into(),
-        join.ou.as_ref().map_or(Value::Null, |ou| json!(ou.value)),
-    );
-    body.insert(
-        "computerNameStaticPrefix".into(),
-        json!(join.computer_name_prefix.value),
-    );
-    body.insert(
-        "computerNameSuffixRandomCharCount".into(),
-        json!(join.random_chars.value),
-    );
+    super::write_fields(DOMAIN_JOIN.fields, join, state, &mut body);
     Body::new(body)
 }

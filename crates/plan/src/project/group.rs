@@ -10,17 +10,12 @@ use crate::plan::Body;
 pub(super) fn body(group: &DeviceGroup) -> Body {
     let mut body = Map::new();
     body.insert("displayName".into(), json!(group.meta.name.value));
-    // Entra refuses an empty description on groups; `null` clears it.
-    let description = group
-        .meta
-        .description
-        .as_ref()
-        .map(|d| d.value.clone())
-        .filter(|d| !d.is_empty());
-    body.insert(
-        "description".into(),
-        description.map_or(Value::Null, Value::String),
-    );
+    // Omitted, the description is not managed. Entra refuses an empty description on groups;
+    // `null` clears it.
+    if let Some(description) = &group.meta.description {
+        let value = Some(description.value.clone()).filter(|d| !d.is_empty());
+        body.insert("description".into(), value.map_or(Value::Null, Value::String));
+    }
     body.insert("mailEnabled".into(), json!(false));
     body.insert("securityEnabled".into(), json!(true));
     body.insert(

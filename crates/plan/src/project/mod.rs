@@ -1,6 +1,11 @@
 //! Desired → Graph: the exact body hangar sends for each desired object, following
 //! `graph-api-notes.md` to the letter, one module per kind.
 //!
+//! Every field that is a plain Graph property is written by [`write_fields`] from its row in
+//! `hangar_config::fields` (path, codec, what an empty value is sent as); a kind's module writes
+//! only what its rows mark [`Codec::Special`] (a profile's hybrid-only fields, the locale
+//! alias, Device Preparation settings, group membership).
+//!
 //! Bodies are complete create bodies (with `@odata.type`); `write_body` strips the
 //! create-only fields for an update. Group references are symbolic ([`GroupRef`]): a body that
 //! names a group holds its live id when the group exists, else `null`, and records a
@@ -13,6 +18,7 @@ mod group;
 mod profile;
 mod restriction;
 
+use hangar_config::fields::{Codec, Default as FieldDefault, Field};
 use hangar_config::{Assignments, DesiredState, Target};
 use hangar_model::device_preparation::{Catalog, CatalogError, PolicyTemplate};
 use hangar_model::{Kind, LiveObject};
@@ -48,10 +54,10 @@ pub(crate) fn body(ctx: &Context<'_>, object: DesiredRef, live: Option<&LiveObje
     let state = ctx.state;
     Ok(match object {
         DesiredRef::Group(id) => group::body(state.group(id)),
-        DesiredRef::Profile(id) => profile::body(state.profile(id)),
-        DesiredRef::Esp(id) => enrollment_status_page::body(state.esp(id)),
-        DesiredRef::DomainJoin(id) => domain_join::body(state.domain_join(id)),
-        DesiredRef::Restriction(id) => restriction::body(state.restriction(id)),
+        DesiredRef::Profile(id) => profile::body(state, state.profile(id)),
+        DesiredRef::Esp(id) => enrollment_status_page::body(state, state.esp(id)),
+        DesiredRef::DomainJoin(id) => domain_join::body(state, state.domain_join(id)),
+        DesiredRef::Restriction(id) => restriction::body(state, state.restriction(id)),
         DesiredRef::Dpp(id) => device_preparation::body(ctx, state.dpp(id), live)?,
     })
 }
@@ -66,6 +72,9 @@ pub fn create_only(kind: Kind) -> &'static [&'static str] {
         ],
         Kind::EnrollmentRestriction => &["@odata.type", "platformType"],
         Kind::DevicePreparationPolicy => &["templateReference.templateId"],
+        // Never compared (normalisation `group.mail-nickname`); never PATCHed either, so a
+        // nickname set in the portal stays.
+        Kind::DeviceGroup => &["mailNickname"],
         _ => &[],
     }
 }
@@ -155,27 +164,79 @@ pub(crate) fn comparable_assignments(targets: &[AssignmentTarget]) -> Value {
     )
 }
 
-/// Common fields of Intune objects: `displayName`, `description`, `roleScopeTagIds`.
+/// Writes every field of `fields` that is a Graph property with a generic codec: the YAML
+/// value through the codec; an absent optional value as the row's empty Graph value; a field
+/// that is not managed, not at all.
+pub(crate) fn write_fields<T>(
+    fields: &[Field<T>],
+    object: &T,
+    state: &DesiredState,
+    body: &mut Map<String, Value>,
+) {
+    for field in fields {
+        let (Some((path, codec)), Some(get)) = (field.info.property(), field.get) else {
+            continue;
+        };
+        if codec == Codec::Special {
+            continue;
+        }
+        let Some(value) = get(object, state) else {
+            continue;
+        };
+        let graph = if value.value.is_null() {
+            match field.info.default {
+                FieldDefault::Empty { graph, .. } => serde_json::from_str(graph).unwrap_or(Value::Null),
+                _ => continue,
+            }
+        } else {
+            match codec.to_graph(&value.value) {
+                Some(graph) => graph,
+                None => continue,
+            }
+        };
+        set_path(body, path, graph);
+    }
+}
+
+/// Sets `value` at a `/`-separated path, creating the objects on the way.
+pub(crate) fn set_path(body: &mut Map<String, Value>, path: &str, value: Value) {
+    let mut segments = path.split('/').peekable();
+    let mut map = body;
+    while let Some(segment) = segments.next() {
+        if segments.peek().is_none() {
+            map.insert(segment.to_owned(), value);
+            return;
+        }
+        let entry = map
+            .entry(segment.to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !entry.is_object() {
+            *entry = Value::Object(Map::new());
+        }
+        let Value::Object(inner) = entry else { return };
+        map = inner;
+    }
+}
+
+/// Common fields of Intune objects: `displayName` (not for a built-in, which keeps its own),
+/// and `description` and `roleScopeTagIds` only when Git gives them: omitted, they are not
+/// managed, and a description or scope tags set in the admin center stay.
 fn intune_common(body: &mut Map<String, Value>, meta: &hangar_config::Meta, builtin: bool) {
     if !builtin {
         body.insert("displayName".into(), json!(meta.name.value));
     }
-    if !builtin || meta.description.is_some() {
-        body.insert(
-            "description".into(),
-            json!(meta.description.as_ref().map_or("", |d| d.value.as_str())),
-        );
+    if let Some(description) = &meta.description {
+        body.insert("description".into(), json!(description.value));
     }
-    body.insert("roleScopeTagIds".into(), scope_tags(meta));
+    if let Some(tags) = scope_tags(meta) {
+        body.insert("roleScopeTagIds".into(), tags);
+    }
 }
 
-/// `roleScopeTagIds`: as written, `["0"]` (Default) when none.
-fn scope_tags(meta: &hangar_config::Meta) -> Value {
-    if meta.scope_tags.is_empty() {
-        json!(["0"])
-    } else {
-        Value::Array(meta.scope_tags.iter().map(|tag| json!(tag.value)).collect())
-    }
+/// `roleScopeTagIds` as written; `None` when Git does not manage them.
+fn scope_tags(meta: &hangar_config::Meta) -> Option<Value> {
+    let tags = meta.scope_tags.as_ref()?;
+    Some(Value::Array(tags.iter().map(|tag| json!(tag.value)).collect()))
 }
 
 #[cfg(test)]

@@ -173,7 +173,16 @@ fn diff_lines(md: &mut String, action: &Action) {
                 let _ = writeln!(md, "+ {key}: {value}");
             }
         }
-        Op::Update { changes, .. } | Op::Replace { changes, .. } => change_lines(md, changes),
+        Op::Update { changes, .. } => change_lines(md, changes),
+        Op::Replace { changes, lost, .. } => {
+            change_lines(md, changes);
+            for property in lost {
+                let _ = writeln!(
+                    md,
+                    "- {property}   # not managed by hangar: lost with the old object"
+                );
+            }
+        }
         Op::Delete => {
             let _ = writeln!(md, "- {}", action.address);
         }

@@ -157,7 +157,14 @@ fn render_action(out: &mut Out, action: &Action) {
     out.line(&out.paint(DIM, &reason));
     match &action.op {
         Op::Create { body } => body_lines(out, body),
-        Op::Update { changes, .. } | Op::Replace { changes, .. } => change_lines(out, changes),
+        Op::Update { changes, .. } => change_lines(out, changes),
+        Op::Replace { changes, lost, .. } => {
+            change_lines(out, changes);
+            for property in lost {
+                let line = format!("      ! {property}: not managed by hangar, lost with the old object");
+                out.line(&out.paint(RED, &line));
+            }
+        }
         Op::UpdateDevice(update) => change_lines(out, &update.changes),
         Op::Assign(change) => {
             for target in &change.add {

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 mod device_preparation;
+mod lived_in;
 mod normalization;
 mod planner;
 mod render;

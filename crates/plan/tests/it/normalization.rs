@@ -1,7 +1,7 @@
 //! Every normalisation entry, at plan level: a converged tenant perturbed the way that entry
 //! describes (raw values differ) plans nothing.
 
-use hangar_model::{Kind, LiveState};
+use hangar_model::{Kind, LiveAssignment, LiveState};
 use hangar_plan::normalize;
 use serde_json::{Value, json};
 
@@ -43,8 +43,36 @@ fn remove(live: &mut LiveState, kind: Kind, name: &str, pointer: &str) {
     *properties = root.as_object().cloned().unwrap();
 }
 
-fn assignments<'a>(live: &'a mut LiveState, kind: Kind, name: &str) -> &'a mut Vec<Value> {
-    object_mut(live, kind, name).assignments.as_mut().unwrap()
+/// The raw assignments of an object, parsed again when the guard is dropped (as Graph's JSON is
+/// parsed when read).
+struct RawAssignments<'a> {
+    target: &'a mut Vec<LiveAssignment>,
+    raw: Vec<Value>,
+}
+
+impl std::ops::Deref for RawAssignments<'_> {
+    type Target = Vec<Value>;
+    fn deref(&self) -> &Vec<Value> {
+        &self.raw
+    }
+}
+
+impl std::ops::DerefMut for RawAssignments<'_> {
+    fn deref_mut(&mut self) -> &mut Vec<Value> {
+        &mut self.raw
+    }
+}
+
+impl Drop for RawAssignments<'_> {
+    fn drop(&mut self) {
+        *self.target = self.raw.drain(..).map(LiveAssignment::parse).collect();
+    }
+}
+
+fn assignments<'a>(live: &'a mut LiveState, kind: Kind, name: &str) -> RawAssignments<'a> {
+    let target = object_mut(live, kind, name).assignments.as_mut().unwrap();
+    let raw = target.iter().map(|a| a.raw.clone()).collect();
+    RawAssignments { target, raw }
 }
 
 fn settings(live: &mut LiveState) -> &mut Vec<Value> {
@@ -128,26 +156,30 @@ fn perturbations() -> Vec<(&'static str, Perturb)> {
                 .push(json!({"id": "ps", "source": "policySets", "sourceId": "x",
                 "target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}}));
         }),
+        ("assignments.unmanaged-targets", |l| {
+            assignments(l, ESP, "ESP Engineering").push(json!({"id": "cm", "source": "direct",
+                "target": {"@odata.type": "#microsoft.graph.configurationManagerCollectionAssignmentTarget", "collectionId": "SMS00001"}}));
+        }),
         ("assignments.read-only", |l| {
-            for a in assignments(l, PROFILE, "Autopilot Sales") {
+            for a in assignments(l, PROFILE, "Autopilot Sales").iter_mut() {
                 a["id"] = json!("f00d_0");
                 a["sourceId"] = json!("");
                 a["@odata.type"] = json!("#microsoft.graph.windowsAutopilotDeploymentProfileAssignment");
             }
         }),
         ("assignments.no-filter", |l| {
-            for a in assignments(l, ESP, "ESP Engineering") {
+            for a in assignments(l, ESP, "ESP Engineering").iter_mut() {
                 a["target"]["deviceAndAppManagementAssignmentFilterId"] =
                     json!("00000000-0000-0000-0000-000000000000");
             }
         }),
         ("assignments.no-filter-type", |l| {
-            for a in assignments(l, ESP, "ESP Engineering") {
+            for a in assignments(l, ESP, "ESP Engineering").iter_mut() {
                 a["target"]["deviceAndAppManagementAssignmentFilterType"] = json!("none");
             }
         }),
         ("assignments.group-id-case", |l| {
-            for a in assignments(l, JOIN, "HQ Domain Join") {
+            for a in assignments(l, JOIN, "HQ Domain Join").iter_mut() {
                 let id = a["target"]["groupId"].as_str().unwrap().to_uppercase();
                 a["target"]["groupId"] = json!(id);
             }
@@ -374,7 +406,7 @@ fn perturbations() -> Vec<(&'static str, Perturb)> {
             )
         }),
         ("esp.booleans-default-false", |l| {
-            remove(l, ESP, "ESP Engineering", "/installQualityUpdates")
+            remove(l, ESP, "ESP Engineering", "/allowNonBlockingAppInstallation")
         }),
         ("domain-join.read-only", |l| {
             set(

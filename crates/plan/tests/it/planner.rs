@@ -179,8 +179,11 @@ fn pruning_unassigns_then_deletes_inside_its_scope_only() {
         "0ld00000-0000-4000-8000-000000000001",
         "Autopilot Old",
     );
-    old.assignments = Some(vec![json!({"id": "a1", "source": "direct",
-        "target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group_id}})]);
+    old.assignments = Some(vec![
+        json!({"id": "a1", "source": "direct",
+        "target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group_id}})
+        .into(),
+    ]);
     live.objects.push(old);
     let mut outside = LiveObject::new(
         Kind::DeploymentProfile,
@@ -303,8 +306,11 @@ fn an_extra_assignment_added_in_the_portal_is_removed() {
         .id
         .clone();
     let profile = object_mut(&mut live, Kind::DeploymentProfile, "Autopilot Engineering");
-    profile.assignments.as_mut().unwrap().push(json!({"id": "extra", "source": "direct",
-        "target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": kiosk.to_uppercase()}}));
+    profile.assignments.as_mut().unwrap().push(
+        json!({"id": "extra", "source": "direct",
+        "target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": kiosk.to_uppercase()}})
+        .into(),
+    );
     let plan = hangar_plan::plan(&state, &live).unwrap();
     assert_eq!(plan.actions.len(), 1, "{:#?}", plan.actions);
     let Op::Assign(change) = &plan.actions[0].op else {

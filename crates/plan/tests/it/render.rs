@@ -29,8 +29,11 @@ fn mixed_plan() -> hangar_plan::Plan {
         "0ld00000-0000-4000-8000-000000000001",
         "Autopilot Old",
     );
-    old.assignments = Some(vec![json!({"id": "a1", "source": "direct",
-        "target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}})]);
+    old.assignments = Some(vec![
+        json!({"id": "a1", "source": "direct",
+        "target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}})
+        .into(),
+    ]);
     live.objects.push(old);
     let device = live
         .devices

@@ -6,7 +6,7 @@ use std::path::Path;
 use hangar_config::DesiredState;
 use hangar_model::device_preparation::{ChoiceOption, PolicyTemplate, SettingTemplate};
 use hangar_model::well_known::{DEFAULT_ESP_ID_SUFFIX, DEFAULT_PLATFORM_RESTRICTION_ID_SUFFIX, odata};
-use hangar_model::{Kind, LiveDevice, LiveObject, LiveState};
+use hangar_model::{Kind, LiveAssignment, LiveDevice, LiveObject, LiveState};
 use hangar_plan::{AssignmentTarget, Op, OwnerRef, Plan};
 use serde_json::{Map, Value, json};
 
@@ -236,7 +236,7 @@ pub fn apply(plan: &Plan, live: &mut LiveState) {
                 live.objects.remove(at);
             }
             Op::Assign(change) => {
-                let targets: Vec<Value> = change
+                let targets: Vec<LiveAssignment> = change
                     .after
                     .iter()
                     .enumerate()
@@ -244,7 +244,9 @@ pub fn apply(plan: &Plan, live: &mut LiveState) {
                         let graph = target
                             .to_graph(|g| g.id.clone().or_else(|| resolve(live, &g.name)))
                             .expect("targets resolvable");
-                        json!({"id": format!("assignment-{index}"), "source": "direct", "target": graph})
+                        LiveAssignment::parse(
+                            json!({"id": format!("assignment-{index}"), "source": "direct", "target": graph}),
+                        )
                     })
                     .collect();
                 let at = find(live);

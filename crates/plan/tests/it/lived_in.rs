@@ -1,0 +1,121 @@
+//! A lived-in tenant (issue 11): what the portal set and hangar does not manage survives, and
+//! what is not in Git is seen.
+
+use hangar_model::{Kind, LiveAssignment};
+use hangar_plan::{AssignmentTarget, Op};
+use serde_json::{Value, json};
+
+use crate::support::{converged, load, object_mut};
+
+fn update_body(plan: &hangar_plan::Plan, kind: Kind, name: &str) -> serde_json::Map<String, Value> {
+    plan.actions
+        .iter()
+        .find_map(|a| match &a.op {
+            Op::Update { body, .. } if a.address.kind == kind && a.address.name == name => {
+                Some(body.value.clone())
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no update of {kind} `{name}`: {:#?}", plan.actions))
+}
+
+#[test]
+fn an_omitted_description_and_scope_tags_are_left_as_the_portal_set_them() {
+    let state = load("tenant");
+    let mut live = converged(&state);
+    for (kind, name) in [
+        (Kind::DeploymentProfile, "Autopilot Sales"),
+        (Kind::EnrollmentStatusPage, "ESP Engineering"),
+        (Kind::DeviceGroup, "Autopilot-Sales"),
+        (Kind::DevicePreparationPolicy, "Device Preparation"),
+    ] {
+        let object = object_mut(&mut live, kind, name);
+        object
+            .properties
+            .insert("description".into(), json!("typed in the portal"));
+        if kind != Kind::DeviceGroup {
+            object
+                .properties
+                .insert("roleScopeTagIds".into(), json!(["0", "3"]));
+        }
+    }
+    let plan = hangar_plan::plan(&state, &live).unwrap();
+    assert!(!plan.has_changes(), "{:#?}", plan.actions);
+
+    // A managed change elsewhere on the object does not send them either.
+    object_mut(&mut live, Kind::EnrollmentStatusPage, "ESP Engineering")
+        .properties
+        .insert("installProgressTimeoutInMinutes".into(), json!(30));
+    let plan = hangar_plan::plan(&state, &live).unwrap();
+    let body = update_body(&plan, Kind::EnrollmentStatusPage, "ESP Engineering");
+    assert!(
+        !body.contains_key("description") && !body.contains_key("roleScopeTagIds"),
+        "{body:?}"
+    );
+}
+
+#[test]
+fn the_default_esp_keeps_microsofts_message_unless_git_sets_one() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("tenant.yaml"),
+        "kind: Tenant\nname: t\ncloud: commercial\ntenantId: 3f6b2c1e-8d4a-4b7e-9c2f-5a1d0e7b9c44\n---\nkind: EnrollmentStatusPage\nname: default\nshowProgress: true\ninstallQualityUpdates: false\n",
+    )
+    .unwrap();
+    let state = hangar_config::load(dir.path()).unwrap().state.expect("valid");
+    let mut live = crate::support::empty_tenant();
+    let esp = live
+        .objects
+        .iter_mut()
+        .find(|o| o.kind == Kind::EnrollmentStatusPage)
+        .unwrap();
+    esp.properties.insert(
+        "customErrorMessage".into(),
+        json!(hangar_model::well_known::DEFAULT_ESP_ERROR_MESSAGE),
+    );
+    esp.properties
+        .insert("showInstallationProgress".into(), json!(true));
+    let plan = hangar_plan::plan(&state, &live).unwrap();
+    let changed: Vec<String> = plan
+        .actions
+        .iter()
+        .flat_map(|a| match &a.op {
+            Op::Update { changes, .. } => changes.iter().map(|c| c.path.clone()).collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    assert!(!changed.iter().any(|p| p == "customErrorMessage"), "{changed:?}");
+}
+
+#[test]
+fn a_replace_all_assign_keeps_targets_hangar_does_not_write() {
+    let state = load("tenant");
+    let mut live = converged(&state);
+    let esp = object_mut(&mut live, Kind::EnrollmentStatusPage, "ESP Engineering");
+    let assignments = esp.assignments.as_mut().unwrap();
+    assignments.push(LiveAssignment::parse(json!({"id": "cm", "source": "direct",
+        "target": {"@odata.type": "#microsoft.graph.configurationManagerCollectionAssignmentTarget", "collectionId": "SMS00001"}})));
+    // Drop one managed assignment, so the plan rewrites the list.
+    assignments.remove(0);
+    let plan = hangar_plan::plan(&state, &live).unwrap();
+    let change = plan
+        .actions
+        .iter()
+        .find_map(|a| match &a.op {
+            Op::Assign(change) if a.address.name == "ESP Engineering" => Some(change),
+            _ => None,
+        })
+        .expect("an assignment change");
+    assert!(change.remove.is_empty(), "{change:?}");
+    let kept = change
+        .after
+        .iter()
+        .find(|t| matches!(t, AssignmentTarget::Other { .. }))
+        .expect("the Configuration Manager target is kept");
+    assert_eq!(
+        kept.to_graph(|_| None),
+        Some(
+            json!({"@odata.type": "#microsoft.graph.configurationManagerCollectionAssignmentTarget", "collectionId": "SMS00001"})
+        )
+    );
+}
