@@ -35,7 +35,7 @@ use crate::http::GraphClient;
 use crate::paging;
 use crate::request::GraphRequest;
 use crate::resources::{
-    self, Body, devices, domain_join, enrollment_configurations, groups, profiles, service_principals,
+    self, Body, assignment_filters, devices, domain_join, enrollment_configurations, groups, profiles, service_principals,
 };
 
 /// Which groups to read.
@@ -65,6 +65,8 @@ pub struct ReadScope {
     /// (a configuration with a Device Preparation policy takes its template and choice values
     /// from them). Read once per run; [`LiveState::device_preparation_templates`].
     pub device_preparation_templates: bool,
+    /// Read the tenant's assignment filters (to resolve `filter:` names and name live ones).
+    pub assignment_filters: bool,
 }
 
 impl ReadScope {
@@ -76,6 +78,7 @@ impl ReadScope {
             group_owners: true,
             provisioning_client: true,
             device_preparation_templates: true,
+            assignment_filters: true,
         }
     }
 
@@ -90,6 +93,7 @@ impl ReadScope {
             group_owners: false,
             provisioning_client: false,
             device_preparation_templates: false,
+            assignment_filters: false,
         }
     }
 
@@ -106,7 +110,7 @@ type PreparationRead = (Read, Option<Vec<PolicyTemplate>>);
 /// Reads the tenant objects `scope` asks for. Fails on any failed request or broken page chain.
 pub async fn read_live_state(client: &GraphClient, scope: &ReadScope) -> Result<LiveState, Error> {
     let started = tokio::time::Instant::now();
-    let (groups, profiles, enrollment, domain_join, preparation, devices, provisioning_client) = tokio::try_join!(
+    let (groups, profiles, enrollment, domain_join, preparation, devices, provisioning_client, filters) = tokio::try_join!(
         read_groups(client, scope),
         read_profiles(client, scope),
         read_enrollment_configurations(client, scope),
@@ -114,9 +118,11 @@ pub async fn read_live_state(client: &GraphClient, scope: &ReadScope) -> Result<
         read_device_preparation(client, scope),
         read_devices(client, scope),
         read_provisioning_client(client, scope),
+        read_assignment_filters(client, scope),
     )?;
     let mut state = LiveState {
         provisioning_client_id: provisioning_client,
+        assignment_filters: filters,
         ..LiveState::default()
     };
     let (preparation, templates) = preparation;
@@ -250,6 +256,29 @@ async fn read_groups(client: &GraphClient, scope: &ReadScope) -> Result<Read, Er
         }
     }
     Ok((objects, BTreeSet::from([Kind::DeviceGroup])))
+}
+
+async fn read_assignment_filters(
+    client: &GraphClient,
+    scope: &ReadScope,
+) -> Result<Option<Vec<hangar_model::AssignmentFilter>>, Error> {
+    if !scope.assignment_filters {
+        return Ok(None);
+    }
+    let found: Vec<Body> = paging::collect(client, assignment_filters::list(client.endpoint())?).await?;
+    let text = |body: &Body, name: &str| body.get(name).and_then(Value::as_str).map(str::to_owned);
+    Ok(Some(
+        found
+            .iter()
+            .filter_map(|body| {
+                Some(hangar_model::AssignmentFilter {
+                    id: text(body, "id")?,
+                    display_name: text(body, "displayName").unwrap_or_default(),
+                    platform: text(body, "platform"),
+                })
+            })
+            .collect(),
+    ))
 }
 
 async fn attach_assignments(

@@ -74,6 +74,10 @@ pub struct SimState {
     /// device join, licences, connectors). Missing in older state files: a ready tenant.
     #[serde(default)]
     pub tenant_settings: TenantSettings,
+    /// `deviceManagement/assignmentFilters` by id, stored as Graph returns them (without
+    /// `id`). Missing in older state files: none.
+    #[serde(default)]
+    pub assignment_filters: BTreeMap<String, Map<String, Value>>,
 }
 
 /// An Entra group.
@@ -394,6 +398,7 @@ impl SimState {
                 sync_ends_at_ms: None,
             },
             tenant_settings: TenantSettings::ready(),
+            assignment_filters: BTreeMap::new(),
         };
         state.add_service_principal(INTUNE_PROVISIONING_CLIENT_APP_ID, "Intune Provisioning Client");
         state.add_service_principal(MICROSOFT_GRAPH_APP_ID, "Microsoft Graph");
