@@ -11,7 +11,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{policies, text};
+use common::{policies, text, without_the_lock};
 use hangar_sim::{
     DppOptionOrder, RequestRecord, Sim, SimCloud, SimConfig, SimState, device_preparation_templates,
 };
@@ -95,25 +95,6 @@ fn is_graph_write(record: &RequestRecord) -> bool {
         && !record.path.contains("$batch")
         && !record.path.contains("/oauth2/")
         && !record.path.contains("/retrieve")
-}
-
-/// `writes` without the apply lock's group: apply creates it first and deletes it last
-/// (ADR 0004), whatever else it does; both must be there.
-fn without_the_lock(mut writes: Vec<RequestRecord>) -> Vec<RequestRecord> {
-    let first = writes.first().map(|r| (r.method.clone(), r.path.clone()));
-    assert_eq!(
-        first,
-        Some(("POST".to_owned(), "/v1.0/groups".to_owned())),
-        "the lock is taken first: {writes:?}"
-    );
-    let last = writes.last().map(|r| (r.method.clone(), r.path.clone()));
-    assert!(
-        last.is_some_and(|(method, path)| method == "DELETE" && path.starts_with("/v1.0/groups/")),
-        "the lock is released last: {writes:?}"
-    );
-    writes.pop();
-    writes.remove(0);
-    writes
 }
 
 #[test]
@@ -251,7 +232,10 @@ fn a_definition_without_the_option_stops_the_plan_naming_setting_option_and_line
             );
         }
         let writes = without_the_lock(sim.request_log().into_iter().filter(is_graph_write).collect());
-        assert!(writes.is_empty(), "{cloud}: nothing but the lock written: {writes:?}");
+        assert!(
+            writes.is_empty(),
+            "{cloud}: nothing but the lock written: {writes:?}"
+        );
         // Only a configuration with a Device Preparation policy reads the definitions.
         assert!(
             sim.request_log()

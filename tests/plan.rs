@@ -344,7 +344,7 @@ fn json_markdown_and_saved_plans() {
     let output = run("plan", "commercial", &sim, &["--format", "json"]);
     assert_code(&output, 0);
     let value: Value = serde_json::from_str(&stdout(&output)).unwrap();
-    assert_eq!(value["format_version"], json!(1));
+    assert_eq!(value["format_version"], json!(hangar_plan::FORMAT_VERSION));
     for count in ["create", "update", "replace", "delete"] {
         assert!(value["summary"][count].is_u64(), "summary.{count}: {value}");
     }

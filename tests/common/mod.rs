@@ -120,3 +120,22 @@ pub fn flat(text: &str) -> String {
     }
     out
 }
+
+/// `writes` without the apply lock's group: apply creates it first and deletes it last
+/// (ADR 0004), whatever else it does; both must be there.
+pub fn without_the_lock(mut writes: Vec<hangar_sim::RequestRecord>) -> Vec<hangar_sim::RequestRecord> {
+    let first = writes.first().map(|r| (r.method.clone(), r.path.clone()));
+    assert_eq!(
+        first,
+        Some(("POST".to_owned(), "/v1.0/groups".to_owned())),
+        "the lock is taken first: {writes:?}"
+    );
+    let last = writes.last().map(|r| (r.method.clone(), r.path.clone()));
+    assert!(
+        last.is_some_and(|(method, path)| method == "DELETE" && path.starts_with("/v1.0/groups/")),
+        "the lock is released last: {writes:?}"
+    );
+    writes.pop();
+    writes.remove(0);
+    writes
+}

@@ -301,11 +301,12 @@ impl Guardrails {
 /// Whether the tenant already holds what `action` (a create or an import) brings into being.
 fn exists(live: &LiveState, action: &Action) -> bool {
     if action.address.kind == Kind::AutopilotDevice {
+        // The same serial as the plan matches devices: exactly. A registration whose serial
+        // differs only in letter case is not this device to the plan; if it is the same
+        // hardware, Intune refuses the import (806) and the import names the other spelling,
+        // without stopping the rest of the plan.
         let serial = action.address.name.trim();
-        return live
-            .devices
-            .iter()
-            .any(|device| device.serial().eq_ignore_ascii_case(serial));
+        return live.devices.iter().any(|device| device.serial() == serial);
     }
     live.objects_of(action.address.kind)
         .any(|object| object.display_name == action.address.name)

@@ -28,10 +28,10 @@
 mod checks;
 pub mod devices;
 pub mod diagnostic;
+pub mod digest;
 pub mod error_codes;
 pub mod fields;
 mod files;
-pub mod digest;
 mod load;
 mod lower;
 pub mod model;

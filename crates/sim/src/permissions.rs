@@ -15,7 +15,6 @@
 use crate::odata::Call;
 use crate::reply::{GraphError, IntuneService};
 
-
 const SERVICE_CONFIG_READ: &[&str] = &[
     "DeviceManagementServiceConfig.Read.All",
     "DeviceManagementServiceConfig.ReadWrite.All",
@@ -108,6 +107,12 @@ const ROWS: &[Row] = &[
     },
     Row {
         prefix: &["deviceManagement", "configurationPolicies"],
+        read: CONFIGURATION_READ,
+        write: CONFIGURATION_WRITE,
+        refuser: Refuser::Intune(IntuneService::DeviceConfigV2),
+    },
+    Row {
+        prefix: &["deviceManagement", "configurationPolicyTemplates"],
         read: CONFIGURATION_READ,
         write: CONFIGURATION_WRITE,
         refuser: Refuser::Intune(IntuneService::DeviceConfigV2),

@@ -31,6 +31,8 @@ fn set(names: &[&str]) -> BTreeSet<String> {
 #[tokio::test]
 async fn mdm_policies_answer_delegated_tokens_only_with_the_clouds_urls() {
     let mut t = T::new(SimConfig::default().cloud(SimCloud::GccHigh)).await;
+    // Made with the application's token: the delegated tokens below may only read policies.
+    let group = t.create_group("Autopilot Users", None).await;
     let app = t.get("/beta/policies/mobileDeviceManagementPolicies").await;
     assert_eq!(app.status, 403, "{}", app.body);
     assert_eq!(app.code(), "Authorization_RequestDenied");
@@ -54,7 +56,6 @@ async fn mdm_policies_answer_delegated_tokens_only_with_the_clouds_urls() {
             .status,
         400
     );
-    let group = t.create_group("Autopilot Users", None).await;
     t.sim.with_state(|state| {
         state.tenant_settings.mdm.applies_to = MdmScope::Selected;
         state.tenant_settings.mdm.included_groups = vec![group.clone()];
