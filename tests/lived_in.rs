@@ -347,7 +347,10 @@ fn assignment_filters_are_named_planned_and_kept() {
         )
     };
     let same = "    - target: Autopilot-Sales\n      filter: Surface devices\n";
-    write(dir.path(), &[("tenant.yaml", TENANT), ("objects.yaml", &objects(same))]);
+    write(
+        dir.path(),
+        &[("tenant.yaml", TENANT), ("objects.yaml", &objects(same))],
+    );
     let dir_text = dir.path().to_str().unwrap();
     let url = sim.url();
 
@@ -356,7 +359,10 @@ fn assignment_filters_are_named_planned_and_kept() {
     assert_code(&output, 0);
     let text = stdout(&output);
     assert!(text.contains("filter `Kiosks` (exclude)"), "{text}");
-    assert!(!text.contains("Surface devices"), "the profile's assignment is unchanged:\n{text}");
+    assert!(
+        !text.contains("Surface devices"),
+        "the profile's assignment is unchanged:\n{text}"
+    );
 
     let output = hangar(&["apply", dir_text, "--endpoint", &url, "--auto-approve"]);
     assert_code(&output, 0);
@@ -366,16 +372,28 @@ fn assignment_filters_are_named_planned_and_kept() {
         let profile = &state.deployment_profiles[&profile_id];
         assert_eq!(profile.assignments.len(), 1);
         let target = &profile.assignments[0].target;
-        assert_eq!(target["deviceAndAppManagementAssignmentFilterId"], json!(surface_id));
-        assert_eq!(target["deviceAndAppManagementAssignmentFilterType"], json!("include"));
+        assert_eq!(
+            target["deviceAndAppManagementAssignmentFilterId"],
+            json!(surface_id)
+        );
+        assert_eq!(
+            target["deviceAndAppManagementAssignmentFilterType"],
+            json!("include")
+        );
         let esp = state
             .enrollment_configurations
             .values()
             .find(|c| c.properties["displayName"] == "ESP Kiosks")
             .unwrap();
         let target = &esp.assignments[0].target;
-        assert_eq!(target["deviceAndAppManagementAssignmentFilterId"], json!(kiosks_id));
-        assert_eq!(target["deviceAndAppManagementAssignmentFilterType"], json!("exclude"));
+        assert_eq!(
+            target["deviceAndAppManagementAssignmentFilterId"],
+            json!(kiosks_id)
+        );
+        assert_eq!(
+            target["deviceAndAppManagementAssignmentFilterType"],
+            json!("exclude")
+        );
     });
 
     // Changing the filter mode in Git is planned with both filters named, and applied.
@@ -405,7 +423,13 @@ fn assignment_filters_are_named_planned_and_kept() {
     let output = hangar(&["plan", dir_text, "--endpoint", &url]);
     assert_code(&output, 1);
     let text = stderr(&output);
-    assert!(text.contains("no assignment filter is named `Surface devics`"), "{text}");
-    assert!(text.contains("objects.yaml:"), "the error names the file and line:\n{text}");
+    assert!(
+        text.contains("no assignment filter is named `Surface devics`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("objects.yaml:"),
+        "the error names the file and line:\n{text}"
+    );
     assert!(text.contains("Surface devices"), "{text}");
 }

@@ -71,9 +71,7 @@ pub fn cleanups(plan: &Plan, live: Option<&LiveState>) -> Vec<Cleanup> {
                 name: replace::aside_name(action.address.kind, &action.address.name),
                 base: action.address.clone(),
                 replaced_by: Some(action.id),
-                holds_all_devices: live_assignments
-                    .iter()
-                    .any(|a| a.target.is_all_devices()),
+                holds_all_devices: live_assignments.iter().any(|a| a.target.is_all_devices()),
             });
         }
     }

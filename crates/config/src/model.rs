@@ -154,7 +154,8 @@ impl DesiredState {
 
     /// Whether any assignment names an assignment filter.
     pub fn names_filters(&self) -> bool {
-        self.assignments().any(|(_, _, assign)| !assign.filters.is_empty())
+        self.assignments()
+            .any(|(_, _, assign)| !assign.filters.is_empty())
     }
 
     /// Every object hangar manages, as (kind, common fields), in dependency order. Device rows

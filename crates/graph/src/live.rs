@@ -35,7 +35,8 @@ use crate::http::GraphClient;
 use crate::paging;
 use crate::request::GraphRequest;
 use crate::resources::{
-    self, Body, assignment_filters, devices, domain_join, enrollment_configurations, groups, profiles, service_principals,
+    self, Body, assignment_filters, devices, domain_join, enrollment_configurations, groups, profiles,
+    service_principals,
 };
 
 /// Which groups to read.

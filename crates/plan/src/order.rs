@@ -128,13 +128,8 @@ pub(crate) fn order(drafts: Vec<Draft>) -> Result<Vec<Action>, Error> {
 
 fn drops_all_devices(op: &Op) -> bool {
     match op {
-        Op::Assign(change) => change
-            .remove
-            .iter()
-            .any(|a| a.target.is_all_devices()),
-        Op::Replace { live_assignments, .. } => live_assignments
-            .iter()
-            .any(|a| a.target.is_all_devices()),
+        Op::Assign(change) => change.remove.iter().any(|a| a.target.is_all_devices()),
+        Op::Replace { live_assignments, .. } => live_assignments.iter().any(|a| a.target.is_all_devices()),
         _ => false,
     }
 }

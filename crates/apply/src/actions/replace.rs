@@ -124,10 +124,7 @@ pub(crate) async fn replace<T: Tenant>(
                 Err(e) => return Err(e.into()),
             }
             if kind == Kind::DeploymentProfile {
-                for assignment in live_assignments
-                    .iter()
-                    .filter(|a| a.target.is_all_devices())
-                {
+                for assignment in live_assignments.iter().filter(|a| a.target.is_all_devices()) {
                     if let Some(assignment_id) = &assignment.id {
                         match step.tenant.delete_assignment(kind, old, assignment_id).await {
                             Ok(()) => step.note(

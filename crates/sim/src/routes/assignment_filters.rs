@@ -39,7 +39,10 @@ const PROPERTIES: &[&str] = &[
 fn render(id: &str, stored: &Map<String, Value>, select: Option<&[String]>) -> Value {
     let mut out = with_id(id, Some(TYPE));
     for name in PROPERTIES {
-        out.insert((*name).to_owned(), stored.get(*name).cloned().unwrap_or(Value::Null));
+        out.insert(
+            (*name).to_owned(),
+            stored.get(*name).cloned().unwrap_or(Value::Null),
+        );
     }
     Value::Object(crate::paging::select(out, select))
 }
