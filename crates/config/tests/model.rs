@@ -529,7 +529,11 @@ fn include_entries_take_an_assignment_filter() {
     assert_eq!(kiosks.name.value, "Kiosks");
     assert_eq!(kiosks.mode.value, hangar_model::FilterMode::Exclude);
     let surface = assign.filter_of(Target::AllUsers).unwrap();
-    assert_eq!(surface.mode.value, hangar_model::FilterMode::Include, "include is the default");
+    assert_eq!(
+        surface.mode.value,
+        hangar_model::FilterMode::Include,
+        "include is the default"
+    );
 
     // `filterMode` alone, an unknown key and an unknown group are errors, not silently dropped.
     for bad in [
@@ -541,7 +545,9 @@ fn include_entries_take_an_assignment_filter() {
             ("t.yaml", TENANT),
             (
                 "o.yaml",
-                &format!("{group}kind: EnrollmentStatusPage\nname: E\npriority: 1\nassign:\n  include:\n{bad}"),
+                &format!(
+                    "{group}kind: EnrollmentStatusPage\nname: E\npriority: 1\nassign:\n  include:\n{bad}"
+                ),
             ),
         ]);
         assert!(loaded.has_errors(), "{bad}");

@@ -896,6 +896,7 @@ mod tests {
                 name: "g".into(),
                 id: Some("x".into()),
             },
+            filter: None,
         };
         let value = target.to_graph(|group| group.id.clone()).unwrap();
         assert_eq!(
@@ -903,8 +904,29 @@ mod tests {
             json!({"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "x"})
         );
         assert_eq!(
-            AssignmentTarget::AllDevices.to_graph(|_| None),
+            AssignmentTarget::AllDevices { filter: None }.to_graph(|_| None),
             Some(json!({"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}))
+        );
+        let filtered = AssignmentTarget::AllDevices {
+            filter: Some(FilterRef {
+                name: "Kiosks".into(),
+                id: "f1".into(),
+                mode: hangar_model::FilterMode::Exclude,
+            }),
+        };
+        assert_eq!(
+            filtered.to_graph(|_| None),
+            Some(
+                json!({"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget",
+                "deviceAndAppManagementAssignmentFilterId": "f1",
+                "deviceAndAppManagementAssignmentFilterType": "exclude"})
+            )
+        );
+        assert_eq!(filtered.to_string(), "all devices with filter `Kiosks` (exclude)");
+        // The JSON plan of a target without a filter is what it was before filters existed.
+        assert_eq!(
+            serde_json::to_value(AssignmentTarget::AllDevices { filter: None }).unwrap(),
+            json!({"type": "all_devices"})
         );
     }
 

@@ -120,7 +120,7 @@ pub static ASSIGN: &[Field<Assignments>] = &[
                 source: "hangar: an object without `assign` is assigned to nothing",
             },
             label: Some("Assignments: Included groups"),
-            doc: "Who gets the object: `DeviceGroup` names, `all-devices` (profiles, ESPs, domain join profiles) or `all-users` (ESPs, domain join profiles). An entry written `{target: NAME, filter: FILTER, filterMode: include|exclude}` narrows the target with an Intune assignment filter, named as in the admin center (Tenant administration > Filters); a name the tenant does not have stops the plan at its line. Exclusions take no filter (Intune has none on exclusion targets).",
+            doc: "Who gets the object: `DeviceGroup` names, `all-devices` (profiles, ESPs, domain join profiles) or `all-users` (ESPs, domain join profiles). An entry written `{target: NAME, filter: FILTER, filterMode: include|exclude}` narrows the target with an Intune assignment filter, named as in the admin center (Tenant administration > Filters); a name the tenant does not have stops the plan at its line. Exclusions take no filter (the Graph type inherits the property, but the admin center offers no filter on an excluded group).",
             normalisation: &[
                 "assignments.direct-only",
                 "assignments.unmanaged-targets",
