@@ -315,7 +315,7 @@ fn take_lock(
     };
     let record = runtime
         .block_on(hangar_apply::lock::acquire(&tenant, &options, &on_event))
-        .map_err(|error| miette::Report::from_err(error))?;
+        .map_err(miette::Report::from_err)?;
     let mut lease = Lease::new(record, options.holder);
     let _entered = runtime.enter();
     lease.keep_alive(tenant, stop.clone());
