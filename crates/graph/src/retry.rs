@@ -98,7 +98,7 @@ const STATUS_RETRIES: &[(u16, &[RequestKind])] = &[
     (502, &[RequestKind::Read]),
 ];
 
-/// Whether an answer with `status` to a request of `kind` is retried (see [`STATUS_RETRIES`]'s
+/// Whether an answer with `status` to a request of `kind` is retried (see `STATUS_RETRIES`'s
 /// table in the source).
 pub fn retries_status(status: u16, kind: RequestKind) -> bool {
     STATUS_RETRIES

@@ -1,7 +1,7 @@
 //! Desired → Graph: the exact body hangar sends for each desired object, following
 //! `graph-api-notes.md` to the letter, one module per kind.
 //!
-//! Every field that is a plain Graph property is written by [`write_fields`] from its row in
+//! Every field that is a plain Graph property is written by `write_fields` from its row in
 //! `hangar_config::fields` (path, codec, what an empty value is sent as); a kind's module writes
 //! only what its rows mark [`Codec::Special`] (a profile's hybrid-only fields, the locale
 //! alias, Device Preparation settings, group membership).
