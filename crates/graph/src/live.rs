@@ -46,7 +46,8 @@ use crate::http::GraphClient;
 use crate::paging;
 use crate::request::GraphRequest;
 use crate::resources::{
-    self, Body, devices, domain_join, enrollment_configurations, groups, profiles, service_principals,
+    self, Body, assignment_filters, devices, domain_join, enrollment_configurations, groups, profiles,
+    service_principals,
 };
 
 /// Which groups to read.
@@ -76,6 +77,8 @@ pub struct ReadScope {
     /// (a configuration with a Device Preparation policy takes its template and choice values
     /// from them). Read once per run; [`LiveState::device_preparation_templates`].
     pub device_preparation_templates: bool,
+    /// Read the tenant's assignment filters (to resolve `filter:` names and name live ones).
+    pub assignment_filters: bool,
 }
 
 impl ReadScope {
@@ -87,6 +90,7 @@ impl ReadScope {
             group_owners: true,
             provisioning_client: true,
             device_preparation_templates: true,
+            assignment_filters: true,
         }
     }
 
@@ -101,6 +105,7 @@ impl ReadScope {
             group_owners: false,
             provisioning_client: false,
             device_preparation_templates: false,
+            assignment_filters: false,
         }
     }
 
@@ -124,6 +129,8 @@ enum Part {
     Devices(Option<Vec<LiveDevice>>),
     /// The Intune Provisioning Client's service principal id.
     ProvisioningClient(Option<String>),
+    /// The tenant's assignment filters (`None`: not asked for).
+    AssignmentFilters(Option<Vec<hangar_model::AssignmentFilter>>),
 }
 
 /// The reads of one [`read_live_state`], each on its own task, so that the CPU work of one
@@ -194,6 +201,7 @@ pub async fn read_live_state(client: &GraphClient, scope: &ReadScope) -> Result<
             .await
             .map(Part::ProvisioningClient)
     });
+    reads.spawn(|c, s| async move { read_assignment_filters(&c, &s).await.map(Part::AssignmentFilters) });
     let mut state = LiveState::default();
     for part in reads.join().await? {
         match part {
@@ -212,6 +220,7 @@ pub async fn read_live_state(client: &GraphClient, scope: &ReadScope) -> Result<
             }
             Part::Devices(None) => {}
             Part::ProvisioningClient(id) => state.provisioning_client_id = id,
+            Part::AssignmentFilters(filters) => state.assignment_filters = filters,
         }
     }
     tracing::info!(
@@ -335,6 +344,29 @@ async fn read_groups(client: &GraphClient, scope: &ReadScope) -> Result<Read, Er
         }
     }
     Ok((objects, BTreeSet::from([Kind::DeviceGroup])))
+}
+
+async fn read_assignment_filters(
+    client: &GraphClient,
+    scope: &ReadScope,
+) -> Result<Option<Vec<hangar_model::AssignmentFilter>>, Error> {
+    if !scope.assignment_filters {
+        return Ok(None);
+    }
+    let found: Vec<Body> = paging::collect(client, assignment_filters::list(client.endpoint())?).await?;
+    let text = |body: &Body, name: &str| body.get(name).and_then(Value::as_str).map(str::to_owned);
+    Ok(Some(
+        found
+            .iter()
+            .filter_map(|body| {
+                Some(hangar_model::AssignmentFilter {
+                    id: text(body, "id")?,
+                    display_name: text(body, "displayName").unwrap_or_default(),
+                    platform: text(body, "platform"),
+                })
+            })
+            .collect(),
+    ))
 }
 
 async fn attach_assignments(

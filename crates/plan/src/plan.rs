@@ -650,16 +650,28 @@ pub enum AssignmentTarget {
     Group {
         /// The group.
         group: GroupRef,
+        /// The assignment filter that narrows it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        filter: Option<FilterRef>,
     },
-    /// `#microsoft.graph.exclusionGroupAssignmentTarget`.
+    /// `#microsoft.graph.exclusionGroupAssignmentTarget` (Intune takes no filter on an
+    /// exclusion).
     ExcludeGroup {
         /// The group.
         group: GroupRef,
     },
     /// `#microsoft.graph.allDevicesAssignmentTarget`.
-    AllDevices,
+    AllDevices {
+        /// The assignment filter that narrows it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        filter: Option<FilterRef>,
+    },
     /// `#microsoft.graph.allLicensedUsersAssignmentTarget`.
-    AllUsers,
+    AllUsers {
+        /// The assignment filter that narrows it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        filter: Option<FilterRef>,
+    },
     /// A target type hangar does not manage (only ever on the live side): kept as it is, and
     /// sent back unchanged when a replace-all `assign` rewrites the list.
     Other {
@@ -674,13 +686,46 @@ pub enum AssignmentTarget {
     },
 }
 
+/// An Intune assignment filter on a target: its name (as YAML and the admin center show it),
+/// its id in the tenant, and whether it includes or excludes the devices it matches.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FilterRef {
+    /// `displayName`, or the id when the tenant has no filter with that id.
+    pub name: String,
+    /// `deviceAndAppManagementAssignmentFilterId`.
+    pub id: String,
+    /// `deviceAndAppManagementAssignmentFilterType`.
+    pub mode: hangar_model::FilterMode,
+}
+
+impl fmt::Display for FilterRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "filter `{}` ({})", self.name, self.mode)
+    }
+}
+
 impl AssignmentTarget {
     /// The group targeted or excluded, if any.
     pub fn group(&self) -> Option<&GroupRef> {
         match self {
-            AssignmentTarget::Group { group } | AssignmentTarget::ExcludeGroup { group } => Some(group),
+            AssignmentTarget::Group { group, .. } | AssignmentTarget::ExcludeGroup { group } => Some(group),
             _ => None,
         }
+    }
+
+    /// The assignment filter that narrows the target, if any.
+    pub fn filter(&self) -> Option<&FilterRef> {
+        match self {
+            AssignmentTarget::Group { filter, .. }
+            | AssignmentTarget::AllDevices { filter }
+            | AssignmentTarget::AllUsers { filter } => filter.as_ref(),
+            AssignmentTarget::ExcludeGroup { .. } | AssignmentTarget::Other { .. } => None,
+        }
+    }
+
+    /// Whether this is `all devices` (with or without a filter).
+    pub fn is_all_devices(&self) -> bool {
+        matches!(self, AssignmentTarget::AllDevices { .. })
     }
 
     /// The Graph `target` object, with group ids from `resolve`; `None` when a group cannot be
@@ -689,10 +734,10 @@ impl AssignmentTarget {
         use hangar_model::well_known::odata;
         let mut target = Map::new();
         let (odata_type, group) = match self {
-            AssignmentTarget::Group { group } => (odata::GROUP_TARGET, Some(group)),
+            AssignmentTarget::Group { group, .. } => (odata::GROUP_TARGET, Some(group)),
             AssignmentTarget::ExcludeGroup { group } => (odata::EXCLUSION_GROUP_TARGET, Some(group)),
-            AssignmentTarget::AllDevices => (odata::ALL_DEVICES_TARGET, None),
-            AssignmentTarget::AllUsers => (odata::ALL_USERS_TARGET, None),
+            AssignmentTarget::AllDevices { .. } => (odata::ALL_DEVICES_TARGET, None),
+            AssignmentTarget::AllUsers { .. } => (odata::ALL_USERS_TARGET, None),
             AssignmentTarget::Other { target, .. } => {
                 return target.as_deref().and_then(|text| serde_json::from_str(text).ok());
             }
@@ -701,6 +746,16 @@ impl AssignmentTarget {
         if let Some(group) = group {
             target.insert("groupId".into(), Value::String(resolve(group)?));
         }
+        if let Some(filter) = self.filter() {
+            target.insert(
+                "deviceAndAppManagementAssignmentFilterId".into(),
+                Value::String(filter.id.clone()),
+            );
+            target.insert(
+                "deviceAndAppManagementAssignmentFilterType".into(),
+                Value::String(filter.mode.name().to_owned()),
+            );
+        }
         Some(Value::Object(target))
     }
 }
@@ -708,16 +763,22 @@ impl AssignmentTarget {
 impl fmt::Display for AssignmentTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            AssignmentTarget::Group { group } => write!(f, "group `{}`", group.name),
-            AssignmentTarget::ExcludeGroup { group } => write!(f, "exclude group `{}`", group.name),
-            AssignmentTarget::AllDevices => f.write_str("all devices"),
-            AssignmentTarget::AllUsers => f.write_str("all users"),
+            AssignmentTarget::Group { group, .. } => write!(f, "group `{}`", group.name)?,
+            AssignmentTarget::ExcludeGroup { group } => write!(f, "exclude group `{}`", group.name)?,
+            AssignmentTarget::AllDevices { .. } => f.write_str("all devices")?,
+            AssignmentTarget::AllUsers { .. } => f.write_str("all users")?,
             AssignmentTarget::Other {
                 odata_type, group_id, ..
-            } => match group_id {
-                Some(id) => write!(f, "{odata_type} `{id}`"),
-                None => f.write_str(odata_type),
-            },
+            } => {
+                return match group_id {
+                    Some(id) => write!(f, "{odata_type} `{id}`"),
+                    None => f.write_str(odata_type),
+                };
+            }
+        }
+        match self.filter() {
+            Some(filter) => write!(f, " with {filter}"),
+            None => Ok(()),
         }
     }
 }
@@ -885,6 +946,7 @@ mod tests {
                 name: "g".into(),
                 id: Some("x".into()),
             },
+            filter: None,
         };
         let value = target.to_graph(|group| group.id.clone()).unwrap();
         assert_eq!(
@@ -892,8 +954,29 @@ mod tests {
             json!({"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "x"})
         );
         assert_eq!(
-            AssignmentTarget::AllDevices.to_graph(|_| None),
+            AssignmentTarget::AllDevices { filter: None }.to_graph(|_| None),
             Some(json!({"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}))
+        );
+        let filtered = AssignmentTarget::AllDevices {
+            filter: Some(FilterRef {
+                name: "Kiosks".into(),
+                id: "f1".into(),
+                mode: hangar_model::FilterMode::Exclude,
+            }),
+        };
+        assert_eq!(
+            filtered.to_graph(|_| None),
+            Some(
+                json!({"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget",
+                "deviceAndAppManagementAssignmentFilterId": "f1",
+                "deviceAndAppManagementAssignmentFilterType": "exclude"})
+            )
+        );
+        assert_eq!(filtered.to_string(), "all devices with filter `Kiosks` (exclude)");
+        // The JSON plan of a target without a filter is what it was before filters existed.
+        assert_eq!(
+            serde_json::to_value(AssignmentTarget::AllDevices { filter: None }).unwrap(),
+            json!({"type": "all_devices"})
         );
     }
 

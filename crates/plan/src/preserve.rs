@@ -14,7 +14,7 @@
 //!   setting whose definition hangar does not write.
 //!
 //! A replace creates a new object from the body alone: whatever unmanaged property the old
-//! object held is listed in the plan as lost ([`lost`]), and the action is destructive.
+//! object held is listed in the plan as lost (`lost`), and the action is destructive.
 
 use hangar_config::fields::Default as FieldDefault;
 use hangar_model::{Kind, LiveObject};

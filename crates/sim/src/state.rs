@@ -87,6 +87,10 @@ pub struct SimState {
     /// `directoryAudits`), oldest first, at most 10,000 (the oldest dropped first).
     #[serde(default)]
     pub audit_events: Vec<AuditRecord>,
+    /// `deviceManagement/assignmentFilters` by id, stored as Graph returns them (without
+    /// `id`). Missing in older state files: none.
+    #[serde(default)]
+    pub assignment_filters: BTreeMap<String, Map<String, Value>>,
 }
 
 /// An Entra group.
@@ -451,6 +455,7 @@ impl SimState {
             },
             tenant_settings: TenantSettings::ready(),
             audit_events: Vec::new(),
+            assignment_filters: BTreeMap::new(),
         };
         state.add_service_principal(INTUNE_PROVISIONING_CLIENT_APP_ID, "Intune Provisioning Client");
         state.add_service_principal(MICROSOFT_GRAPH_APP_ID, "Microsoft Graph");

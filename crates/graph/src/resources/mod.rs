@@ -27,6 +27,7 @@
 //! | [`GraphClient::subscribed_skus`] | `/subscribedSkus` | v1.0 |
 //! | [`GraphClient::domain_join_connectors`] | `/deviceManagement/domainJoinConnectors` | beta |
 
+pub mod assignment_filters;
 pub mod audit;
 pub mod connectors;
 pub mod device_preparation;

@@ -5,6 +5,7 @@
 //! lists every route. Paths that exist only in beta answer Graph's
 //! "Resource not found for the segment" 400 under v1.0.
 
+pub(crate) mod assignment_filters;
 pub(crate) mod audit;
 pub(crate) mod connectors;
 pub(crate) mod devices;
@@ -174,6 +175,10 @@ pub(crate) fn dispatch(ctx: &mut Ctx<'_>) -> Outcome {
         ["deviceManagement", "domainJoinConnectors", rest @ ..] => {
             beta_only(ctx, "domainJoinConnectors")?;
             connectors::connectors(ctx, rest)
+        }
+        ["deviceManagement", "assignmentFilters", rest @ ..] => {
+            beta_only(ctx, "assignmentFilters")?;
+            assignment_filters::assignment_filters(ctx, rest)
         }
         ["deviceManagement", "windowsAutopilotSettings", rest @ ..] => {
             beta_only(ctx, "windowsAutopilotSettings")?;
