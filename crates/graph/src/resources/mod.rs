@@ -401,5 +401,6 @@ pub fn every_request(ep: &Endpoint) -> Vec<Result<GraphRequest, Error>> {
         connectors::list(ep),
         audit::intune_events(ep, "id", "2026-11-01T00:00:00Z", 5),
         audit::directory_audits(ep, "id", "2026-11-01T00:00:00Z", 5),
+        assignment_filters::list(ep),
     ]
 }
