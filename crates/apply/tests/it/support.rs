@@ -178,7 +178,10 @@ pub fn commercial_with_pruning() -> (tempfile::TempDir, PathBuf) {
         "prune:\n  enabled: false\n",
         "prune:\n  enabled: true\n  only:\n    - DeviceGroup/Autopilot-*\n    - DeploymentProfile/Autopilot *\n    - EnrollmentStatusPage/ESP *\n  maxDeletes: 5\n",
     );
-    assert!(tenant.contains("enabled: true"), "the example's tenant.yaml changed: {tenant}");
+    assert!(
+        tenant.contains("enabled: true"),
+        "the example's tenant.yaml changed: {tenant}"
+    );
     std::fs::write(dir.path().join("tenant.yaml"), tenant).expect("written");
     let path = dir.path().to_owned();
     (dir, path)
