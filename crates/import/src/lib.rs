@@ -7,7 +7,7 @@
 //! back with [`Codec::to_yaml`] and written only when it differs from the row's default (the
 //! default is what an omitted field means when hangar projects it, so leaving it out plans the
 //! same). Rows the tables mark [`Codec::Special`] or [`Graph::Request`] have one function each
-//! here ([`special`]); a test runs every row of every kind through the importer, so a new row
+//! here (`special`); a test runs every row of every kind through the importer, so a new row
 //! without an importer fails the suite rather than being dropped.
 //!
 //! What the output holds (issue 11, item 1): `tenant.yaml` with pruning off; one file per kind;
@@ -153,7 +153,7 @@ const FILES: &[(Kind, &str)] = &[
 /// The hash-less CSV of the registered devices, relative to the configuration.
 pub const DEVICES_CSV: &str = "devices/registered.csv";
 
-/// Turns `live` into a configuration. Pure: no file is touched (see [`write`]).
+/// Turns `live` into a configuration. Pure: no file is touched (see [`write()`]).
 pub fn import(live: &LiveState, options: &Options) -> Result<Imported, Error> {
     let glob = match &options.name {
         Some(glob) => Some(
