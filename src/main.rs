@@ -32,6 +32,11 @@ struct Cli {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     color: ColorChoice,
 
+    /// The repository root that `include:` directories must stay inside. Default: the nearest
+    /// directory at or above the configuration that holds `.git`.
+    #[arg(long, value_name = "DIR", global = true)]
+    root: Option<std::path::PathBuf>,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -65,6 +70,9 @@ enum Command {
     /// Write `AutopilotConfigurationFile.json` for a deployment profile (Windows Autopilot for
     /// existing devices), as the WindowsAutopilotIntune module does. Offline.
     OfflineProfile(commands::offline_profile::Args),
+    /// List the configurations under a directory (one per `Tenant` document) for a CI matrix
+    /// or a Kubernetes job: directory, name, cloud, tenant id and included bases.
+    Tenants(commands::tenants::Args),
     /// Write the JSON Schemas of the YAML kinds (for editors).
     Schema(commands::schema::Args),
     /// Run a Graph-compatible tenant simulator over a state file.
@@ -86,6 +94,7 @@ fn main() -> ExitCode {
         }
     };
     output::init(cli.color);
+    commands::validate::set_repository_root(cli.root);
     init_tracing(cli.verbose);
 
     let result = match cli.command {
@@ -99,6 +108,7 @@ fn main() -> ExitCode {
         Command::Devices(args) => commands::devices::exec(args),
         Command::Doctor(args) => commands::doctor::exec(args),
         Command::OfflineProfile(args) => commands::offline_profile::exec(args),
+        Command::Tenants(args) => commands::tenants::exec(args),
         Command::Schema(args) => commands::schema::exec(args),
         Command::Sim(args) => commands::sim::exec(args),
         Command::Completions(args) => commands::completions::exec(args),

@@ -344,6 +344,10 @@ pub fn read_scope(desired: &DesiredState) -> ReadScope {
         provisioning_client: owners,
         // Templates and choice values come from the tenant's definitions, read once per run.
         device_preparation_templates: !desired.device_preparation.is_empty(),
+        // Only when the configuration names filters: reading them needs
+        // `DeviceManagementConfiguration.Read.All`, which a profiles-only configuration does
+        // not otherwise need. Unread, live filters show by id in the plan.
+        assignment_filters: desired.names_filters(),
     }
 }
 

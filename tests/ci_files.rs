@@ -83,6 +83,90 @@ fn workflows_action_and_pipelines_match_their_schemas() {
     assert!(ok, "{text}");
 }
 
+/// The pinned `kubernetes-validate` (Kubernetes' own JSON schemas), from the same environment.
+fn kubernetes_validate(files: &[PathBuf]) -> (bool, String) {
+    check_jsonschema();
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    let output = Command::new("python3")
+        .arg(root().join("ci/hangar-ci.py"))
+        .args(["kubernetes-validate", "--venv"])
+        .arg(target.join("ci-tools/check-jsonschema"))
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let command: Vec<String> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let output = Command::new(&command[0])
+        .args(&command[1..])
+        .args(["--strict", "--kubernetes-version", "1.30.0"])
+        .args(files)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success() && !text.contains("ERROR"), text)
+}
+
+#[test]
+fn kubernetes_manifests_match_the_kubernetes_schemas() {
+    let manifests = yaml_files(&root().join("deploy/kubernetes"));
+    let (ok, text) = kubernetes_validate(&manifests);
+    assert!(ok, "{text}");
+    // Every resource was checked (a file the tool skipped would pass silently).
+    let checked = text.matches(" passed for resource ").count();
+    assert_eq!(checked, 7, "{text}");
+
+    // A misspelt field fails (strict), so the check can fail.
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.yaml");
+    let cronjob = std::fs::read_to_string(root().join("deploy/kubernetes/cronjobs.yaml")).unwrap();
+    std::fs::write(
+        &broken,
+        cronjob.replacen("concurrencyPolicy:", "concurrencyPolicyy:", 1),
+    )
+    .unwrap();
+    let (ok, text) = kubernetes_validate(&[broken]);
+    assert!(!ok, "{text}");
+}
+
+#[test]
+fn the_kubernetes_jobs_run_each_listed_tenant_with_its_metrics_file() {
+    let cronjobs = std::fs::read_to_string(root().join("deploy/kubernetes/cronjobs.yaml")).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_hangar"))
+        .args(["tenants", "examples/many-tenants", "--format", "json"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let listing: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    for tenant in listing["tenants"].as_array().unwrap() {
+        let name = tenant["name"].as_str().unwrap();
+        for expected in [
+            format!("- /repo/current/tenants/{name}\n"),
+            format!("- --metrics=/metrics/{name}.prom\n"),
+            format!("value: {}\n", tenant["tenant_id"].as_str().unwrap()),
+        ] {
+            assert!(cronjobs.contains(&expected), "{expected:?} missing");
+        }
+    }
+}
+
 #[test]
 fn docs_ci_shows_the_example_workflow_as_it_is() {
     let example = std::fs::read_to_string(root().join("docs/examples/github/hangar.yml")).unwrap();

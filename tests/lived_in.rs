@@ -240,3 +240,145 @@ fn a_device_preparation_put_keeps_what_git_omits() {
         );
     });
 }
+
+/// Assignment filters: the YAML names them, the plan names them, apply writes them, and a
+/// filter made in the portal on a managed assignment survives an apply that names it.
+#[test]
+fn assignment_filters_are_named_planned_and_kept() {
+    let sim = sim();
+    let portal = Portal::new(&sim);
+    let surface = portal.post(
+        "/beta/deviceManagement/assignmentFilters",
+        json!({"displayName": "Surface devices", "platform": "windows10AndLater",
+            "rule": "(device.manufacturer -eq \"Microsoft Corporation\")"}),
+    );
+    let surface_id = surface["id"].as_str().unwrap().to_owned();
+    let kiosks = portal.post(
+        "/beta/deviceManagement/assignmentFilters",
+        json!({"displayName": "Kiosks", "platform": "windows10AndLater",
+            "rule": "(device.deviceName -startsWith \"KSK-\")"}),
+    );
+    let kiosks_id = kiosks["id"].as_str().unwrap().to_owned();
+    let group = portal.post(
+        "/v1.0/groups",
+        json!({"displayName": "Autopilot-Sales", "mailEnabled": false, "mailNickname": "sales",
+            "securityEnabled": true, "groupTypes": ["DynamicMembership"], "membershipRuleProcessingState": "On",
+            "membershipRule": "(device.devicePhysicalIds -any (_ -eq \"[OrderID]:Sales\"))"}),
+    );
+    let group_id = group["id"].as_str().unwrap().to_owned();
+    sim.advance_clock(std::time::Duration::from_secs(600));
+    // Made in the portal: a profile assigned to the group with the Surface filter.
+    let profile = portal.post(
+        "/beta/deviceManagement/windowsAutopilotDeploymentProfiles",
+        json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
+            "displayName": "Autopilot Sales", "deviceNameTemplate": "SLS-%RAND:6%", "locale": "en-US",
+            "deviceType": "windowsPc", "preprovisioningAllowed": false, "hardwareHashExtractionEnabled": false,
+            "outOfBoxExperienceSetting": {"deviceUsageType": "singleUser", "userType": "standard",
+                "privacySettingsHidden": true, "eulaHidden": true, "keyboardSelectionPageSkipped": true,
+                "escapeLinkHidden": true}}),
+    );
+    let profile_id = profile["id"].as_str().unwrap().to_owned();
+    portal.post(
+        &format!("/beta/deviceManagement/windowsAutopilotDeploymentProfiles/{profile_id}/assignments"),
+        json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group_id,
+            "deviceAndAppManagementAssignmentFilterId": surface_id,
+            "deviceAndAppManagementAssignmentFilterType": "include"}}),
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let objects = |profile_assign: &str| {
+        format!(
+            "kind: DeviceGroup\nname: Autopilot-Sales\nmembership:\n  groupTag: Sales\n---\n\
+             kind: DeploymentProfile\nname: Autopilot Sales\njoin: entra\nmode: user-driven\nlocale: en-US\ndeviceName: SLS-%RAND:6%\n\
+             assign:\n  include:\n{profile_assign}---\n\
+             kind: EnrollmentStatusPage\nname: ESP Kiosks\npriority: 1\nshowProgress: true\n\
+             assign:\n  include:\n    - target: all-devices\n      filter: Kiosks\n      filterMode: exclude\n"
+        )
+    };
+    let same = "    - target: Autopilot-Sales\n      filter: Surface devices\n";
+    write(
+        dir.path(),
+        &[("tenant.yaml", TENANT), ("objects.yaml", &objects(same))],
+    );
+    let dir_text = dir.path().to_str().unwrap();
+    let url = sim.url();
+
+    // The plan names the new ESP's filter and leaves the profile's filtered assignment alone.
+    let output = hangar(&["plan", dir_text, "--endpoint", &url]);
+    assert_code(&output, 0);
+    let text = stdout(&output);
+    assert!(text.contains("filter `Kiosks` (exclude)"), "{text}");
+    assert!(
+        !text.contains("Surface devices"),
+        "the profile's assignment is unchanged:\n{text}"
+    );
+
+    let output = hangar(&["apply", dir_text, "--endpoint", &url, "--auto-approve"]);
+    assert_code(&output, 0);
+    let output = hangar(&["plan", dir_text, "--endpoint", &url, "--detailed-exitcode"]);
+    assert_code(&output, 0);
+    sim.with_state(|state| {
+        let profile = &state.deployment_profiles[&profile_id];
+        assert_eq!(profile.assignments.len(), 1);
+        let target = &profile.assignments[0].target;
+        assert_eq!(
+            target["deviceAndAppManagementAssignmentFilterId"],
+            json!(surface_id)
+        );
+        assert_eq!(
+            target["deviceAndAppManagementAssignmentFilterType"],
+            json!("include")
+        );
+        let esp = state
+            .enrollment_configurations
+            .values()
+            .find(|c| c.properties["displayName"] == "ESP Kiosks")
+            .unwrap();
+        let target = &esp.assignments[0].target;
+        assert_eq!(
+            target["deviceAndAppManagementAssignmentFilterId"],
+            json!(kiosks_id)
+        );
+        assert_eq!(
+            target["deviceAndAppManagementAssignmentFilterType"],
+            json!("exclude")
+        );
+    });
+
+    // Changing the filter mode in Git is planned with both filters named, and applied.
+    let changed = "    - target: Autopilot-Sales\n      filter: Surface devices\n      filterMode: exclude\n";
+    write(dir.path(), &[("objects.yaml", &objects(changed))]);
+    let output = hangar(&["plan", dir_text, "--endpoint", &url]);
+    assert_code(&output, 0);
+    let text = stdout(&output);
+    assert!(text.contains("filter `Surface devices` (include)"), "{text}");
+    assert!(text.contains("filter `Surface devices` (exclude)"), "{text}");
+    assert_code(
+        &hangar(&["apply", dir_text, "--endpoint", &url, "--auto-approve"]),
+        0,
+    );
+    sim.with_state(|state| {
+        let profile = &state.deployment_profiles[&profile_id];
+        assert_eq!(profile.assignments.len(), 1);
+        assert_eq!(
+            profile.assignments[0].target["deviceAndAppManagementAssignmentFilterType"],
+            json!("exclude")
+        );
+    });
+
+    // A filter name the tenant does not have stops the plan at its line, naming the ones it has.
+    let typo = "    - target: Autopilot-Sales\n      filter: Surface devics\n";
+    write(dir.path(), &[("objects.yaml", &objects(typo))]);
+    let output = hangar(&["plan", dir_text, "--endpoint", &url]);
+    assert_code(&output, 1);
+    let text = stderr(&output);
+    assert!(
+        text.contains("no assignment filter is named `Surface devics`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("objects.yaml:"),
+        "the error names the file and line:\n{text}"
+    );
+    assert!(text.contains("Surface devices"), "{text}");
+}

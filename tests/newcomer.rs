@@ -138,7 +138,7 @@ fn drift_reads_tenant_to_git_like_plan() {
     let esp = config.join("esp.yaml");
     let text = std::fs::read_to_string(&esp).unwrap();
     assert!(text.contains("collectLogs: true"));
-    // One ESP edited (the first, line 12): one change.
+    // The first ESP (`default`) only: every ESP of the example collects logs.
     std::fs::write(&esp, text.replacen("collectLogs: true", "collectLogs: false", 1)).unwrap();
 
     let drift = hangar(&["drift", config_arg, "--local", state_arg], dir.path());

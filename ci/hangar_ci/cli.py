@@ -6,6 +6,7 @@
     package                       write a release archive
     checksums                     write SHA256SUMS for a folder of release files
     check-jsonschema              print the command of the pinned check-jsonschema (for tests)
+    kubernetes-validate           print the command of the pinned kubernetes-validate (for tests)
 
 Inputs come from flags or, for the CI jobs, from `HANGAR_*` variables, so that workflow files
 pass them through `env:` and never paste them into a script. Exit codes: 0 done, 1 anything
@@ -77,6 +78,9 @@ def _parser():
 
     sub = commands.add_parser("check-jsonschema", help="print the pinned check-jsonschema command")
     sub.add_argument("--venv", required=True)
+
+    sub = commands.add_parser("kubernetes-validate", help="print the pinned kubernetes-validate command")
+    sub.add_argument("--venv", required=True)
     return parser
 
 
@@ -129,6 +133,9 @@ def main(argv=None):
             return 0
         if args.command == "check-jsonschema":
             print("\n".join(tools.check_jsonschema(args.venv)))
+            return 0
+        if args.command == "kubernetes-validate":
+            print("\n".join(tools.kubernetes_validate(args.venv)))
             return 0
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)

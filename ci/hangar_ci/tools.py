@@ -1,6 +1,7 @@
 """Tools the test suite needs from PyPI, installed into a virtual environment under `target/`
 (never vendored): `check-jsonschema`, which ships SchemaStore's schemas for GitHub workflows,
-GitHub actions and Azure Pipelines as built-ins."""
+GitHub actions and Azure Pipelines as built-ins, and `kubernetes-validate`, which ships the
+Kubernetes API's JSON schemas (for `deploy/kubernetes/`)."""
 
 import os
 import shutil
@@ -11,6 +12,9 @@ import tempfile
 from .errors import UsageError
 
 CHECK_JSONSCHEMA = "check-jsonschema==0.39.0"
+KUBERNETES_VALIDATE = "kubernetes-validate==1.37.0"
+# Everything the environment holds, as its stamp records it.
+PACKAGES = [CHECK_JSONSCHEMA, KUBERNETES_VALIDATE]
 STAMP = "hangar-tool.txt"
 
 
@@ -23,7 +27,7 @@ def _python(venv):
 def _ready(venv):
     try:
         with open(os.path.join(venv, STAMP), encoding="utf-8") as file:
-            return file.read().strip() == CHECK_JSONSCHEMA and os.path.isfile(_python(venv))
+            return file.read().split() == PACKAGES and os.path.isfile(_python(venv))
     except OSError:
         return False
 
@@ -44,11 +48,11 @@ def check_jsonschema(venv):
     try:
         _call([sys.executable, "-m", "venv", building], "create a virtual environment")
         _call(
-            [_python(building), "-m", "pip", "install", "--quiet", CHECK_JSONSCHEMA],
-            f"install `{CHECK_JSONSCHEMA}` from PyPI",
+            [_python(building), "-m", "pip", "install", "--quiet", *PACKAGES],
+            f"install `{' '.join(PACKAGES)}` from PyPI",
         )
         with open(os.path.join(building, STAMP), "w", encoding="utf-8") as file:
-            file.write(CHECK_JSONSCHEMA + "\n")
+            file.write("\n".join(PACKAGES) + "\n")
         if _ready(venv):  # another run finished first
             return command
         if os.path.isdir(venv):
@@ -58,6 +62,13 @@ def check_jsonschema(venv):
         if os.path.isdir(building):
             shutil.rmtree(building, ignore_errors=True)
     return command
+
+
+def kubernetes_validate(venv):
+    """The command (`[python, -m, kubernetes_validate]`) of the pinned `kubernetes-validate`,
+    from the same environment as `check_jsonschema`."""
+    check_jsonschema(venv)
+    return [_python(venv), "-m", "kubernetes_validate"]
 
 
 def _call(argv, what):

@@ -13,4 +13,5 @@ pub mod offline_profile;
 pub mod plan;
 pub mod schema;
 pub mod sim;
+pub mod tenants;
 pub mod validate;

@@ -76,7 +76,7 @@ pub fn exec(args: Args) -> miette::Result<Exit> {
             dir: args.dir.display().to_string(),
             digest,
         });
-        hangar_durable::write(out, hangar_plan::render::json::render(&plan).as_bytes())
+        hangar_durable::write_with(out, |file| hangar_plan::render::json::write(&plan, file))
             .into_diagnostic()
             .wrap_err_with(|| format!("cannot save the plan to `{}`", out.display()))?;
         eprintln!(
@@ -271,9 +271,13 @@ pub(crate) fn plan_connected(
     }))
 }
 
-/// Prints `plan` on stdout in `format`.
+/// Prints `plan` on stdout in `format`. JSON is streamed (it can be tens of megabytes).
 pub(crate) fn print_plan(plan: &Plan, format: Format, wording: Wording) -> miette::Result<()> {
     let text = match format {
+        Format::Json => {
+            return hangar_plan::render::json::write(plan, std::io::stdout().lock())
+                .map_err(miette::Report::from_err);
+        }
         Format::Text => hangar_plan::render::text::render(
             plan,
             &TextOptions {
@@ -282,7 +286,6 @@ pub(crate) fn print_plan(plan: &Plan, format: Format, wording: Wording) -> miett
                 device_limit: TEXT_DEVICE_LIMIT,
             },
         ),
-        Format::Json => hangar_plan::render::json::render(plan),
         Format::Markdown => hangar_plan::render::markdown::render(plan, wording),
     };
     validate::write_stdout(&text)

@@ -54,12 +54,37 @@ pub fn exec(args: Args) -> miette::Result<Exit> {
     })
 }
 
-/// Loads a directory, turning an unreadable root into a report.
+/// The repository root `include:` entries must stay inside (`--root`), set once by `main`
+/// for every command that loads a configuration.
+static REPOSITORY_ROOT: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+
+/// Records `--root` (call once, before any command runs).
+pub(crate) fn set_repository_root(root: Option<PathBuf>) {
+    let _ = REPOSITORY_ROOT.set(root);
+}
+
+/// How every command loads a configuration: the default limits and `--root`.
+pub(crate) fn load_options() -> hangar_config::LoadOptions {
+    hangar_config::LoadOptions {
+        limits: hangar_config::Limits::default(),
+        root: REPOSITORY_ROOT.get().cloned().flatten(),
+    }
+}
+
+/// Loads a directory (and the bases it includes), turning an unreadable root into a report.
 pub(crate) fn load(dir: &std::path::Path) -> miette::Result<Loaded> {
     use miette::{IntoDiagnostic, WrapErr};
-    hangar_config::load(dir)
+    hangar_config::load_from(dir, &load_options())
         .into_diagnostic()
         .wrap_err("cannot validate")
+}
+
+/// Lists the configurations under `dir` (`hangar tenants`).
+pub(crate) fn list_tenants(dir: &std::path::Path) -> miette::Result<hangar_config::tenants::Listing> {
+    use miette::{IntoDiagnostic, WrapErr};
+    hangar_config::tenants::list(dir, &load_options())
+        .into_diagnostic()
+        .wrap_err("cannot list the configurations")
 }
 
 /// Prints every diagnostic to stderr with its snippet.

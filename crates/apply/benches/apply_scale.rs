@@ -2,13 +2,16 @@
 //! assignments, against the simulator enforcing Graph's documented budgets on a clock 10× faster
 //! than real time, with 20 ms latency on every response.
 //!
-//! The floor is the budget's: 600 Intune writes (300 profiles + 300 assignments) at 100 writes
-//! per 20 s is 120 simulated seconds (12 s real). The 2,000 group creates draw on the directory
-//! budget (3,000 writes per 150 s), which they do not exhaust, so they are free if they run
-//! beside the Intune writes instead of before them.
+//! The floor is the budget's, as a sliding window lets it be spent: 600 Intune writes (300
+//! profiles + 300 assignments) at 100 writes per 20 s can all be sent once the last of six
+//! windows opens, 5 × 20 = 100 simulated seconds after the first (10.0 s real). (Dividing the
+//! writes by the rate, 120 simulated seconds, was the floor until issue 15; it flattered apply by
+//! 20 %.) The 2,000 group creates draw on the directory budget (3,000 writes per 150 s), which
+//! they do not exhaust, so they are free if they run beside the Intune writes instead of before
+//! them.
 //!
 //! Checks (the process exits 1 when one fails):
-//! - wall time of `apply` ≤ 1.15 × the floor;
+//! - wall time of `apply` ≤ 1.15 × the sliding-window floor;
 //! - zero 429 answers in the simulator's log;
 //! - every action done, and the next plan empty.
 //!
@@ -126,7 +129,7 @@ fn scenario(
         let window_floor = Duration::from_secs_f64(
             ((intune_writes as f64 / 100.0).ceil() - 1.0) * 20.0 / CLOCK_SCALE,
         );
-        let ratio = wall.as_secs_f64() / floor.as_secs_f64();
+        let ratio = wall.as_secs_f64() / window_floor.as_secs_f64();
         let live = read_live_state(&client, &ReadScope::everything()).await.unwrap();
         let again = hangar_plan::plan(desired, &live).unwrap();
         println!(
@@ -135,15 +138,15 @@ fn scenario(
         );
         println!("  actions               {writes} ({intune_writes} Intune writes)");
         println!("  requests sent         {}", log.iter().filter(|r| !r.path.contains("oauth2")).count());
-        println!("  budget floor          {:.2} s real ({floor_sim:.0} s simulated: Intune writes ÷ 100 per 20 s)", floor.as_secs_f64());
-        println!("  sliding-window floor  {:.2} s real (the last full window starts after ⌈n/100⌉−1 windows)", window_floor.as_secs_f64());
-        println!("  apply wall time       {:.2} s = {ratio:.3} × the budget floor", wall.as_secs_f64());
+        println!("  sliding-window floor  {:.2} s real (the last window opens after ⌈n/100⌉−1 windows of 20 s)", window_floor.as_secs_f64());
+        println!("  writes ÷ rate         {:.2} s real ({floor_sim:.0} s simulated; the floor before issue 15: {:.3} ×)", floor.as_secs_f64(), wall.as_secs_f64() / floor.as_secs_f64());
+        println!("  apply wall time       {:.2} s = {ratio:.3} × the sliding-window floor", wall.as_secs_f64());
         println!("  429 answers           {throttled}");
         println!("  actions done          {} of {writes}", report.summary.done);
         println!("  next plan             {} actions", again.actions.len());
         let mut ok = true;
         if ratio > 1.15 {
-            println!("FAIL: wall time above 1.15 × the floor");
+            println!("FAIL: wall time above 1.15 × the sliding-window floor");
             ok = false;
         }
         if throttled > 0 {

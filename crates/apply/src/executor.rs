@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use hangar_model::{Kind, LiveState};
-use hangar_plan::{Action, ActionId, Address, AssignmentTarget, Op, Plan};
+use hangar_plan::{Action, ActionId, Address, Op, Plan};
 use tokio::time::Instant;
 
 use crate::actions::{self, replace};
@@ -71,9 +71,7 @@ pub fn cleanups(plan: &Plan, live: Option<&LiveState>) -> Vec<Cleanup> {
                 name: replace::aside_name(action.address.kind, &action.address.name),
                 base: action.address.clone(),
                 replaced_by: Some(action.id),
-                holds_all_devices: live_assignments
-                    .iter()
-                    .any(|a| a.target == AssignmentTarget::AllDevices),
+                holds_all_devices: live_assignments.iter().any(|a| a.target.is_all_devices()),
             });
         }
     }

@@ -29,6 +29,7 @@ pub(crate) fn plan(actions: Vec<Action>) -> Plan {
         warnings: Vec::new(),
         validation: Vec::new(),
         configuration: None,
+        history: Vec::new(),
     }
 }
 

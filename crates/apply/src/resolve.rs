@@ -237,8 +237,12 @@ mod tests {
                 after: vec![
                     AssignmentTarget::Group {
                         group: existing.clone(),
+                        filter: None,
                     },
-                    AssignmentTarget::Group { group: new.clone() },
+                    AssignmentTarget::Group {
+                        group: new.clone(),
+                        filter: None,
+                    },
                 ],
                 add: vec![],
                 remove: vec![],

@@ -65,7 +65,10 @@ fn group(name: &str, id: Option<&str>) -> GroupRef {
 }
 
 fn assign_profile(id: u32, name: &str, live_id: Option<&str>, deps: &[u32], to: GroupRef) -> Action {
-    let target = AssignmentTarget::Group { group: to };
+    let target = AssignmentTarget::Group {
+        group: to,
+        filter: None,
+    };
     action(
         id,
         Kind::DeploymentProfile,
@@ -281,7 +284,10 @@ fn replace_profile(old: &str, old_group: &str, old_assignment: &str) -> Vec<Acti
                 lost: Vec::new(),
                 live_assignments: vec![Assignment {
                     id: Some(old_assignment.into()),
-                    target: AssignmentTarget::Group { group: g.clone() },
+                    target: AssignmentTarget::Group {
+                        group: g.clone(),
+                        filter: None,
+                    },
                 }],
             },
         ),
@@ -377,6 +383,7 @@ async fn new_groups_are_waited_for_until_intune_knows_them() {
     let report = {
         let target = AssignmentTarget::Group {
             group: group("G", None),
+            filter: None,
         };
         let assign = action(
             1,

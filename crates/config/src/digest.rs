@@ -7,8 +7,9 @@
 //! the hashes back from there, so a CSV edited after review would register other hardware.
 //! Files the loader does not read (a README, a `.git` directory) are not part of it.
 //!
-//! Each file is hashed (SHA-256: the YAML text the loader parsed, the CSV bytes streamed from
-//! disk) under its path relative to the configuration directory, with `/` separators, so the
+//! Files of the bases a `Tenant` includes are part of it too. Each file is hashed (SHA-256:
+//! the YAML text the loader parsed, the CSV bytes streamed from disk) under its path relative
+//! to the configuration directory (`../../base/esp.yaml` for a base's), with `/` separators, so the
 //! same configuration checked out elsewhere has the same digest. The digest is SHA-256 over the
 //! sorted `sha256  path` lines, as `sha256sum` prints them.
 
@@ -112,9 +113,22 @@ impl ConfigDigest {
     }
 }
 
-/// `path` relative to `base`, `/`-separated; `path` itself when it is not under `base`.
+/// `path` relative to `base`, `/`-separated. A file of an included base is outside `base`:
+/// it is named from the configuration directory (`../../base/esp.yaml`), both resolved, so the
+/// name does not depend on the working directory; `path` itself when even that fails.
 fn relative(base: &Path, path: &Path) -> String {
-    let inside = path.strip_prefix(base).unwrap_or(path);
+    let outside;
+    let inside = match path.strip_prefix(base) {
+        Ok(inside) => inside,
+        Err(_) => {
+            let resolved = std::fs::canonicalize(base)
+                .ok()
+                .zip(std::fs::canonicalize(path).ok())
+                .and_then(|(base, path)| crate::include::relative(&path, &base));
+            outside = resolved.unwrap_or_else(|| path.to_owned());
+            &outside
+        }
+    };
     let parts: Vec<String> = inside
         .components()
         .filter(|c| !matches!(c, Component::CurDir))

@@ -32,6 +32,7 @@ pub mod digest;
 pub mod error_codes;
 pub mod fields;
 mod files;
+pub mod include;
 mod load;
 mod lower;
 pub mod model;
@@ -43,6 +44,7 @@ pub mod schema;
 pub mod snippet;
 pub mod span;
 mod strings;
+pub mod tenants;
 mod wire;
 
 use std::path::{Path, PathBuf};
@@ -50,6 +52,7 @@ use std::sync::Arc;
 
 pub use diagnostic::{Diagnostic, Label, Severity};
 pub use digest::{ConfigDigest, FileDigest};
+pub use include::{IncludedDir, RepositoryRoot, RootSource};
 pub use model::*;
 pub use routing::{KnownDevice, Route, Routing};
 pub use span::{FileId, Location, SourceMap, Span, Spanned};
@@ -139,6 +142,15 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// `--root` cannot be resolved.
+    #[error("cannot use `{}` as the repository root", path.display())]
+    RepositoryRoot {
+        /// As given.
+        path: PathBuf,
+        /// Why it failed.
+        #[source]
+        source: std::io::Error,
+    },
     /// A devices CSV could not be written.
     #[error("cannot write `{}`", path.display())]
     WriteCsv {
@@ -179,6 +191,16 @@ impl Default for Limits {
     }
 }
 
+/// How to load: the limits, and the repository root `include:` entries must stay inside.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Resource limits.
+    pub limits: Limits,
+    /// The repository root (`--root`); `None`: the nearest directory at or above the
+    /// configuration that holds `.git` ([`RepositoryRoot::find`]).
+    pub root: Option<PathBuf>,
+}
+
 /// What loading a directory produced.
 #[derive(Debug, Clone)]
 pub struct Loaded {
@@ -211,6 +233,19 @@ pub fn load(path: &Path) -> Result<Loaded, Error> {
 
 /// Loads and validates with explicit limits.
 pub fn load_with(path: &Path, limits: &Limits) -> Result<Loaded, Error> {
+    load_from(
+        path,
+        &LoadOptions {
+            limits: limits.clone(),
+            root: None,
+        },
+    )
+}
+
+/// Loads and validates with explicit options: the configuration in `path` and every directory
+/// its `Tenant` includes ([`include`](mod@include)).
+pub fn load_from(path: &Path, options: &LoadOptions) -> Result<Loaded, Error> {
+    let limits = &options.limits;
     let mut sources = SourceMap::new();
     let mut diagnostics = Vec::new();
 
@@ -218,11 +253,16 @@ pub fn load_with(path: &Path, limits: &Limits) -> Result<Loaded, Error> {
         path: path.to_owned(),
         source,
     })?;
-    let files = load::yaml_files(path, &root, &mut sources, &mut diagnostics)?;
-    let mut documents = load::Documents::default();
-    for file in &files {
-        load::load_file(file, limits, &mut sources, &mut documents, &mut diagnostics);
-    }
+    let assembled = include::assemble(
+        path,
+        &root,
+        options,
+        load::Parse::All,
+        &mut sources,
+        &mut diagnostics,
+    )?;
+    let documents = assembled.documents;
+    let no_yaml = assembled.files.is_empty();
     if let Some(several) = several_configurations(path, &documents, &sources) {
         // One tenant per directory: a root holding several would otherwise report every
         // name of one configuration as a duplicate of the other's.
@@ -234,6 +274,9 @@ pub fn load_with(path: &Path, limits: &Limits) -> Result<Loaded, Error> {
     }
     let tenant_count = documents.tenants.len();
     let mut lowered = lower::lower(documents, &sources, &mut diagnostics);
+    if let Some(tenant) = &mut lowered.tenant {
+        tenant.include = assembled.included;
+    }
     if tenant_count == 0 {
         let span = sources
             .files()
@@ -248,7 +291,7 @@ pub fn load_with(path: &Path, limits: &Limits) -> Result<Loaded, Error> {
                 Vec::new(),
             );
         }
-        let (message, help) = if files.is_empty() {
+        let (message, help) = if no_yaml {
             (
                 format!("no YAML files found under `{}`", path.display()),
                 "hangar reads every `*.yaml` and `*.yml` file under the directory (subdirectories too): point it at a configuration, e.g. `hangar validate policies/commercial`, or add a `kind: Tenant` document".to_owned(),
@@ -354,6 +397,7 @@ fn placeholder_tenant(path: &Path) -> Tenant {
             only: Vec::new(),
             max_deletes: Spanned::new(0, span),
         },
+        include: Vec::new(),
         document: span,
     }
 }

@@ -75,11 +75,38 @@ pub(crate) struct Documents {
     pub domain_joins: Vec<Doc<wire::DomainJoinProfile>>,
     pub restrictions: Vec<Doc<wire::EnrollmentRestriction>>,
     pub device_lists: Vec<Doc<wire::AutopilotDevices>>,
+    pub bases: Vec<Doc<wire::Base>>,
+}
+
+impl Documents {
+    /// Moves `other`'s documents after these, kind by kind.
+    pub(crate) fn append(&mut self, mut other: Documents) {
+        self.tenants.append(&mut other.tenants);
+        self.groups.append(&mut other.groups);
+        self.profiles.append(&mut other.profiles);
+        self.esps.append(&mut other.esps);
+        self.dpps.append(&mut other.dpps);
+        self.domain_joins.append(&mut other.domain_joins);
+        self.restrictions.append(&mut other.restrictions);
+        self.device_lists.append(&mut other.device_lists);
+        self.bases.append(&mut other.bases);
+    }
+}
+
+/// Which documents are parsed into their wire types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Parse {
+    /// Every kind (loading a configuration).
+    All,
+    /// Only `Tenant` and `Base`, which say where configurations are and what they include
+    /// (`hangar tenants`); other documents are only probed for their `kind:`.
+    Layout,
 }
 
 /// The YAML kinds, as written in `kind:`.
-pub(crate) const KINDS: [&str; 8] = [
+pub(crate) const KINDS: [&str; 9] = [
     "Tenant",
+    "Base",
     "DeviceGroup",
     "DeploymentProfile",
     "EnrollmentStatusPage",
@@ -317,6 +344,7 @@ pub(crate) fn display_name(path: &Path) -> String {
 pub(crate) fn load_file(
     path: &Path,
     limits: &Limits,
+    parse: Parse,
     sources: &mut SourceMap,
     out: &mut Documents,
     diagnostics: &mut Vec<Diagnostic>,
@@ -403,7 +431,7 @@ pub(crate) fn load_file(
             base: start as u32,
             len: (end - start) as u32,
         };
-        parse_document(piece, at, limits, out, diagnostics);
+        parse_document(piece, at, limits, parse, out, diagnostics);
     }
 }
 
@@ -461,6 +489,7 @@ fn parse_document(
     piece: &str,
     at: DocAt,
     limits: &Limits,
+    parse: Parse,
     out: &mut Documents,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
@@ -471,6 +500,17 @@ fn parse_document(
             return;
         }
     };
+    // Listing (`hangar tenants` over a repository root) meets YAML that is not hangar's:
+    // Kubernetes manifests, compose files. A document without `kind:`, or of a kind that is not
+    // close to `Tenant` or `Base`, cannot be a configuration and is left alone; a near miss
+    // (`Tenat`) is still an error, or a tenant would silently drop out of the matrix.
+    if parse == Parse::Layout {
+        let Some(kind) = &probe.kind else { return };
+        let name = kind.value().as_str();
+        if !KINDS.contains(&name) && !matches!(did_you_mean(name, KINDS), Some("Tenant" | "Base")) {
+            return;
+        }
+    }
     let Some(kind) = probe.kind else {
         diagnostics.push(
             Diagnostic::new(
@@ -483,8 +523,12 @@ fn parse_document(
         return;
     };
     let name = kind.value().as_str();
+    if parse == Parse::Layout && KINDS.contains(&name) && !matches!(name, "Tenant" | "Base") {
+        return;
+    }
     match name {
         "Tenant" => typed(piece, at, limits, name, &mut out.tenants, diagnostics),
+        "Base" => typed(piece, at, limits, name, &mut out.bases, diagnostics),
         "DeviceGroup" => typed(piece, at, limits, name, &mut out.groups, diagnostics),
         "DeploymentProfile" => typed(piece, at, limits, name, &mut out.profiles, diagnostics),
         "EnrollmentStatusPage" => typed(piece, at, limits, name, &mut out.esps, diagnostics),

@@ -184,11 +184,18 @@ impl Lowerer<'_> {
         let mut earlier = earlier;
         match earlier.find(|other| other.value == name.value) {
             Some(first) => {
+                // In a tenant that includes bases, the two are often in different files: name
+                // the other one in the message itself, not only in a label.
+                let elsewhere = if first.span.file == name.span.file {
+                    String::new()
+                } else {
+                    format!(" (the other is in `{}`)", self.sources.file(first.span.file).name)
+                };
                 self.diagnostics.push(
                     Diagnostic::new(
                         &rules::NAME_DUPLICATE,
                         name.span,
-                        format!("two `{kind}` documents are named `{}`", name.value),
+                        format!("two `{kind}` documents are named `{}`{elsewhere}", name.value),
                     )
                     .with_label(first.span, "first defined here")
                     .with_help(rules::NAME_DUPLICATE.fix),
@@ -258,6 +265,7 @@ impl Lowerer<'_> {
                 cloud: sp(at, &body.cloud),
                 tenant_id,
                 prune,
+                include: Vec::new(),
                 document: at.whole(),
             });
         }
@@ -337,16 +345,19 @@ impl Lowerer<'_> {
     }
 
     fn group_ref(&mut self, at: DocAt, name: &Sp<String>) -> Option<Spanned<GroupId>> {
-        let span = at.of(name);
-        if let Some(&id) = self.group_names.get(name.value().as_str()) {
+        self.group_named(name.value(), at.of(name))
+    }
+
+    fn group_named(&mut self, name: &str, span: Span) -> Option<Spanned<GroupId>> {
+        if let Some(&id) = self.group_names.get(name) {
             return Some(Spanned::new(id, span));
         }
         let mut diagnostic = Diagnostic::new(
             &rules::REFERENCE_UNRESOLVED,
             span,
-            format!("no `DeviceGroup` is named `{}`", name.value()),
+            format!("no `DeviceGroup` is named `{name}`"),
         );
-        diagnostic = match did_you_mean(name.value(), self.group_names.keys().map(String::as_str)) {
+        diagnostic = match did_you_mean(name, self.group_names.keys().map(String::as_str)) {
             Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
             None => diagnostic.with_help(rules::REFERENCE_UNRESOLVED.fix),
         };
@@ -360,17 +371,30 @@ impl Lowerer<'_> {
         };
         let assign = assign.value();
         let mut out = Assignments::default();
-        for target in &assign.include {
-            let span = at.of(target);
-            match target.value().as_str() {
-                "all-devices" => out.include.push(Spanned::new(Target::AllDevices, span)),
-                "all-users" => out.include.push(Spanned::new(Target::AllUsers, span)),
-                _ => {
-                    if let Some(group) = self.group_ref(at, target) {
-                        out.include.push(group.map(Target::Group));
-                    }
-                }
+        for entry in &assign.include {
+            let span = at.of(entry);
+            let included = entry.value();
+            let target = match included.target.as_str() {
+                "all-devices" => Some(Spanned::new(Target::AllDevices, span)),
+                "all-users" => Some(Spanned::new(Target::AllUsers, span)),
+                name => self.group_named(name, span).map(|group| group.map(Target::Group)),
+            };
+            let Some(target) = target else { continue };
+            if let Some(filter) = &included.filter {
+                let mode = match &included.filter_mode {
+                    Some(mode) => sp(at, mode).map(|mode| match mode {
+                        wire::FilterMode::Include => hangar_model::FilterMode::Include,
+                        wire::FilterMode::Exclude => hangar_model::FilterMode::Exclude,
+                    }),
+                    None => Spanned::new(hangar_model::FilterMode::Include, at.of(filter)),
+                };
+                out.filters.push(IncludeFilter {
+                    target: target.value,
+                    name: sp(at, filter).map(|name| name.clone()),
+                    mode,
+                });
             }
+            out.include.push(target);
         }
         for target in &assign.exclude {
             if let Some(group) = self.group_ref(at, target) {

@@ -131,6 +131,33 @@ impl DesiredState {
         self.devices.iter().find(|device| device.serial == serial)
     }
 
+    /// Every `assign:` block, with its object's kind and common fields.
+    pub fn assignments(&self) -> impl Iterator<Item = (Kind, &Meta, &Assignments)> {
+        let profiles = self
+            .profiles
+            .iter()
+            .map(|o| (Kind::DeploymentProfile, &o.meta, &o.assign));
+        let esps = self
+            .esps
+            .iter()
+            .map(|o| (Kind::EnrollmentStatusPage, &o.meta, &o.assign));
+        let joins = self
+            .domain_joins
+            .iter()
+            .map(|o| (Kind::DomainJoinProfile, &o.meta, &o.assign));
+        let restrictions = self
+            .restrictions
+            .iter()
+            .map(|o| (Kind::EnrollmentRestriction, &o.meta, &o.assign));
+        profiles.chain(esps).chain(joins).chain(restrictions)
+    }
+
+    /// Whether any assignment names an assignment filter.
+    pub fn names_filters(&self) -> bool {
+        self.assignments()
+            .any(|(_, _, assign)| !assign.filters.is_empty())
+    }
+
     /// Every object hangar manages, as (kind, common fields), in dependency order. Device rows
     /// are not included (see [`DesiredState::devices`]).
     pub fn objects(&self) -> impl Iterator<Item = (Kind, &Meta)> {
@@ -189,6 +216,9 @@ pub struct Tenant {
     pub tenant_id: Spanned<String>,
     /// `prune:`: whether and what `apply` may delete.
     pub prune: Prune,
+    /// `include:`: the directories (bases) whose documents are part of this configuration,
+    /// bases of bases included, resolved, in the order they were first included.
+    pub include: Vec<crate::include::IncludedDir>,
     /// The whole document.
     pub document: Span,
 }
@@ -314,6 +344,22 @@ pub struct Assignments {
     pub include: Vec<Spanned<Target>>,
     /// `exclude:` (groups only).
     pub exclude: Vec<Spanned<GroupId>>,
+    /// The assignment filters of `include:` entries written `{target, filter, filterMode}`,
+    /// one per filtered target. Graph: the target's `deviceAndAppManagementAssignmentFilterId`
+    /// (resolved by name in the tenant's `assignmentFilters` when planning) and
+    /// `deviceAndAppManagementAssignmentFilterType`.
+    pub filters: Vec<IncludeFilter>,
+}
+
+/// An assignment filter on one included target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncludeFilter {
+    /// The target it narrows.
+    pub target: Target,
+    /// `filter:`: the filter's display name, with its location.
+    pub name: Spanned<String>,
+    /// `filterMode:` (default `include`).
+    pub mode: Spanned<hangar_model::FilterMode>,
 }
 
 impl Assignments {
@@ -330,6 +376,11 @@ impl Assignments {
             Target::Group(group) => Some(group),
             _ => None,
         })
+    }
+
+    /// The assignment filter on an included target, if any.
+    pub fn filter_of(&self, target: Target) -> Option<&IncludeFilter> {
+        self.filters.iter().find(|filter| filter.target == target)
     }
 
     /// Whether the group is excluded.

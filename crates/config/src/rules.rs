@@ -90,7 +90,7 @@ rules! {
         "add `kind:` (one of the kinds in `docs/configuration.md`)";
     /// A `kind:` hangar does not know.
     DOCUMENT_UNKNOWN_KIND = "document/unknown-kind", Error,
-        "`kind:` is one of Tenant, DeviceGroup, DeploymentProfile, EnrollmentStatusPage, DevicePreparationPolicy, DomainJoinProfile, EnrollmentRestriction, AutopilotDevices",
+        "`kind:` is one of Tenant, Base, DeviceGroup, DeploymentProfile, EnrollmentStatusPage, DevicePreparationPolicy, DomainJoinProfile, EnrollmentRestriction, AutopilotDevices",
         "fix the kind (see the suggestion)";
     /// No `Tenant` document.
     TENANT_MISSING = "tenant/missing", Error,
@@ -108,6 +108,38 @@ rules! {
     TENANT_PRUNE_PATTERN = "tenant/prune-pattern", Error,
         "every `prune.only` entry is `Kind/glob` with a known kind and a valid glob",
         "write patterns like `DeviceGroup/Autopilot-*`";
+    /// An `include:` entry is not a relative path.
+    INCLUDE_PATH = "include/path", Error,
+        "every `include:` entry is a directory path relative to the file it is written in, so the repository works wherever it is checked out",
+        "write the path relative to this file, e.g. `../../base`";
+    /// An included directory does not exist.
+    INCLUDE_MISSING = "include/missing", Error,
+        "every directory named in `include:` exists and is a directory",
+        "fix the path, or create the base directory";
+    /// An included directory outside the repository.
+    INCLUDE_OUTSIDE_ROOT = "include/outside-root", Error,
+        "every included directory resolves, symlinks followed, inside the repository root: the nearest directory above the configuration that holds `.git`, or `--root`",
+        "move the base into the repository, or pass `--root` with the directory that holds both";
+    /// Includes that lead back to themselves or to the configuration.
+    INCLUDE_CYCLE = "include/cycle", Error,
+        "no directory is included twice on one chain, and no included directory contains, or is inside, the configuration or another included directory (its files would be read twice)",
+        "remove the `include:` entry that closes the cycle, or move the base out of the directory that contains it";
+    /// An included directory holds a `Tenant` document.
+    INCLUDE_TENANT = "include/tenant-document", Error,
+        "an included directory is a base shared by tenants: it holds no `Tenant` document (a configuration is one tenant)",
+        "include the base directory, not another tenant's configuration; move the shared documents into a base";
+    /// An included directory holds `AutopilotDevices`.
+    INCLUDE_DEVICES = "include/devices", Error,
+        "an included directory holds no `AutopilotDevices` document: a device is registered in one tenant only (an import of a hash registered to another tenant fails with 808, ZtdDeviceAssignedToOtherTenant)",
+        "move the `AutopilotDevices` document and its CSV into the tenant's own directory";
+    /// A `Base` document outside an included directory.
+    BASE_MISPLACED = "base/misplaced", Error,
+        "`Base` documents are in included directories; a configuration's own includes are its `Tenant`'s `include:`",
+        "move the `include:` entries to the `Tenant` document and remove the `Base` document";
+    /// Two `Base` documents in one base.
+    BASE_DUPLICATE = "base/duplicate", Error,
+        "an included directory has at most one `Base` document",
+        "keep one `Base` document per base directory";
     /// Two documents of one kind share a name.
     NAME_DUPLICATE = "name/duplicate", Error,
         "names are unique per kind (hangar matches tenant objects by kind and name)",

@@ -17,6 +17,7 @@ use crate::wire;
 pub fn schemas() -> Vec<(String, Value)> {
     let mut out = vec![
         kind_schema::<wire::Tenant>("Tenant"),
+        kind_schema::<wire::Base>("Base"),
         kind_schema::<wire::DeviceGroup>("DeviceGroup"),
         kind_schema::<wire::DeploymentProfile>("DeploymentProfile"),
         kind_schema::<wire::EnrollmentStatusPage>("EnrollmentStatusPage"),

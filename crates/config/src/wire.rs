@@ -60,9 +60,107 @@ pub(crate) struct Probe {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct Assign {
     #[serde(default)]
-    pub include: Vec<Sp<String>>,
+    pub include: Vec<Sp<Included>>,
     #[serde(default)]
     pub exclude: Vec<Sp<String>>,
+}
+
+/// One `assign.include` entry: a target (`DeviceGroup` name, `all-devices`, `all-users`), or
+/// `{target, filter, filterMode}` to narrow it with an Intune assignment filter.
+///
+/// Deserialized by hand (a string or a mapping) because an untagged enum would lose spans and
+/// serde's messages.
+#[derive(Debug, Clone)]
+pub(crate) struct Included {
+    pub target: String,
+    pub filter: Option<Sp<String>>,
+    pub filter_mode: Option<Sp<FilterMode>>,
+}
+
+/// How an assignment filter narrows its target.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) enum FilterMode {
+    /// Only devices the filter matches get the object.
+    Include,
+    /// Every device but those the filter matches gets the object.
+    Exclude,
+}
+
+impl<'de> Deserialize<'de> for Included {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Included;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a group name, `all-devices`, `all-users`, or {target, filter, filterMode}")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Included, E> {
+                Ok(Included {
+                    target: text.to_owned(),
+                    filter: None,
+                    filter_mode: None,
+                })
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Included, A::Error> {
+                const FIELDS: &[&str] = &["target", "filter", "filterMode"];
+                let (mut target, mut filter, mut filter_mode) = (None, None, None);
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "target" if target.is_none() => target = Some(map.next_value::<String>()?),
+                        "filter" if filter.is_none() => filter = Some(map.next_value::<Sp<String>>()?),
+                        "filterMode" if filter_mode.is_none() => {
+                            filter_mode = Some(map.next_value::<Sp<FilterMode>>()?);
+                        }
+                        "target" | "filter" | "filterMode" => {
+                            return Err(serde::de::Error::custom(format!("duplicate field `{key}`")));
+                        }
+                        other => return Err(serde::de::Error::unknown_field(other, FIELDS)),
+                    }
+                }
+                if filter.is_none() && filter_mode.is_some() {
+                    return Err(serde::de::Error::custom(
+                        "`filterMode` needs `filter` (the assignment filter's name)",
+                    ));
+                }
+                Ok(Included {
+                    target: target.ok_or_else(|| serde::de::Error::missing_field("target"))?,
+                    filter,
+                    filter_mode,
+                })
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+impl JsonSchema for Included {
+    fn schema_name() -> Cow<'static, str> {
+        "Included".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let mode = generator.subschema_for::<FilterMode>();
+        schemars::json_schema!({
+            "description": "A `DeviceGroup` name, `all-devices` or `all-users`; or a mapping that adds an assignment filter.",
+            "anyOf": [
+                {"type": "string"},
+                {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["target", "filter"],
+                    "properties": {
+                        "target": {"type": "string"},
+                        "filter": {"type": "string"},
+                        "filterMode": mode
+                    }
+                }
+            ]
+        })
+    }
 }
 
 /// `kind: Tenant`: the tenant this directory describes. Exactly one per directory.
@@ -74,6 +172,26 @@ pub(crate) struct Tenant {
     pub cloud: Sp<hangar_model::Cloud>,
     pub tenant_id: Sp<String>,
     pub prune: Option<Sp<Prune>>,
+    /// Shared directories (bases) whose documents are part of this configuration, e.g.
+    /// `[../../base]`: paths relative to this file, inside the repository. Names in a base
+    /// resolve in each tenant that includes it. A base holds no `Tenant` and no
+    /// `AutopilotDevices`; it may name itself and include other bases with a `Base` document.
+    #[serde(default)]
+    pub include: Vec<Sp<String>>,
+}
+
+/// `kind: Base`: optional, in a directory that tenants include (a base): names the base and
+/// the bases it includes in turn. At most one per base.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct Base {
+    /// `Base`.
+    pub kind: Sp<String>,
+    /// A label for people, e.g. `common` or `gcc-high-common`.
+    pub name: Sp<String>,
+    /// Further bases, relative to this file, inside the repository.
+    #[serde(default)]
+    pub include: Vec<Sp<String>>,
 }
 
 /// `prune:` settings.

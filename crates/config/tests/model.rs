@@ -508,3 +508,48 @@ fn each_parsing_limit_says_what_to_do_about_it() {
     let bomb = help("bomb.yaml", &bomb);
     assert!(bomb.contains("do not use aliases"), "{bomb}");
 }
+
+#[test]
+fn include_entries_take_an_assignment_filter() {
+    let group = "kind: DeviceGroup\nname: G\nmembership:\n  groupTag: G\n---\n";
+    let state = valid(&[
+        ("t.yaml", TENANT),
+        (
+            "o.yaml",
+            &format!(
+                "{group}kind: EnrollmentStatusPage\nname: E\npriority: 1\nassign:\n  include:\n    - G\n    - target: all-devices\n      filter: Kiosks\n      filterMode: exclude\n    - target: all-users\n      filter: Surface\n"
+            ),
+        ),
+    ]);
+    let assign = &state.esps[0].assign;
+    assert_eq!(assign.include.len(), 3);
+    let group_id = state.group_by_name("G").unwrap();
+    assert!(assign.filter_of(Target::Group(group_id)).is_none());
+    let kiosks = assign.filter_of(Target::AllDevices).unwrap();
+    assert_eq!(kiosks.name.value, "Kiosks");
+    assert_eq!(kiosks.mode.value, hangar_model::FilterMode::Exclude);
+    let surface = assign.filter_of(Target::AllUsers).unwrap();
+    assert_eq!(
+        surface.mode.value,
+        hangar_model::FilterMode::Include,
+        "include is the default"
+    );
+
+    // `filterMode` alone, an unknown key and an unknown group are errors, not silently dropped.
+    for bad in [
+        "    - target: G\n      filterMode: exclude\n",
+        "    - target: G\n      filtre: Kiosks\n",
+        "    - target: H\n      filter: Kiosks\n",
+    ] {
+        let loaded = load(&[
+            ("t.yaml", TENANT),
+            (
+                "o.yaml",
+                &format!(
+                    "{group}kind: EnrollmentStatusPage\nname: E\npriority: 1\nassign:\n  include:\n{bad}"
+                ),
+            ),
+        ]);
+        assert!(loaded.has_errors(), "{bad}");
+    }
+}

@@ -3,18 +3,21 @@
 //!
 //! Checks (the process exits 1 when one fails):
 //! - requests = sign-in + pages + batches, nothing else (from the simulator's request log);
-//! - the whole read takes at most 1.3× the longest unavoidable chain: sign-in plus the device
-//!   pages, which must be read one after another (each page holds the link to the next), timed
-//!   alone on the same tenant.
+//! - the whole read takes at most 1.3× the **plain reader** (`benches/support/plain_reader.rs`:
+//!   sign-in plus the device pages one after another, bodies read but not decoded), measured in
+//!   the same run, alternating with the reads, on the same tenant.
 //!
 //! Run: `cargo bench -p hangar-graph --bench read_live_state`
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../../../benches/support/plain_reader.rs"]
+mod plain_reader;
 
 use std::time::{Duration, Instant};
 
 use hangar_graph::live::{GroupScope, ReadScope};
 use hangar_graph::rate_limit::RateLimitConfig;
-use hangar_graph::{ClientOptions, Credential, GraphClient, read_live_state};
+use hangar_graph::{ClientOptions, Credential, Endpoint, GraphClient, read_live_state};
 use hangar_model::{Cloud, Kind};
 use hangar_sim::{DeviceSeed, GroupMembership, Sim, SimConfig};
 use serde_json::json;
@@ -109,19 +112,33 @@ fn main() {
         };
         let named_scope = ReadScope::named([Kind::AutopilotDevice, Kind::DeviceGroup, Kind::DeploymentProfile], names.clone());
 
-        // Warm-up (connection pool, allocator), then measure each three times and keep the best.
+        // Warm-up (connection pool, allocator), then three rounds of every read, alternating
+        // so that each sees the same machine load; the best of each is kept.
         let _ = run(&sim, &chain_scope).await;
+        let endpoint = Endpoint::with_override(Cloud::Commercial, &sim.url(), false).unwrap();
+        let first = hangar_graph::resources::devices::list(&endpoint).unwrap().url;
+        let (mut plains, mut chains, mut alls, mut nameds) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..3 {
+            let load = plain_reader::load_average();
+            let plain = plain_reader::read(&sim.url(), &sim.tenant_id(), first.as_str()).await;
+            assert_eq!(plain.pages, DEVICES.div_ceil(1000));
+            println!("plain reader {:.3} s ({} pages, {:.1} MB) [load {load:.1}]", plain.wall.as_secs_f64(), plain.pages, plain.bytes as f64 / 1e6);
+            plains.push(plain.wall);
+            chains.push(run(&sim, &chain_scope).await);
+            alls.push(run(&sim, &all_scope).await);
+            nameds.push(run(&sim, &named_scope).await);
+        }
         let best = |runs: Vec<Run>| runs.into_iter().min_by_key(|r| r.wall).unwrap();
-        let chain = best(vec![run(&sim, &chain_scope).await, run(&sim, &chain_scope).await, run(&sim, &chain_scope).await]);
-        let all = best(vec![run(&sim, &all_scope).await, run(&sim, &all_scope).await, run(&sim, &all_scope).await]);
-        let named = best(vec![run(&sim, &named_scope).await, run(&sim, &named_scope).await, run(&sim, &named_scope).await]);
+        let plain = plains.into_iter().min().unwrap();
+        let (chain, all, named) = (best(chains), best(alls), best(nameds));
 
         let device_pages = DEVICES.div_ceil(1000);
         let expected_all = 1 + device_pages + GROUPS.div_ceil(999) + 1 + PROFILES.div_ceil(20);
         let expected_named = 1 + device_pages + GROUPS.div_ceil(20) + 1 + PROFILES.div_ceil(20);
         let floor = LATENCY * (1 + device_pages as u32);
         let mut failed = false;
-        for (label, run, expected) in [("devices only (the chain)", &chain, 1 + device_pages), ("all groups", &all, expected_all), ("groups by name", &named, expected_named)] {
+        println!("{:<26} wall {:>7.3} s", "plain reader (the floor)", plain.as_secs_f64());
+        for (label, run, expected) in [("devices only", &chain, 1 + device_pages), ("all groups", &all, expected_all), ("groups by name", &named, expected_named)] {
             println!(
                 "{label:<26} wall {:>7.3} s  (server time on device pages {:.3} s)  requests {:>4} (expected {expected})  {:?}",
                 run.wall.as_secs_f64(),
@@ -134,12 +151,12 @@ fn main() {
                 failed = true;
             }
         }
-        println!("latency floor of the chain: {:.3} s ({} sequential responses × {:?})", floor.as_secs_f64(), 1 + device_pages, LATENCY);
-        for (label, run) in [("all groups", &all), ("groups by name", &named)] {
-            let ratio = run.wall.as_secs_f64() / chain.wall.as_secs_f64();
-            println!("{label}: {ratio:.2}× the chain");
+        println!("latency alone: {:.3} s ({} sequential responses × {:?})", floor.as_secs_f64(), 1 + device_pages, LATENCY);
+        for (label, run) in [("devices only", &chain), ("all groups", &all), ("groups by name", &named)] {
+            let ratio = run.wall.as_secs_f64() / plain.as_secs_f64();
+            println!("{label}: {ratio:.2}× the plain reader");
             if ratio > 1.3 {
-                println!("  FAIL: more than 1.3× the chain");
+                println!("  FAIL: more than 1.3× the plain reader");
                 failed = true;
             }
         }

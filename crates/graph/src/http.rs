@@ -35,7 +35,9 @@ pub struct ClientOptions {
     pub rate_limit: RateLimitConfig,
     /// Time allowed for one attempt, from sending to the last byte of the answer.
     pub timeout: Duration,
-    /// Requests in flight at once.
+    /// Requests in flight at once. Pages of collections, read one after another, have a
+    /// small pool of their own beside it (a quarter of this, at least 1), so that a long chain
+    /// of pages never queues behind independent requests.
     pub max_concurrency: usize,
     /// Let [`ClientOptions::endpoint_override`] be an `https` host outside the cloud's own
     /// hosts (a proxy): sign-in, and so the credential, goes there. Never set from the
@@ -149,6 +151,7 @@ struct Inner {
     retry: RetryPolicy,
     limiter: RateLimiter,
     permits: Semaphore,
+    chain_permits: Semaphore,
     timeout: Duration,
     stats: Stats,
     on_long_wait: Option<LongWaitHook>,
@@ -158,6 +161,23 @@ struct Inner {
 #[derive(Debug, Clone)]
 pub struct GraphClient {
     inner: Arc<Inner>,
+}
+
+/// Which requests in flight a request waits behind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lane {
+    /// The shared pool of [`ClientOptions::max_concurrency`] requests.
+    Shared,
+    /// A page of a collection: pages are read one after another, so each waits for the one
+    /// before it, and the longest such chain (100 pages of devices) sets the length of a whole
+    /// read. Queued behind a hundred `$batch`es in the shared pool, every page of it would wait
+    /// for them; its own small pool ([`chain_lanes`]) keeps it moving.
+    Chain,
+}
+
+/// Chains of pages in flight at once beside the shared pool: a quarter of it, at least one.
+fn chain_lanes(max_concurrency: usize) -> usize {
+    (max_concurrency / 4).max(1)
 }
 
 enum Outcome {
@@ -192,6 +212,7 @@ impl GraphClient {
                 retry: options.retry,
                 limiter: RateLimiter::new(&options.rate_limit),
                 permits: Semaphore::new(options.max_concurrency.max(1)),
+                chain_permits: Semaphore::new(chain_lanes(options.max_concurrency)),
                 timeout: options.timeout,
                 stats: Stats::default(),
                 on_long_wait: options.on_long_wait,
@@ -250,16 +271,23 @@ impl GraphClient {
     /// Sends `request`, retrying what the policy allows, and returns the 2xx answer. Any other
     /// status is an error; nothing is ever turned into "empty".
     pub async fn send(&self, request: &GraphRequest) -> Result<Response, Error> {
-        self.send_inner(request, true).await
+        self.send_inner(request, true, Lane::Shared).await
+    }
+
+    /// Like [`GraphClient::send`], for a page of a collection read page after page: it waits
+    /// only behind other such pages (a few chains at once), never behind the shared pool of
+    /// independent requests, so a long chain is not stretched by the `$batch`es read beside it.
+    pub(crate) async fn send_page(&self, request: &GraphRequest) -> Result<Response, Error> {
+        self.send_inner(request, true, Lane::Chain).await
     }
 
     /// Like [`GraphClient::send`] but without taking rate-limiter slots (the caller took them,
     /// as `$batch` does per inner request).
     pub(crate) async fn send_prelimited(&self, request: &GraphRequest) -> Result<Response, Error> {
-        self.send_inner(request, false).await
+        self.send_inner(request, false, Lane::Shared).await
     }
 
-    async fn send_inner(&self, request: &GraphRequest, limit: bool) -> Result<Response, Error> {
+    async fn send_inner(&self, request: &GraphRequest, limit: bool, lane: Lane) -> Result<Response, Error> {
         let inner = &self.inner;
         let method = request.method.as_str().to_owned();
         let shown_url = display_url(&request.url);
@@ -286,7 +314,11 @@ impl GraphClient {
             let client_request_id = uuid::Uuid::new_v4().to_string();
             let attempt_start = Instant::now();
             let outcome = {
-                let _permit = inner.permits.acquire().await.map_err(|_| Error::Transport {
+                let permits = match lane {
+                    Lane::Shared => &inner.permits,
+                    Lane::Chain => &inner.chain_permits,
+                };
+                let _permit = permits.acquire().await.map_err(|_| Error::Transport {
                     method: method.clone(),
                     url: shown_url.clone(),
                     retries,

@@ -1,8 +1,16 @@
 //! Reading the tenant into a [`LiveState`].
 //!
-//! Independent collections are read concurrently; per-object reads (assignments, owners,
-//! Device Preparation settings and device groups) go in `$batch`es of 20, all batches of a kind
-//! at once. Only what the scope asks for is read, and only the properties the planner needs
+//! Independent collections are read concurrently, each read its own task (`Reads`);
+//! per-object reads (assignments, owners, Device Preparation settings and device groups) go in
+//! `$batch`es of 20, all batches of a kind at once.
+//!
+//! **The device chain sets the pace.** Registered devices are the one collection that cannot be
+//! read faster than one page after another (100 pages for 100,000 devices), so its pages go
+//! out as soon as the previous page's link is known ([`paging`] decodes behind the wire), in a
+//! lane of their own that never queues behind the `$batch`es (`GraphClient::send_page`), and
+//! every other read runs on its own task beside it, so that on a large tenant the whole read
+//! takes about as long as the device pages alone. A new read is one more `Reads::spawn` line
+//! in [`read_live_state`]. Only what the scope asks for is read, and only the properties the planner needs
 //! where Graph lets us choose (`$select` on groups and devices; Intune objects are read whole,
 //! because the planner compares every field and keeps unknown ones).
 //!
@@ -23,11 +31,14 @@
 //! of 20 names a parallel one), which is the usual case; pruning is what forces the whole list.
 
 use std::collections::BTreeSet;
+use std::future::Future;
+use std::sync::Arc;
 
 use hangar_model::device_preparation::PolicyTemplate;
 use hangar_model::well_known::{self, odata};
 use hangar_model::{Kind, LiveAssignment, LiveDevice, LiveObject, LiveState};
 use serde_json::{Map, Value};
+use tokio::task::JoinSet;
 
 use crate::Error;
 use crate::batch;
@@ -35,7 +46,8 @@ use crate::http::GraphClient;
 use crate::paging;
 use crate::request::GraphRequest;
 use crate::resources::{
-    self, Body, devices, domain_join, enrollment_configurations, groups, profiles, service_principals,
+    self, Body, assignment_filters, devices, domain_join, enrollment_configurations, groups, profiles,
+    service_principals,
 };
 
 /// Which groups to read.
@@ -65,6 +77,8 @@ pub struct ReadScope {
     /// (a configuration with a Device Preparation policy takes its template and choice values
     /// from them). Read once per run; [`LiveState::device_preparation_templates`].
     pub device_preparation_templates: bool,
+    /// Read the tenant's assignment filters (to resolve `filter:` names and name live ones).
+    pub assignment_filters: bool,
 }
 
 impl ReadScope {
@@ -76,6 +90,7 @@ impl ReadScope {
             group_owners: true,
             provisioning_client: true,
             device_preparation_templates: true,
+            assignment_filters: true,
         }
     }
 
@@ -90,6 +105,7 @@ impl ReadScope {
             group_owners: false,
             provisioning_client: false,
             device_preparation_templates: false,
+            assignment_filters: false,
         }
     }
 
@@ -103,31 +119,109 @@ type Read = (Vec<LiveObject>, BTreeSet<Kind>);
 /// Device Preparation policies read, and the tenant's Device Preparation templates when asked.
 type PreparationRead = (Read, Option<Vec<PolicyTemplate>>);
 
+/// What one read task brings back.
+enum Part {
+    /// Objects of some kinds, and the kinds read completely.
+    Objects(Read),
+    /// Device Preparation policies, and the tenant's templates when asked.
+    Preparation(PreparationRead),
+    /// Every registered device (`None`: not asked for).
+    Devices(Option<Vec<LiveDevice>>),
+    /// The Intune Provisioning Client's service principal id.
+    ProvisioningClient(Option<String>),
+    /// The tenant's assignment filters (`None`: not asked for).
+    AssignmentFilters(Option<Vec<hangar_model::AssignmentFilter>>),
+}
+
+/// The reads of one [`read_live_state`], each on its own task, so that the CPU work of one
+/// (decoding a hundred `$batch` answers) never delays another's next request. The first
+/// failure ends the read and aborts every task still running (dropping a `JoinSet` aborts it):
+/// nothing is ever returned from a partial read.
+struct Reads {
+    client: GraphClient,
+    scope: Arc<ReadScope>,
+    tasks: JoinSet<(usize, Result<Part, Error>)>,
+    spawned: usize,
+}
+
+impl Reads {
+    fn new(client: &GraphClient, scope: &ReadScope) -> Reads {
+        Reads {
+            client: client.clone(),
+            scope: Arc::new(scope.clone()),
+            tasks: JoinSet::new(),
+            spawned: 0,
+        }
+    }
+
+    /// Starts `read` on its own task with a handle on the client and the scope.
+    fn spawn<F>(&mut self, read: impl FnOnce(GraphClient, Arc<ReadScope>) -> F)
+    where
+        F: Future<Output = Result<Part, Error>> + Send + 'static,
+    {
+        let index = self.spawned;
+        self.spawned += 1;
+        let read = read(self.client.clone(), Arc::clone(&self.scope));
+        self.tasks.spawn(async move { (index, read.await) });
+    }
+
+    /// Every part, in the order the reads were spawned; the first error as soon as it happens.
+    async fn join(mut self) -> Result<Vec<Part>, Error> {
+        let mut parts: Vec<Option<Part>> = (0..self.spawned).map(|_| None).collect();
+        while let Some(joined) = self.tasks.join_next().await {
+            let (index, part) = match joined {
+                Ok(done) => done,
+                Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+                Err(error) => {
+                    return Err(Error::Paging {
+                        url: "(reading the tenant)".into(),
+                        reason: format!("a read stopped before it finished: {error}"),
+                    });
+                }
+            };
+            parts[index] = Some(part?);
+        }
+        Ok(parts.into_iter().flatten().collect())
+    }
+}
+
 /// Reads the tenant objects `scope` asks for. Fails on any failed request or broken page chain.
 pub async fn read_live_state(client: &GraphClient, scope: &ReadScope) -> Result<LiveState, Error> {
     let started = tokio::time::Instant::now();
-    let (groups, profiles, enrollment, domain_join, preparation, devices, provisioning_client) = tokio::try_join!(
-        read_groups(client, scope),
-        read_profiles(client, scope),
-        read_enrollment_configurations(client, scope),
-        read_domain_join(client, scope),
-        read_device_preparation(client, scope),
-        read_devices(client, scope),
-        read_provisioning_client(client, scope),
-    )?;
-    let mut state = LiveState {
-        provisioning_client_id: provisioning_client,
-        ..LiveState::default()
-    };
-    let (preparation, templates) = preparation;
-    state.device_preparation_templates = templates;
-    for (objects, complete) in [groups, profiles, enrollment, domain_join, preparation] {
-        state.objects.extend(objects);
-        state.complete.extend(complete);
-    }
-    if let Some(devices) = devices {
-        state.devices = devices;
-        state.complete.insert(Kind::AutopilotDevice);
+    let mut reads = Reads::new(client, scope);
+    // The device chain first: it is the longest, everything else finishes under it.
+    reads.spawn(|c, s| async move { read_devices(&c, &s).await.map(Part::Devices) });
+    reads.spawn(|c, s| async move { read_groups(&c, &s).await.map(Part::Objects) });
+    reads.spawn(|c, s| async move { read_profiles(&c, &s).await.map(Part::Objects) });
+    reads.spawn(|c, s| async move { read_enrollment_configurations(&c, &s).await.map(Part::Objects) });
+    reads.spawn(|c, s| async move { read_domain_join(&c, &s).await.map(Part::Objects) });
+    reads.spawn(|c, s| async move { read_device_preparation(&c, &s).await.map(Part::Preparation) });
+    reads.spawn(|c, s| async move {
+        read_provisioning_client(&c, &s)
+            .await
+            .map(Part::ProvisioningClient)
+    });
+    reads.spawn(|c, s| async move { read_assignment_filters(&c, &s).await.map(Part::AssignmentFilters) });
+    let mut state = LiveState::default();
+    for part in reads.join().await? {
+        match part {
+            Part::Objects((objects, complete)) => {
+                state.objects.extend(objects);
+                state.complete.extend(complete);
+            }
+            Part::Preparation(((objects, complete), templates)) => {
+                state.objects.extend(objects);
+                state.complete.extend(complete);
+                state.device_preparation_templates = templates;
+            }
+            Part::Devices(Some(devices)) => {
+                state.devices = devices;
+                state.complete.insert(Kind::AutopilotDevice);
+            }
+            Part::Devices(None) => {}
+            Part::ProvisioningClient(id) => state.provisioning_client_id = id,
+            Part::AssignmentFilters(filters) => state.assignment_filters = filters,
+        }
     }
     tracing::info!(
         objects = state.objects.len(),
@@ -250,6 +344,29 @@ async fn read_groups(client: &GraphClient, scope: &ReadScope) -> Result<Read, Er
         }
     }
     Ok((objects, BTreeSet::from([Kind::DeviceGroup])))
+}
+
+async fn read_assignment_filters(
+    client: &GraphClient,
+    scope: &ReadScope,
+) -> Result<Option<Vec<hangar_model::AssignmentFilter>>, Error> {
+    if !scope.assignment_filters {
+        return Ok(None);
+    }
+    let found: Vec<Body> = paging::collect(client, assignment_filters::list(client.endpoint())?).await?;
+    let text = |body: &Body, name: &str| body.get(name).and_then(Value::as_str).map(str::to_owned);
+    Ok(Some(
+        found
+            .iter()
+            .filter_map(|body| {
+                Some(hangar_model::AssignmentFilter {
+                    id: text(body, "id")?,
+                    display_name: text(body, "displayName").unwrap_or_default(),
+                    platform: text(body, "platform"),
+                })
+            })
+            .collect(),
+    ))
 }
 
 async fn attach_assignments(

@@ -172,6 +172,20 @@ pub const PERMISSIONS: &[PermissionRow] = &[
         verified: false,
     },
     PermissionRow {
+        path: "/deviceManagement/auditEvents",
+        what: "who changed a drifted Intune object (`drift` only, optional: without it drift says so and goes on)",
+        read: "DeviceManagementApps.Read.All",
+        write: "DeviceManagementApps.Read.All",
+        verified: true,
+    },
+    PermissionRow {
+        path: "/auditLogs/directoryAudits",
+        what: "who changed a drifted group (`drift` only, optional; Learn requires `Directory.Read.All` with it)",
+        read: "AuditLog.Read.All",
+        write: "AuditLog.Read.All",
+        verified: true,
+    },
+    PermissionRow {
         path: "/deviceAppManagement/mobileApps",
         what: "apps, referenced by name (ESP blocking apps, Device Preparation apps)",
         read: "DeviceManagementApps.Read.All",

@@ -35,7 +35,7 @@ use hangar_config::fields::{self, Codec, FieldInfo, Graph, Table};
 use hangar_model::device_preparation::Catalog;
 use hangar_model::well_known::{DEFAULT_ESP_ID_SUFFIX, DEFAULT_PLATFORM_RESTRICTION_ID_SUFFIX, odata};
 use hangar_model::{Cloud, Kind, LiveObject, LiveState, LiveTarget};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 pub use yaml::{Document, Node};
 
@@ -795,7 +795,9 @@ fn device_preparation(
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    let settings = settings_by_definition(object.settings.as_deref().unwrap_or_default());
+    let settings = hangar_model::device_preparation::settings_by_definition(
+        object.settings.as_deref().unwrap_or_default(),
+    );
     let choice = |ctx: &Ctx<'_>, definition: &str| -> Result<Option<&'static str>, Error> {
         let Some(item) = settings.get(definition).and_then(Value::as_str) else {
             return Ok(None);
@@ -888,35 +890,6 @@ fn device_preparation(
             });
         }
     })
-}
-
-/// `settings[]` of a Settings Catalog policy → `{definitionId: value}`.
-fn settings_by_definition(items: &[Value]) -> Map<String, Value> {
-    let mut out = Map::new();
-    for item in items {
-        let Some(instance) = item.get("settingInstance") else {
-            continue;
-        };
-        let Some(Value::String(definition)) = instance.get("settingDefinitionId") else {
-            continue;
-        };
-        let value = if let Some(choice) = instance.get("choiceSettingValue") {
-            choice.get("value").cloned().unwrap_or(Value::Null)
-        } else if let Some(simple) = instance.get("simpleSettingValue") {
-            simple.get("value").cloned().unwrap_or(Value::Null)
-        } else if let Some(Value::Array(values)) = instance.get("simpleSettingCollectionValue") {
-            Value::Array(
-                values
-                    .iter()
-                    .map(|v| v.get("value").cloned().unwrap_or(Value::Null))
-                    .collect(),
-            )
-        } else {
-            Value::Null
-        };
-        out.insert(definition.clone(), value);
-    }
-    out
 }
 
 #[cfg(test)]

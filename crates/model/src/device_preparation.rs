@@ -604,6 +604,38 @@ impl<'a> Template<'a> {
     }
 }
 
+/// `settings[]` of a Settings Catalog policy → `{definitionId: value}` (choice, simple and
+/// simple-collection values; other instances map to `null`). `hangar import` reads policies
+/// back through the same function, so the two sides cannot disagree on a setting's value.
+pub fn settings_by_definition(items: &[serde_json::Value]) -> serde_json::Map<String, serde_json::Value> {
+    use serde_json::{Map, Value};
+    let mut out = Map::new();
+    for item in items {
+        let Some(instance) = item.get("settingInstance") else {
+            continue;
+        };
+        let Some(Value::String(definition)) = instance.get("settingDefinitionId") else {
+            continue;
+        };
+        let value = if let Some(choice) = instance.get("choiceSettingValue") {
+            choice.get("value").cloned().unwrap_or(Value::Null)
+        } else if let Some(simple) = instance.get("simpleSettingValue") {
+            simple.get("value").cloned().unwrap_or(Value::Null)
+        } else if let Some(Value::Array(values)) = instance.get("simpleSettingCollectionValue") {
+            Value::Array(
+                values
+                    .iter()
+                    .map(|v| v.get("value").cloned().unwrap_or(Value::Null))
+                    .collect(),
+            )
+        } else {
+            Value::Null
+        };
+        out.insert(definition.clone(), value);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@
 //! - [`assignment`]: [`LiveAssignment`], a live assignment parsed once where it is read;
 //! - [`live`]: [`LiveState`], the snapshot of a tenant that `hangar-graph` reads and
 //!   `hangar-plan` diffs against;
+//! - [`audit`]: change events from the tenant's audit logs (who changed an object, when);
 //! - [`plural`]: counts worded for people (`1 device`, `2 devices`);
 //! - [`text`]: control characters, and how text from a file or the tenant is shown safely;
 //! - [`device_preparation`]: the tenant's Device Preparation templates and setting definitions
@@ -22,6 +23,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod assignment;
+pub mod audit;
 pub mod cloud;
 pub mod device_preparation;
 pub mod kind;
@@ -33,4 +35,4 @@ pub mod well_known;
 pub use assignment::{AssignmentSource, FilterMode, LiveAssignment, LiveFilter, LiveTarget};
 pub use cloud::Cloud;
 pub use kind::Kind;
-pub use live::{LiveDevice, LiveObject, LiveState};
+pub use live::{AssignmentFilter, LiveDevice, LiveObject, LiveState};

@@ -37,6 +37,23 @@ pub struct LiveState {
     /// (they are read only for a configuration with a Device Preparation policy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_preparation_templates: Option<Vec<crate::device_preparation::PolicyTemplate>>,
+    /// The tenant's assignment filters (`deviceManagement/assignmentFilters`), by which
+    /// `filter:` names resolve and live filters are named; `None` when they were not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignment_filters: Option<Vec<AssignmentFilter>>,
+}
+
+/// An Intune assignment filter (`deviceAndAppManagementAssignmentFilter`), reduced to what
+/// hangar resolves names with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssignmentFilter {
+    /// Graph id.
+    pub id: String,
+    /// `displayName`: how YAML names it.
+    pub display_name: String,
+    /// `platform` (`windows10AndLater`, …), when Graph returned it.
+    pub platform: Option<String>,
 }
 
 impl LiveState {
@@ -48,6 +65,22 @@ impl LiveState {
     /// Whether `kind` was read completely.
     pub fn is_complete(&self, kind: Kind) -> bool {
         self.complete.contains(&kind)
+    }
+
+    /// Assignment filters named `name` (exact match, as the admin center shows names).
+    pub fn filters_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a AssignmentFilter> {
+        self.assignment_filters
+            .iter()
+            .flatten()
+            .filter(move |filter| filter.display_name == name)
+    }
+
+    /// The assignment filter with this id.
+    pub fn filter_by_id(&self, id: &str) -> Option<&AssignmentFilter> {
+        self.assignment_filters
+            .iter()
+            .flatten()
+            .find(|filter| filter.id.eq_ignore_ascii_case(id))
     }
 
     /// The object with this id, of any kind (ids compare case-insensitively, as Graph GUIDs do).

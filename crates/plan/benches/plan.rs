@@ -2,7 +2,10 @@
 //! registered devices, planned against an empty tenant (every create, impact over every device)
 //! and against a tenant holding the devices' groups' live twins.
 //!
-//! `cargo bench -p hangar-plan --bench plan` (numbers in `docs/performance.md`).
+//! `cargo bench -p hangar-plan --bench plan` (numbers in `docs/performance.md`). Each run
+//! plans, then streams the JSON plan into a byte counter; at the end the plan is also rendered
+//! the way it was before issue 15 (a sorted `serde_json::Value`), which must give the same
+//! bytes (exit 1 otherwise), with the peak memory before and after it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use std::fmt::Write;
@@ -95,6 +98,34 @@ fn cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// How plans were rendered before the JSON was streamed (the oracle the streamed bytes must
+/// equal): the whole plan as a `serde_json::Value`, keys sorted, printed pretty.
+fn rendered_through_value(plan: &hangar_plan::Plan) -> String {
+    fn sorted(value: serde_json::Value) -> serde_json::Value {
+        match value {
+            serde_json::Value::Object(map) => {
+                let mut entries: Vec<_> = map.into_iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                serde_json::Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+            }
+            serde_json::Value::Array(items) => {
+                serde_json::Value::Array(items.into_iter().map(sorted).collect())
+            }
+            other => other,
+        }
+    }
+    serde_json::to_string_pretty(&sorted(serde_json::to_value(plan).unwrap())).unwrap() + "\n"
+}
+
 fn main() {
     let dir = std::env::temp_dir().join(format!("hangar-plan-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -104,28 +135,59 @@ fn main() {
         .state
         .unwrap_or_else(|| panic!("{:#?}", &loaded.diagnostics[..3.min(loaded.diagnostics.len())]));
     let live = tenant();
+    let mut last = None;
     for run in 0..3 {
         let (wall, cpu) = (Instant::now(), cpu_seconds());
         let plan = hangar_plan::plan(&state, &live).unwrap();
         let (wall, cpu) = (wall.elapsed().as_secs_f64(), cpu_seconds() - cpu);
         let render = Instant::now();
-        let json = hangar_plan::render::json::render(&plan);
-        // `HANGAR_PLAN_BENCH_DUMP=FILE` keeps the JSON plan, to compare two builds' output.
-        if let Some(path) = std::env::var_os("HANGAR_PLAN_BENCH_DUMP") {
-            std::fs::write(path, &json).unwrap();
-        }
+        let mut counter = Counter(0);
+        hangar_plan::render::json::write(&plan, &mut counter).unwrap();
+        let streamed = render.elapsed().as_secs_f64();
         println!(
-            "run {run}: plan {wall:.3} s wall, {cpu:.2} s CPU; {} actions, {} devices, {} moved; JSON {:.1} MB in {:.3} s",
+            "run {run}: plan {wall:.3} s wall, {cpu:.2} s CPU; {} actions, {} devices, {} moved; JSON {:.1} MB streamed in {streamed:.3} s; peak RSS so far {:.0} MB",
             plan.actions.len(),
             plan.impact.devices,
             plan.impact.moved,
-            json.len() as f64 / 1e6,
-            render.elapsed().as_secs_f64()
+            counter.0 as f64 / 1e6,
+            peak_rss_mb()
         );
+        last = Some(plan);
     }
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM")) {
-        println!("peak memory: {line}");
+    let plan = last.unwrap();
+    let streamed = hangar_plan::render::json::render(&plan);
+    // `HANGAR_PLAN_BENCH_DUMP=FILE` keeps the JSON plan, to compare two builds' output.
+    if let Some(path) = std::env::var_os("HANGAR_PLAN_BENCH_DUMP") {
+        std::fs::write(path, &streamed).unwrap();
     }
+    let before = peak_rss_mb();
+    let started = Instant::now();
+    let oracle = rendered_through_value(&plan);
+    println!(
+        "rendered through a sorted Value (before issue 15): {:.3} s, peak RSS {before:.0} MB → {:.0} MB; the streamed JSON is {}",
+        started.elapsed().as_secs_f64(),
+        peak_rss_mb(),
+        if oracle == streamed {
+            "byte for byte the same"
+        } else {
+            "DIFFERENT"
+        }
+    );
     let _ = std::fs::remove_dir_all(&dir);
+    if oracle != streamed {
+        std::process::exit(1);
+    }
+}
+
+/// Counts the bytes written (the streamed plan, kept nowhere).
+struct Counter(usize);
+
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }

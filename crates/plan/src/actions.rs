@@ -10,6 +10,7 @@ use hangar_config::{DesiredState, Owner};
 use hangar_model::{Kind, LiveObject, LiveState, LiveTarget};
 use serde_json::{Value, json};
 
+use crate::FilterRef;
 use crate::error::Error;
 use crate::matching::{DesiredRef, Matching};
 use crate::normalize;
@@ -85,8 +86,9 @@ impl Draft {
     }
 }
 
-/// Names of live groups by lower-case id, for showing live assignment targets.
-pub(crate) struct GroupNames<'a>(HashMap<String, &'a str>);
+/// Names of live groups (and assignment filters) by lower-case id, for showing live
+/// assignment targets.
+pub(crate) struct GroupNames<'a>(HashMap<String, &'a str>, &'a LiveState);
 
 impl<'a> GroupNames<'a> {
     pub fn new(live: &'a LiveState) -> GroupNames<'a> {
@@ -94,7 +96,21 @@ impl<'a> GroupNames<'a> {
             live.objects_of(Kind::DeviceGroup)
                 .map(|g| (g.id.to_lowercase(), g.display_name.as_str()))
                 .collect(),
+            live,
         )
+    }
+
+    /// A live filter as the plan shows it: named when the tenant's filters were read and hold
+    /// its id, otherwise by id.
+    pub fn filter(&self, filter: &hangar_model::LiveFilter) -> FilterRef {
+        FilterRef {
+            name: self
+                .1
+                .filter_by_id(&filter.id)
+                .map_or_else(|| filter.id.clone(), |f| f.display_name.clone()),
+            id: filter.id.clone(),
+            mode: filter.mode,
+        }
     }
 
     fn group(&self, id: &str) -> GroupRef {
@@ -453,16 +469,18 @@ fn assignment_change(
     before: Vec<LiveAssignmentRef>,
     after: Vec<AssignmentTarget>,
 ) -> AssignmentChange {
+    // Same target and same filter (id and mode) is the same assignment; a changed filter is a
+    // remove and an add, which the plan shows with both filters named.
     let key = |target: &AssignmentTarget| -> String {
-        match target {
-            AssignmentTarget::Group { group } => {
+        let base = match target {
+            AssignmentTarget::Group { group, .. } => {
                 format!("g:{}", project::comparable_group_id(group).to_lowercase())
             }
             AssignmentTarget::ExcludeGroup { group } => {
                 format!("x:{}", project::comparable_group_id(group).to_lowercase())
             }
-            AssignmentTarget::AllDevices => "all-devices".to_owned(),
-            AssignmentTarget::AllUsers => "all-users".to_owned(),
+            AssignmentTarget::AllDevices { .. } => "all-devices".to_owned(),
+            AssignmentTarget::AllUsers { .. } => "all-users".to_owned(),
             AssignmentTarget::Other {
                 odata_type, group_id, ..
             } => {
@@ -471,13 +489,13 @@ fn assignment_change(
                     group_id.as_deref().unwrap_or_default().to_lowercase()
                 )
             }
+        };
+        match target.filter() {
+            Some(filter) => format!("{base}|{}:{}", filter.id.to_lowercase(), filter.mode),
+            None => base,
         }
     };
-    let have: BTreeSet<String> = before
-        .iter()
-        .filter(|a| !a.filtered)
-        .map(|a| key(&a.assignment.target))
-        .collect();
+    let have: BTreeSet<String> = before.iter().map(|a| key(&a.assignment.target)).collect();
     let want: BTreeSet<String> = after.iter().map(key).collect();
     let add = after
         .iter()
@@ -489,7 +507,7 @@ fn assignment_change(
     let unmanaged = |a: &LiveAssignmentRef| matches!(a.assignment.target, AssignmentTarget::Other { .. });
     let remove: Vec<Assignment> = before
         .iter()
-        .filter(|a| !unmanaged(a) && (a.filtered || !want.contains(&key(&a.assignment.target))))
+        .filter(|a| !unmanaged(a) && !want.contains(&key(&a.assignment.target)))
         .map(|a| a.assignment.clone())
         .collect();
     let mut after = after;
@@ -508,26 +526,29 @@ fn assignment_change(
     }
 }
 
-/// A live assignment as the plan shows it, and whether it carries an assignment filter
-/// (hangar writes none, so a filtered assignment is removed and, when still wanted, added again
-/// without the filter).
+/// A live assignment as the plan shows it (its filter, if any, is part of the target).
 #[derive(Debug, Clone)]
 pub(crate) struct LiveAssignmentRef {
     pub assignment: Assignment,
-    pub filtered: bool,
 }
 
-/// The plan's view of a live target, with group names from the tenant.
-pub(crate) fn plan_target(target: &LiveTarget, names: &GroupNames<'_>) -> AssignmentTarget {
+/// The plan's view of a live target, with group and filter names from the tenant.
+pub(crate) fn plan_target(
+    target: &LiveTarget,
+    filter: Option<&hangar_model::LiveFilter>,
+    names: &GroupNames<'_>,
+) -> AssignmentTarget {
+    let filter = filter.map(|filter| names.filter(filter));
     match target {
         LiveTarget::Group { group_id } => AssignmentTarget::Group {
             group: names.group(group_id),
+            filter,
         },
         LiveTarget::ExcludeGroup { group_id } => AssignmentTarget::ExcludeGroup {
             group: names.group(group_id),
         },
-        LiveTarget::AllDevices => AssignmentTarget::AllDevices,
-        LiveTarget::AllUsers => AssignmentTarget::AllUsers,
+        LiveTarget::AllDevices => AssignmentTarget::AllDevices { filter },
+        LiveTarget::AllUsers => AssignmentTarget::AllUsers { filter },
         LiveTarget::Other { odata_type, group_id } => AssignmentTarget::Other {
             odata_type: odata_type.clone(),
             group_id: group_id.clone(),
@@ -540,7 +561,7 @@ fn live_direct_assignments(found: &LiveObject, names: &GroupNames<'_>) -> Vec<Li
     found
         .direct_assignments()
         .map(|a| {
-            let mut target = plan_target(&a.target, names);
+            let mut target = plan_target(&a.target, a.filter.as_ref(), names);
             if let AssignmentTarget::Other { target: raw, .. } = &mut target {
                 *raw = a.raw.get("target").map(Value::to_string);
             }
@@ -549,7 +570,6 @@ fn live_direct_assignments(found: &LiveObject, names: &GroupNames<'_>) -> Vec<Li
                     id: a.id.clone(),
                     target,
                 },
-                filtered: a.filter.is_some(),
             }
         })
         .collect()

@@ -79,6 +79,42 @@ pub enum Error {
         /// The create-only field.
         field: String,
     },
+    /// `filter:` names no assignment filter of the tenant.
+    #[error(
+        "no assignment filter is named `{name}` in the tenant{}; create it in the admin center (Tenant administration > Filters) or fix the name",
+        if known.is_empty() { String::new() } else { format!(" (it has: {})", known.join(", ")) }
+    )]
+    FilterNotFound {
+        /// The name written.
+        name: String,
+        /// Names the tenant has (at most 10).
+        known: Vec<String>,
+        /// The `filter:` value.
+        span: Span,
+    },
+    /// `filter:` names several assignment filters.
+    #[error(
+        "{} assignment filters are named `{name}` in the tenant ({}); rename all but one in the admin center",
+        ids.len(), ids.iter().map(|id| format!("`{id}`")).collect::<Vec<_>>().join(", ")
+    )]
+    FilterAmbiguous {
+        /// The name written.
+        name: String,
+        /// Their ids.
+        ids: Vec<String>,
+        /// The `filter:` value.
+        span: Span,
+    },
+    /// The configuration names assignment filters but they were not read.
+    #[error(
+        "cannot resolve assignment filter `{name}`: the tenant's assignment filters were not read (unknown is not absent)"
+    )]
+    FiltersNotRead {
+        /// The name written.
+        name: String,
+        /// The `filter:` value.
+        span: Span,
+    },
     /// Pruning would delete more than `prune.maxDeletes`.
     #[error(
         "pruning would delete {}, more than `prune.maxDeletes: {max}` allows; nothing is planned. Raise `maxDeletes`, narrow `prune.only`, or add the objects to Git: {}",
@@ -156,7 +192,10 @@ impl Error {
             | Error::IncompleteRead { span, .. }
             | Error::HashlessNotRegistered { span, .. }
             | Error::DevicePreparationValues { span, .. }
-            | Error::TooManyDeletes { span, .. } => Some(*span),
+            | Error::TooManyDeletes { span, .. }
+            | Error::FilterNotFound { span, .. }
+            | Error::FilterAmbiguous { span, .. }
+            | Error::FiltersNotRead { span, .. } => Some(*span),
             _ => None,
         }
     }

@@ -25,6 +25,7 @@ mod actions;
 mod devices;
 pub mod diff;
 mod error;
+mod filters;
 pub mod impact;
 pub mod matching;
 pub mod normalize;
@@ -71,10 +72,12 @@ pub fn plan(desired: &DesiredState, live: &LiveState) -> Result<Plan, Errors> {
         }
         groups
     };
+    filters::check(desired, live).map_err(Errors)?;
     let ctx = project::Context {
         state: desired,
         groups: &groups,
         device_preparation_templates: live.device_preparation_templates.as_deref(),
+        live,
     };
     let names = GroupNames::new(live);
     let pruning = prune::Pruning::new(&desired.tenant.prune);
@@ -141,6 +144,7 @@ pub fn plan(desired: &DesiredState, live: &LiveState) -> Result<Plan, Errors> {
         warnings,
         validation: Vec::new(),
         configuration: None,
+        history: Vec::new(),
     })
 }
 

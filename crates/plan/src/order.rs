@@ -58,7 +58,7 @@ pub(crate) fn order(drafts: Vec<Draft>) -> Result<Vec<Action>, Error> {
         .collect();
     for (i, draft) in drafts.iter().enumerate() {
         if let Op::Assign(change) = &draft.op
-            && change.add.contains(&AssignmentTarget::AllDevices)
+            && change.add.iter().any(AssignmentTarget::is_all_devices)
         {
             for &j in &loses_all_devices {
                 add(j, i);
@@ -128,13 +128,8 @@ pub(crate) fn order(drafts: Vec<Draft>) -> Result<Vec<Action>, Error> {
 
 fn drops_all_devices(op: &Op) -> bool {
     match op {
-        Op::Assign(change) => change
-            .remove
-            .iter()
-            .any(|a| a.target == AssignmentTarget::AllDevices),
-        Op::Replace { live_assignments, .. } => live_assignments
-            .iter()
-            .any(|a| a.target == AssignmentTarget::AllDevices),
+        Op::Assign(change) => change.remove.iter().any(|a| a.target.is_all_devices()),
+        Op::Replace { live_assignments, .. } => live_assignments.iter().any(|a| a.target.is_all_devices()),
         _ => false,
     }
 }

@@ -55,6 +55,10 @@ pub struct Plan {
     /// itself does no IO and leaves it `None`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub configuration: Option<Configuration>,
+    /// Who last changed the objects that differ, from the tenant's audit logs: filled by
+    /// `hangar drift` only, never by planning (a plan is a pure function of Git and the tenant).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<ObjectHistory>,
 }
 
 /// One validation warning of the configuration a plan was made from.
@@ -105,7 +109,53 @@ pub struct Configuration {
     pub digest: hangar_config::ConfigDigest,
 }
 
+/// The newest audit-log events of one object that differs from Git.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObjectHistory {
+    /// The object.
+    pub address: Address,
+    /// Its Graph id.
+    pub live_id: String,
+    /// Newest first.
+    pub events: Vec<hangar_model::audit::ChangeEvent>,
+}
+
 impl Plan {
+    /// The objects that differ and exist in the tenant (kind, address, Graph id), each once,
+    /// in action order: what `hangar drift` asks the audit logs about.
+    pub fn drifted_objects(&self) -> Vec<(&Address, &str)> {
+        let mut seen = BTreeSet::new();
+        self.actions
+            .iter()
+            .filter_map(|action| action.live_id.as_deref().map(|id| (&action.address, id)))
+            .filter(|(_, id)| seen.insert(*id))
+            .collect()
+    }
+
+    /// Attaches audit-log events read per Graph id (`hangar drift`) to the objects they are
+    /// about; events of an id no action has are dropped.
+    pub fn attach_history(&mut self, events: Vec<(String, Vec<hangar_model::audit::ChangeEvent>)>) {
+        for (id, events) in events {
+            let address = self
+                .actions
+                .iter()
+                .find(|action| action.live_id.as_deref() == Some(id.as_str()))
+                .map(|action| action.address.clone());
+            if let Some(address) = address {
+                self.history.push(ObjectHistory {
+                    address,
+                    live_id: id,
+                    events,
+                });
+            }
+        }
+    }
+
+    /// The history of the object at `address`, if drift read one.
+    pub fn history_of(&self, address: &Address) -> Option<&ObjectHistory> {
+        self.history.iter().find(|history| &history.address == address)
+    }
+
     /// Whether applying the plan would change anything.
     pub fn has_changes(&self) -> bool {
         !self.actions.is_empty()
@@ -691,16 +741,28 @@ pub enum AssignmentTarget {
     Group {
         /// The group.
         group: GroupRef,
+        /// The assignment filter that narrows it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        filter: Option<FilterRef>,
     },
-    /// `#microsoft.graph.exclusionGroupAssignmentTarget`.
+    /// `#microsoft.graph.exclusionGroupAssignmentTarget` (Intune takes no filter on an
+    /// exclusion).
     ExcludeGroup {
         /// The group.
         group: GroupRef,
     },
     /// `#microsoft.graph.allDevicesAssignmentTarget`.
-    AllDevices,
+    AllDevices {
+        /// The assignment filter that narrows it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        filter: Option<FilterRef>,
+    },
     /// `#microsoft.graph.allLicensedUsersAssignmentTarget`.
-    AllUsers,
+    AllUsers {
+        /// The assignment filter that narrows it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        filter: Option<FilterRef>,
+    },
     /// A target type hangar does not manage (only ever on the live side): kept as it is, and
     /// sent back unchanged when a replace-all `assign` rewrites the list.
     Other {
@@ -715,13 +777,46 @@ pub enum AssignmentTarget {
     },
 }
 
+/// An Intune assignment filter on a target: its name (as YAML and the admin center show it),
+/// its id in the tenant, and whether it includes or excludes the devices it matches.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FilterRef {
+    /// `displayName`, or the id when the tenant has no filter with that id.
+    pub name: String,
+    /// `deviceAndAppManagementAssignmentFilterId`.
+    pub id: String,
+    /// `deviceAndAppManagementAssignmentFilterType`.
+    pub mode: hangar_model::FilterMode,
+}
+
+impl fmt::Display for FilterRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "filter `{}` ({})", self.name, self.mode)
+    }
+}
+
 impl AssignmentTarget {
     /// The group targeted or excluded, if any.
     pub fn group(&self) -> Option<&GroupRef> {
         match self {
-            AssignmentTarget::Group { group } | AssignmentTarget::ExcludeGroup { group } => Some(group),
+            AssignmentTarget::Group { group, .. } | AssignmentTarget::ExcludeGroup { group } => Some(group),
             _ => None,
         }
+    }
+
+    /// The assignment filter that narrows the target, if any.
+    pub fn filter(&self) -> Option<&FilterRef> {
+        match self {
+            AssignmentTarget::Group { filter, .. }
+            | AssignmentTarget::AllDevices { filter }
+            | AssignmentTarget::AllUsers { filter } => filter.as_ref(),
+            AssignmentTarget::ExcludeGroup { .. } | AssignmentTarget::Other { .. } => None,
+        }
+    }
+
+    /// Whether this is `all devices` (with or without a filter).
+    pub fn is_all_devices(&self) -> bool {
+        matches!(self, AssignmentTarget::AllDevices { .. })
     }
 
     /// The Graph `target` object, with group ids from `resolve`; `None` when a group cannot be
@@ -730,10 +825,10 @@ impl AssignmentTarget {
         use hangar_model::well_known::odata;
         let mut target = Map::new();
         let (odata_type, group) = match self {
-            AssignmentTarget::Group { group } => (odata::GROUP_TARGET, Some(group)),
+            AssignmentTarget::Group { group, .. } => (odata::GROUP_TARGET, Some(group)),
             AssignmentTarget::ExcludeGroup { group } => (odata::EXCLUSION_GROUP_TARGET, Some(group)),
-            AssignmentTarget::AllDevices => (odata::ALL_DEVICES_TARGET, None),
-            AssignmentTarget::AllUsers => (odata::ALL_USERS_TARGET, None),
+            AssignmentTarget::AllDevices { .. } => (odata::ALL_DEVICES_TARGET, None),
+            AssignmentTarget::AllUsers { .. } => (odata::ALL_USERS_TARGET, None),
             AssignmentTarget::Other { target, .. } => {
                 return target.as_deref().and_then(|text| serde_json::from_str(text).ok());
             }
@@ -742,6 +837,16 @@ impl AssignmentTarget {
         if let Some(group) = group {
             target.insert("groupId".into(), Value::String(resolve(group)?));
         }
+        if let Some(filter) = self.filter() {
+            target.insert(
+                "deviceAndAppManagementAssignmentFilterId".into(),
+                Value::String(filter.id.clone()),
+            );
+            target.insert(
+                "deviceAndAppManagementAssignmentFilterType".into(),
+                Value::String(filter.mode.name().to_owned()),
+            );
+        }
         Some(Value::Object(target))
     }
 }
@@ -749,16 +854,22 @@ impl AssignmentTarget {
 impl fmt::Display for AssignmentTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            AssignmentTarget::Group { group } => write!(f, "group `{}`", group.name),
-            AssignmentTarget::ExcludeGroup { group } => write!(f, "exclude group `{}`", group.name),
-            AssignmentTarget::AllDevices => f.write_str("all devices"),
-            AssignmentTarget::AllUsers => f.write_str("all users"),
+            AssignmentTarget::Group { group, .. } => write!(f, "group `{}`", group.name)?,
+            AssignmentTarget::ExcludeGroup { group } => write!(f, "exclude group `{}`", group.name)?,
+            AssignmentTarget::AllDevices { .. } => f.write_str("all devices")?,
+            AssignmentTarget::AllUsers { .. } => f.write_str("all users")?,
             AssignmentTarget::Other {
                 odata_type, group_id, ..
-            } => match group_id {
-                Some(id) => write!(f, "{odata_type} `{id}`"),
-                None => f.write_str(odata_type),
-            },
+            } => {
+                return match group_id {
+                    Some(id) => write!(f, "{odata_type} `{id}`"),
+                    None => f.write_str(odata_type),
+                };
+            }
+        }
+        match self.filter() {
+            Some(filter) => write!(f, " with {filter}"),
+            None => Ok(()),
         }
     }
 }
@@ -926,6 +1037,7 @@ mod tests {
                 name: "g".into(),
                 id: Some("x".into()),
             },
+            filter: None,
         };
         let value = target.to_graph(|group| group.id.clone()).unwrap();
         assert_eq!(
@@ -933,8 +1045,29 @@ mod tests {
             json!({"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "x"})
         );
         assert_eq!(
-            AssignmentTarget::AllDevices.to_graph(|_| None),
+            AssignmentTarget::AllDevices { filter: None }.to_graph(|_| None),
             Some(json!({"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}))
+        );
+        let filtered = AssignmentTarget::AllDevices {
+            filter: Some(FilterRef {
+                name: "Kiosks".into(),
+                id: "f1".into(),
+                mode: hangar_model::FilterMode::Exclude,
+            }),
+        };
+        assert_eq!(
+            filtered.to_graph(|_| None),
+            Some(
+                json!({"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget",
+                "deviceAndAppManagementAssignmentFilterId": "f1",
+                "deviceAndAppManagementAssignmentFilterType": "exclude"})
+            )
+        );
+        assert_eq!(filtered.to_string(), "all devices with filter `Kiosks` (exclude)");
+        // The JSON plan of a target without a filter is what it was before filters existed.
+        assert_eq!(
+            serde_json::to_value(AssignmentTarget::AllDevices { filter: None }).unwrap(),
+            json!({"type": "all_devices"})
         );
     }
 

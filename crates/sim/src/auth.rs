@@ -126,6 +126,8 @@ pub(crate) struct Grant {
     pub delegated: bool,
     /// Permission names.
     pub permissions: Vec<String>,
+    /// The signed-in user's UPN (delegated tokens), which audit events name.
+    pub user: Option<String>,
 }
 
 impl Grant {
@@ -611,6 +613,7 @@ impl Authority {
                 .get(&client_id.to_ascii_lowercase())
                 .cloned()
                 .unwrap_or_else(|| self.app_roles.clone()),
+            user: None,
         };
         let claims = json!({
             "appid": client_id,
@@ -641,6 +644,7 @@ impl Authority {
         let grant = Grant {
             delegated: true,
             permissions: scopes.to_vec(),
+            user: Some(user.to_owned()),
         };
         let claims = json!({
             "appid": client_id,

@@ -146,12 +146,58 @@ pub fn entra_timestamp(ms: i64) -> String {
     )
 }
 
+/// Parses `2025-02-13T10:17:05Z`, with optional fractional seconds, to ms since the epoch
+/// (UTC only: `Z`, as every Graph timestamp in a `$filter` is written).
+pub fn parse_timestamp(text: &str) -> Option<i64> {
+    let text = text.strip_suffix('Z').or_else(|| text.strip_suffix('z'))?;
+    let (date, time) = text.split_once(['T', 't'])?;
+    let mut date = date.split('-');
+    let year: i64 = date.next()?.parse().ok()?;
+    let month: i64 = date.next()?.parse().ok()?;
+    let day: i64 = date.next()?.parse().ok()?;
+    let (time, fraction) = time.split_once('.').unwrap_or((time, ""));
+    let mut time = time.split(':');
+    let hour: i64 = time.next()?.parse().ok()?;
+    let minute: i64 = time.next()?.parse().ok()?;
+    let second: i64 = time.next()?.parse().ok()?;
+    if date.next().is_some()
+        || time.next().is_some()
+        || !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+    {
+        return None;
+    }
+    if hour > 23 || minute > 59 || second > 60 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let millis: i64 = format!("{fraction:0<3}")[..3].parse().ok()?;
+    // Howard Hinnant's `days_from_civil`.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(((days * 86_400 + hour * 3600 + minute * 60 + second) * 1000) + millis)
+}
+
 /// The "never" value Intune uses for unset timestamps.
 pub const INTUNE_MIN_DATE: &str = "0001-01-01T00:00:00Z";
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_parse_back() {
+        let ms = 1_739_441_825_123;
+        assert_eq!(parse_timestamp(&intune_timestamp(ms)), Some(ms));
+        assert_eq!(parse_timestamp(&directory_timestamp(ms)), Some(ms - 123));
+        assert_eq!(parse_timestamp("2000-02-29T00:00:00Z"), Some(951_782_400_000));
+        assert_eq!(parse_timestamp("2000-02-29T00:00:00"), None);
+        assert_eq!(parse_timestamp("2000-13-01T00:00:00Z"), None);
+    }
 
     #[test]
     fn formats_known_instants() {

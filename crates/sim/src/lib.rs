@@ -73,8 +73,8 @@ pub use crate::routes::templates::{
 };
 pub use crate::server::RequestRecord;
 pub use crate::state::{
-    ALL_DEVICES_VIRTUAL_GROUP, ALL_USERS_VIRTUAL_GROUP, Assignment, AutopilotDevice, AutopilotSettings,
-    ConfigurationPolicy, DeviceSeed, DirectoryObject, Group, GroupMembership,
+    ALL_DEVICES_VIRTUAL_GROUP, ALL_USERS_VIRTUAL_GROUP, Assignment, AuditLog, AuditRecord, AutopilotDevice,
+    AutopilotSettings, ConfigurationPolicy, DeviceSeed, DirectoryObject, Group, GroupMembership,
     INTUNE_PROVISIONING_CLIENT_APP_ID, ImportedDevice, IntuneObject, MICROSOFT_GRAPH_APP_ID, SimState,
 };
 
@@ -302,7 +302,11 @@ impl Sim {
         let mut state = self.shared.state.lock();
         state.clock_ms = state.clock_ms.max(now);
         routes::devices::tick(&mut state, &self.shared.config, now);
-        f(&mut state)
+        let result = f(&mut state);
+        // `f` may have changed staging records or devices directly.
+        state.index_imports();
+        state.profile_reach = profile_status::ReachCache::default();
+        result
     }
 
     /// Adds a security group; returns its id. Visible to Intune at once.

@@ -86,7 +86,8 @@ pub(crate) struct Processed {
 }
 
 impl Shared {
-    pub fn new(config: SimConfig, state: SimState, clock: SimClock) -> Result<Shared, crate::SimError> {
+    pub fn new(config: SimConfig, mut state: SimState, clock: SimClock) -> Result<Shared, crate::SimError> {
+        state.index_imports();
         let authority = Authority::new(&config, &state.tenant_id)?;
         Ok(Shared {
             faults: Mutex::new(Faults::new(&config)),
@@ -205,8 +206,20 @@ impl Shared {
     }
 
     fn execute(&self, call: &Call, now: i64) -> Outcome {
-        let query = Query::parse(&call.query)?;
+        let query = if routes::audit::is_audit_path(&call.segments) {
+            // The audit collections parse their own `$filter` (lambda operators).
+            let without: Vec<(String, String)> = call
+                .query
+                .iter()
+                .filter(|(key, _)| !key.eq_ignore_ascii_case("$filter"))
+                .cloned()
+                .collect();
+            Query::parse(&without)?
+        } else {
+            Query::parse(&call.query)?
+        };
         let mut state = self.state.lock();
+        let before = routes::audit::before(&state, call);
         state.clock_ms = state.clock_ms.max(now);
         routes::devices::tick(&mut state, &self.config, now);
         let mut ctx = routes::Ctx {
@@ -217,8 +230,13 @@ impl Shared {
             config: &self.config,
         };
         let outcome = routes::dispatch(&mut ctx);
-        if outcome.is_ok() && changes_profile_reach(call) {
-            crate::profile_status::refresh(&mut state, now);
+        if let Ok(reply) = &outcome {
+            routes::audit::record(&mut state, call, reply, before, now);
+        }
+        if outcome.is_ok()
+            && let Some(cause) = changes_profile_reach(call)
+        {
+            crate::profile_status::refresh(&mut state, now, cause);
         }
         outcome
     }
@@ -242,33 +260,34 @@ fn throttled(real_secs: f64, scope: Option<&str>) -> GraphError {
     error
 }
 
-/// Whether a successful `call` can change which devices a deployment profile reaches: writes
+/// Whether a successful `call` can change which devices a deployment profile reaches, and how
+/// (see [`crate::profile_status::Cause`]): writes
 /// to profiles and their assignments, to groups, and to a device's properties (its tag).
-fn changes_profile_reach(call: &Call) -> bool {
+fn changes_profile_reach(call: &Call) -> Option<crate::profile_status::Cause> {
+    use crate::profile_status::Cause;
     if !call.method.is_write() {
-        return false;
+        return None;
     }
     let segments: Vec<&str> = call.segments.iter().map(String::as_str).collect();
-    matches!(
-        segments.as_slice(),
-        ["deviceManagement", "windowsAutopilotDeploymentProfiles", ..]
-            | ["groups", ..]
-            | [
-                "deviceManagement",
-                "windowsAutopilotDeviceIdentities",
-                _,
-                "updateDeviceProperties"
-            ]
-    )
+    match segments.as_slice() {
+        ["deviceManagement", "windowsAutopilotDeploymentProfiles", ..] | ["groups", ..] => Some(Cause::Reach),
+        [
+            "deviceManagement",
+            "windowsAutopilotDeviceIdentities",
+            _,
+            "updateDeviceProperties",
+        ] => Some(Cause::Devices),
+        _ => None,
+    }
 }
 
 /// The throttling family of a path.
 fn family(segments: &[String]) -> Family {
     match segments.first().map(String::as_str) {
         Some("deviceManagement") => Family::Intune,
-        Some("groups" | "servicePrincipals" | "directoryObjects" | "policies" | "subscribedSkus") => {
-            Family::Directory
-        }
+        Some(
+            "groups" | "servicePrincipals" | "directoryObjects" | "policies" | "subscribedSkus" | "auditLogs",
+        ) => Family::Directory,
         _ => Family::None,
     }
 }

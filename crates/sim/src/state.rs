@@ -11,7 +11,7 @@
 //! process leaves either the old file or the new one, never a torn one.
 
 use crate::routes::templates::PolicyTemplate;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -66,6 +66,15 @@ pub struct SimState {
     pub policy_templates: BTreeMap<String, PolicyTemplate>,
     /// `importedWindowsAutopilotDeviceIdentities` by id.
     pub imported_devices: BTreeMap<String, ImportedDevice>,
+    /// Imports still processing, by the simulated time they finish and id, so that the tick
+    /// before every request looks only at the imports that are due, never at every staging
+    /// record under the state lock. Derived from `imported_devices`: not saved, rebuilt on load
+    /// and after [`crate::Sim::with_state`] ([`SimState::index_imports`]).
+    #[serde(skip)]
+    pub(crate) pending_imports: BTreeSet<(i64, String)>,
+    /// What the profiles reached when statuses were last computed (derived, not saved).
+    #[serde(skip)]
+    pub(crate) profile_reach: crate::profile_status::ReachCache,
     /// Registered `windowsAutopilotDeviceIdentities` by id.
     pub devices: BTreeMap<String, AutopilotDevice>,
     /// `windowsAutopilotSettings`.
@@ -74,6 +83,14 @@ pub struct SimState {
     /// device join, licences, connectors). Missing in older state files: a ready tenant.
     #[serde(default)]
     pub tenant_settings: TenantSettings,
+    /// Audit events of the writes the simulator answered (Intune `auditEvents` and Entra
+    /// `directoryAudits`), oldest first, at most 10,000 (the oldest dropped first).
+    #[serde(default)]
+    pub audit_events: Vec<AuditRecord>,
+    /// `deviceManagement/assignmentFilters` by id, stored as Graph returns them (without
+    /// `id`). Missing in older state files: none.
+    #[serde(default)]
+    pub assignment_filters: BTreeMap<String, Map<String, Value>>,
 }
 
 /// An Entra group.
@@ -152,6 +169,47 @@ impl IntuneObject {
             .and_then(Value::as_str)
             .unwrap_or("")
     }
+}
+
+/// Which audit log an [`AuditRecord`] belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AuditLog {
+    /// Intune's `deviceManagement/auditEvents`.
+    Intune,
+    /// Entra's `auditLogs/directoryAudits`.
+    Entra,
+}
+
+/// A write the simulator answered, as the audit logs record it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditRecord {
+    /// Event id.
+    pub id: String,
+    /// Simulated time of the write (ms).
+    pub at_ms: i64,
+    /// The log.
+    pub log: AuditLog,
+    /// `Create`, `Patch`, `Delete` or `Action` (Intune's `activityOperationType`); Entra's
+    /// `operationType` is derived from it.
+    pub operation: String,
+    /// `Patch DeviceEnrollmentConfiguration`, `Update group`, …
+    pub activity: String,
+    /// `DeviceEnrollmentConfiguration`, `Group`, …
+    pub resource_type: String,
+    /// The object's id.
+    pub resource_id: String,
+    /// Its display name when the write happened.
+    pub resource_name: String,
+    /// The application that wrote.
+    pub client_id: String,
+    /// The signed-in user, for a delegated token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// The properties a create or a PATCH set: name, value before, value after (JSON text).
+    #[serde(default)]
+    pub properties: Vec<(String, String, String)>,
 }
 
 /// One assignment of an Intune object.
@@ -385,6 +443,8 @@ impl SimState {
             configuration_policies: BTreeMap::new(),
             policy_templates: crate::routes::templates::default_templates(),
             imported_devices: BTreeMap::new(),
+            pending_imports: BTreeSet::new(),
+            profile_reach: crate::profile_status::ReachCache::default(),
             devices: BTreeMap::new(),
             autopilot_settings: AutopilotSettings {
                 id: guid_from(splitmix64(&mut seed_state), splitmix64(&mut seed_state)),
@@ -394,6 +454,8 @@ impl SimState {
                 sync_ends_at_ms: None,
             },
             tenant_settings: TenantSettings::ready(),
+            audit_events: Vec::new(),
+            assignment_filters: BTreeMap::new(),
         };
         state.add_service_principal(INTUNE_PROVISIONING_CLIENT_APP_ID, "Intune Provisioning Client");
         state.add_service_principal(MICROSOFT_GRAPH_APP_ID, "Microsoft Graph");
@@ -658,7 +720,7 @@ impl SimState {
             path: path.to_owned(),
             source,
         })?;
-        let state: SimState = serde_json::from_slice(&bytes).map_err(|e| SimError::StateFile {
+        let mut state: SimState = serde_json::from_slice(&bytes).map_err(|e| SimError::StateFile {
             path: path.to_owned(),
             message: e.to_string(),
         })?;
@@ -671,7 +733,49 @@ impl SimState {
                 ),
             });
         }
+        state.index_imports();
         Ok(state)
+    }
+
+    /// Puts a new staging record in place, processing until its `completes_at_ms`.
+    pub(crate) fn stage_import(&mut self, device: ImportedDevice) {
+        if device.import_status == "unknown" {
+            self.pending_imports
+                .insert((device.completes_at_ms, device.id.clone()));
+        }
+        self.imported_devices.insert(device.id.clone(), device);
+    }
+
+    /// Rebuilds the index of processing imports from the staging records (after a load, or
+    /// after the records were changed directly).
+    pub(crate) fn index_imports(&mut self) {
+        self.pending_imports = self
+            .imported_devices
+            .values()
+            .filter(|device| device.import_status == "unknown")
+            .map(|device| (device.completes_at_ms, device.id.clone()))
+            .collect();
+    }
+
+    /// Takes the imports due by `now` off the index, oldest first. An entry whose record was
+    /// deleted or changed since is dropped.
+    pub(crate) fn take_due_imports(&mut self, now: i64) -> Vec<String> {
+        let mut due = Vec::new();
+        while let Some(first) = self.pending_imports.first()
+            && first.0 <= now
+        {
+            let Some((at, id)) = self.pending_imports.pop_first() else {
+                break;
+            };
+            if self
+                .imported_devices
+                .get(&id)
+                .is_some_and(|device| device.import_status == "unknown" && device.completes_at_ms == at)
+            {
+                due.push(id);
+            }
+        }
+        due
     }
 
     /// Writes the state file durably ([`hangar_durable::write`]: temporary file, fsync, rename,
@@ -749,5 +853,59 @@ mod tests {
         let path = dir.path().join("state.json");
         std::fs::write(&path, "{ not json").unwrap();
         assert!(matches!(SimState::load(&path), Err(SimError::StateFile { .. })));
+    }
+
+    fn staged(id: &str, completes_at_ms: i64) -> ImportedDevice {
+        ImportedDevice {
+            id: id.to_owned(),
+            properties: serde_json::Map::new(),
+            import_status: "unknown".to_owned(),
+            registration_id: String::new(),
+            error_code: 0,
+            error_name: String::new(),
+            completes_at_ms,
+        }
+    }
+
+    #[test]
+    fn due_imports_come_from_the_index_in_completion_order() {
+        let mut state = SimState::fresh(SimCloud::Commercial, None, 1, 0);
+        for (id, at) in [("c", 30), ("a", 10), ("b", 20), ("gone", 5), ("edited", 15)] {
+            state.stage_import(staged(id, at));
+        }
+        state.imported_devices.remove("gone");
+        if let Some(edited) = state.imported_devices.get_mut("edited") {
+            edited.import_status = "error".to_owned();
+        }
+        assert!(
+            state.take_due_imports(9).is_empty(),
+            "nothing due yet (the deleted one is dropped)"
+        );
+        assert_eq!(
+            state.take_due_imports(20),
+            ["a", "b"],
+            "the edited one is dropped"
+        );
+        assert_eq!(state.pending_imports.len(), 1, "only `c` is still waiting");
+        assert_eq!(state.take_due_imports(i64::MAX), ["c"]);
+        assert!(state.pending_imports.is_empty());
+    }
+
+    #[test]
+    fn the_index_is_rebuilt_from_the_records_on_load() {
+        let mut state = SimState::fresh(SimCloud::Commercial, None, 1, 0);
+        state.stage_import(staged("waiting", 50));
+        let mut done = staged("done", 10);
+        done.import_status = "complete".to_owned();
+        state.stage_import(done);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        state.save(&path).unwrap();
+        let mut loaded = SimState::load(&path).unwrap();
+        assert_eq!(
+            loaded.pending_imports,
+            BTreeSet::from([(50, "waiting".to_owned())])
+        );
+        assert_eq!(loaded.take_due_imports(60), ["waiting"]);
     }
 }

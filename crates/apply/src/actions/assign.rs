@@ -10,7 +10,7 @@
 
 use std::collections::HashSet;
 
-use hangar_model::{Kind, LiveTarget};
+use hangar_model::{Kind, LiveFilter, LiveTarget};
 use hangar_plan::{Action, AssignmentApi, AssignmentChange, AssignmentTarget};
 use serde_json::Value;
 
@@ -54,7 +54,15 @@ fn graph_targets(targets: &[AssignmentTarget], groups: &[GroupId]) -> Vec<Value>
 /// What makes two assignments the same target (type and group, group ids compared without
 /// case), the parse the planner uses ([`LiveTarget::key`]).
 fn target_key(target: &Value) -> String {
-    LiveTarget::parse(target).key()
+    filtered_key(&LiveTarget::parse(target), LiveFilter::parse(target).as_ref())
+}
+
+/// The target's key and its filter: a filtered assignment is not the unfiltered one.
+fn filtered_key(target: &LiveTarget, filter: Option<&LiveFilter>) -> String {
+    match filter {
+        Some(filter) => format!("{}|{}:{}", target.key(), filter.id.to_lowercase(), filter.mode),
+        None => target.key(),
+    }
 }
 
 async fn current_targets<T: Tenant>(
@@ -63,11 +71,9 @@ async fn current_targets<T: Tenant>(
     id: &str,
 ) -> Result<HashSet<String>, Error> {
     let assignments = step.tenant.assignments(kind, id).await?;
-    // A filtered assignment is not the unfiltered one hangar writes (the plan removes it).
     Ok(assignments
         .iter()
-        .filter(|a| a.filter.is_none())
-        .map(|a| a.target.key())
+        .map(|a| filtered_key(&a.target, a.filter.as_ref()))
         .collect())
 }
 
@@ -146,5 +152,11 @@ mod tests {
         assert_eq!(target_key(&a), target_key(&b));
         let all = json!({"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"});
         assert_ne!(target_key(&a), target_key(&all));
+        let filtered = json!({"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "abc",
+            "deviceAndAppManagementAssignmentFilterId": "F1", "deviceAndAppManagementAssignmentFilterType": "exclude"});
+        assert_ne!(target_key(&a), target_key(&filtered));
+        let same = json!({"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "ABC",
+            "deviceAndAppManagementAssignmentFilterId": "f1", "deviceAndAppManagementAssignmentFilterType": "exclude"});
+        assert_eq!(target_key(&filtered), target_key(&same));
     }
 }

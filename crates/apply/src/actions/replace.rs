@@ -22,7 +22,7 @@
 //! run finds it by its name and retires it once its successor is in place.
 
 use hangar_model::Kind;
-use hangar_plan::{Action, Assignment, AssignmentTarget, Body as PlanBody, Change};
+use hangar_plan::{Action, Assignment, Body as PlanBody, Change};
 use serde_json::{Value, json};
 
 use super::{is_gone, object, resolve_body};
@@ -124,10 +124,7 @@ pub(crate) async fn replace<T: Tenant>(
                 Err(e) => return Err(e.into()),
             }
             if kind == Kind::DeploymentProfile {
-                for assignment in live_assignments
-                    .iter()
-                    .filter(|a| a.target == AssignmentTarget::AllDevices)
-                {
+                for assignment in live_assignments.iter().filter(|a| a.target.is_all_devices()) {
                     if let Some(assignment_id) = &assignment.id {
                         match step.tenant.delete_assignment(kind, old, assignment_id).await {
                             Ok(()) => step.note(

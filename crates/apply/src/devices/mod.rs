@@ -95,6 +95,7 @@ pub async fn apply<T: DeviceTenant>(
         warnings: Vec::new(),
         validation: Vec::new(),
         configuration: None,
+        history: Vec::new(),
     };
     let counted = Counted {
         inner: progress,

@@ -212,7 +212,8 @@ async fn a_saved_plan_is_refused_once_the_tenant_changed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pruning_deletes_only_inside_its_scope_and_never_built_ins() {
-    let desired = load(&policies("commercial"));
+    let (_dir, config) = crate::support::commercial_with_pruning();
+    let desired = load(&config);
     let env = Env::start(sim_config(&desired)).await;
     // Inside `prune.only` (hangar's naming) and outside it.
     let (stale_group, foreign_group, stale_profile, foreign_profile) = env.sim.with_state(|state| {

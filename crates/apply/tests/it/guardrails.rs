@@ -7,11 +7,12 @@ use hangar_model::Kind;
 use hangar_plan::{Action, ActionId, Address, Op, Reason};
 use hangar_sim::GroupMembership;
 
-use crate::support::{Env, load, policies, show_report, sim_config};
+use crate::support::{Env, load, show_report, sim_config};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plan_that_breaks_the_guardrails_is_refused_before_any_request() {
-    let desired = load(&policies("commercial"));
+    let (_dir, config) = crate::support::commercial_with_pruning();
+    let desired = load(&config);
     let env = Env::start(sim_config(&desired)).await;
     let (_, report) = env.apply(&desired).await;
     assert!(report.succeeded(), "{}", show_report(&report));

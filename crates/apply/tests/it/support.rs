@@ -156,3 +156,33 @@ pub fn show(plan: &Plan) -> String {
 pub fn show_report(report: &ApplyReport) -> String {
     serde_json::to_string_pretty(report).unwrap_or_default()
 }
+
+/// The commercial example with pruning on for the names hangar created (the example ships with
+/// pruning off), copied into a temporary directory: for tests of deletes.
+pub fn commercial_with_pruning() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let source = policies("commercial");
+    let copy = |from: &Path, to: &Path| {
+        std::fs::create_dir_all(to).expect("created");
+        for entry in std::fs::read_dir(from).expect("readable") {
+            let path = entry.expect("an entry").path();
+            if path.is_file() {
+                std::fs::copy(&path, to.join(path.file_name().expect("a name"))).expect("copied");
+            }
+        }
+    };
+    copy(&source, dir.path());
+    copy(&source.join("devices"), &dir.path().join("devices"));
+    let tenant = std::fs::read_to_string(dir.path().join("tenant.yaml")).expect("readable");
+    let tenant = tenant.replace(
+        "prune:\n  enabled: false\n",
+        "prune:\n  enabled: true\n  only:\n    - DeviceGroup/Autopilot-*\n    - DeploymentProfile/Autopilot *\n    - EnrollmentStatusPage/ESP *\n  maxDeletes: 5\n",
+    );
+    assert!(
+        tenant.contains("enabled: true"),
+        "the example's tenant.yaml changed: {tenant}"
+    );
+    std::fs::write(dir.path().join("tenant.yaml"), tenant).expect("written");
+    let path = dir.path().to_owned();
+    (dir, path)
+}

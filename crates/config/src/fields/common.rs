@@ -109,16 +109,18 @@ pub static ASSIGN: &[Field<Assignments>] = &[
     Field {
         info: FieldInfo {
             yaml: "assign.include",
-            ty: Type::List("list of group names, `all-devices`, `all-users`"),
+            ty: Type::List(
+                "list of group names, `all-devices`, `all-users`, or `{target, filter, filterMode}` (`filterMode`: `include` (default) or `exclude`)",
+            ),
             graph: Graph::Request(
-                "assignment `target`: `#microsoft.graph.groupAssignmentTarget` with `groupId`; `all-devices` `#microsoft.graph.allDevicesAssignmentTarget`; `all-users` `#microsoft.graph.allLicensedUsersAssignmentTarget`",
+                "assignment `target`: `#microsoft.graph.groupAssignmentTarget` with `groupId`; `all-devices` `#microsoft.graph.allDevicesAssignmentTarget`; `all-users` `#microsoft.graph.allLicensedUsersAssignmentTarget`; `filter` the target's `deviceAndAppManagementAssignmentFilterId` (the id of the tenant's `deviceManagement/assignmentFilters` entry of that `displayName`), `filterMode` its `deviceAndAppManagementAssignmentFilterType`",
             ),
             default: Default::Value {
                 yaml: "[]",
                 source: "hangar: an object without `assign` is assigned to nothing",
             },
             label: Some("Assignments: Included groups"),
-            doc: "Who gets the object: `DeviceGroup` names, `all-devices` (profiles, ESPs, domain join profiles) or `all-users` (ESPs, domain join profiles).",
+            doc: "Who gets the object: `DeviceGroup` names, `all-devices` (profiles, ESPs, domain join profiles) or `all-users` (ESPs, domain join profiles). An entry written `{target: NAME, filter: FILTER, filterMode: include|exclude}` narrows the target with an Intune assignment filter, named as in the admin center (Tenant administration > Filters); a name the tenant does not have stops the plan at its line. Exclusions take no filter (the Graph type inherits the property, but the admin center offers no filter on an excluded group).",
             normalisation: &[
                 "assignments.direct-only",
                 "assignments.unmanaged-targets",
@@ -136,7 +138,14 @@ pub static ASSIGN: &[Field<Assignments>] = &[
                     assign
                         .include
                         .iter()
-                        .map(|t| target_yaml(&t.value, state))
+                        .map(|t| match assign.filter_of(t.value) {
+                            Some(filter) => json!({
+                                "target": target_yaml(&t.value, state),
+                                "filter": filter.name.value,
+                                "filterMode": filter.mode.value.name(),
+                            }),
+                            None => target_yaml(&t.value, state),
+                        })
                         .collect(),
                 ),
                 span,

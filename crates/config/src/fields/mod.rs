@@ -11,7 +11,7 @@
 //!
 //! Everything about a field is read from here:
 //!
-//! - **loading** (`lower`): an omitted field takes [`FieldInfo::default`]; ranges come
+//! - **loading** (`crate::lower`): an omitted field takes [`FieldInfo::default`]; ranges come
 //!   from [`Type::Int`];
 //! - **JSON Schemas** ([`crate::schema`]): each property's description is the row's doc and
 //!   default, and a test checks that every property of every schema has exactly one row;

@@ -113,6 +113,22 @@ pub static TENANT: Table<Tenant> = Table {
             },
             get: Some(|t, _| get::value(&t.prune.max_deletes)),
         },
+        Field {
+            info: FieldInfo {
+                yaml: "include",
+                ty: Type::List("list of directory paths"),
+                graph: Graph::None,
+                default: Default::Value {
+                    yaml: "[]",
+                    source: "hangar: no shared bases",
+                },
+                label: None,
+                doc: "Shared bases (directories of documents, relative to this file, inside the repository) that are part of this configuration; see docs/many-tenants.md.",
+                normalisation: &[],
+            },
+            // Bases are resolved while loading; no plan change ever points at this field.
+            get: None,
+        },
     ],
     aliases: &[],
 };

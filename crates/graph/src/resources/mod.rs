@@ -27,6 +27,8 @@
 //! | [`GraphClient::subscribed_skus`] | `/subscribedSkus` | v1.0 |
 //! | [`GraphClient::domain_join_connectors`] | `/deviceManagement/domainJoinConnectors` | beta |
 
+pub mod assignment_filters;
+pub mod audit;
 pub mod connectors;
 pub mod device_preparation;
 pub mod device_registration;
@@ -300,6 +302,11 @@ impl GraphClient {
     pub fn domain_join_connectors(&self) -> connectors::DomainJoinConnectors<'_> {
         connectors::DomainJoinConnectors { client: self }
     }
+
+    /// Intune audit events and Entra directory audits (who changed an object).
+    pub fn audit_logs(&self) -> audit::AuditLogs<'_> {
+        audit::AuditLogs { client: self }
+    }
 }
 
 /// One of every request this crate can build, with sample arguments: the cloud-boundary test
@@ -392,5 +399,8 @@ pub fn every_request(ep: &Endpoint) -> Vec<Result<GraphRequest, Error>> {
         device_registration::get(ep),
         subscriptions::list(ep),
         connectors::list(ep),
+        audit::intune_events(ep, "id", "2026-11-01T00:00:00Z", 5),
+        audit::directory_audits(ep, "id", "2026-11-01T00:00:00Z", 5),
+        assignment_filters::list(ep),
     ]
 }

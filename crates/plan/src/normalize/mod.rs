@@ -306,7 +306,7 @@ fn apply_one(rule: Rule, parent: &mut Map<String, Value>, key: &str) {
         }
         Rule::SettingsByDefinition => {
             if let Some(Value::Array(items)) = parent.get(key) {
-                let settings = settings_by_definition(items);
+                let settings = hangar_model::device_preparation::settings_by_definition(items);
                 parent.insert(key.to_owned(), Value::Object(settings));
             }
         }
@@ -427,35 +427,6 @@ fn strip_annotations(map: &mut Map<String, Value>) {
             _ => {}
         }
     }
-}
-
-/// `settings[]` of a Settings Catalog policy → `{definitionId: value}`.
-fn settings_by_definition(items: &[Value]) -> Map<String, Value> {
-    let mut out = Map::new();
-    for item in items {
-        let Some(instance) = item.get("settingInstance") else {
-            continue;
-        };
-        let Some(Value::String(definition)) = instance.get("settingDefinitionId") else {
-            continue;
-        };
-        let value = if let Some(choice) = instance.get("choiceSettingValue") {
-            choice.get("value").cloned().unwrap_or(Value::Null)
-        } else if let Some(simple) = instance.get("simpleSettingValue") {
-            simple.get("value").cloned().unwrap_or(Value::Null)
-        } else if let Some(Value::Array(values)) = instance.get("simpleSettingCollectionValue") {
-            Value::Array(
-                values
-                    .iter()
-                    .map(|v| v.get("value").cloned().unwrap_or(Value::Null))
-                    .collect(),
-            )
-        } else {
-            Value::Null
-        };
-        out.insert(definition.clone(), value);
-    }
-    out
 }
 
 /// The catalog as the Markdown table of `docs/normalization.md`.

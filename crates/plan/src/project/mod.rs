@@ -36,6 +36,9 @@ pub(crate) struct Context<'a> {
     pub groups: &'a [GroupRef],
     /// The tenant's Device Preparation templates (`None`: not read).
     pub device_preparation_templates: Option<&'a [PolicyTemplate]>,
+    /// The tenant's assignment filters, by which `filter:` names resolve (checked before
+    /// projection: [`crate::filters::check`]).
+    pub live: &'a hangar_model::LiveState,
 }
 
 impl<'a> Context<'a> {
@@ -107,12 +110,18 @@ pub(crate) fn targets(ctx: &Context<'_>, assign: &Assignments) -> Vec<Assignment
     let mut out: Vec<AssignmentTarget> = assign
         .include
         .iter()
-        .map(|target| match target.value {
-            Target::Group(group) => AssignmentTarget::Group {
-                group: ctx.groups[group.index()].clone(),
-            },
-            Target::AllDevices => AssignmentTarget::AllDevices,
-            Target::AllUsers => AssignmentTarget::AllUsers,
+        .map(|target| {
+            let filter = assign
+                .filter_of(target.value)
+                .map(|filter| crate::filters::resolve(ctx.live, filter));
+            match target.value {
+                Target::Group(group) => AssignmentTarget::Group {
+                    group: ctx.groups[group.index()].clone(),
+                    filter,
+                },
+                Target::AllDevices => AssignmentTarget::AllDevices { filter },
+                Target::AllUsers => AssignmentTarget::AllUsers { filter },
+            }
         })
         .collect();
     out.extend(assign.exclude.iter().map(|group| AssignmentTarget::ExcludeGroup {
@@ -137,6 +146,7 @@ pub(crate) fn object_targets(ctx: &Context<'_>, object: DesiredRef) -> Option<Ve
                 .iter()
                 .map(|group| AssignmentTarget::Group {
                     group: ctx.groups[group.value.index()].clone(),
+                    filter: None,
                 })
                 .collect(),
         ),

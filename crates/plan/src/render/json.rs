@@ -1,32 +1,29 @@
 //! The JSON plan: [`crate::Plan`] serialised with every object's keys sorted, so the bytes
-//! depend only on the plan (not on how serde_json was built). Documented in
-//! `docs/plan-format.md`.
+//! depend only on the plan (not on how serde_json was built or the order fields are declared
+//! in). Documented in `docs/plan-format.md`.
+//!
+//! [`write()`] streams the plan to a writer (a saved plan of 100,000 moved devices is tens of
+//! megabytes, and used to be a `serde_json::Value` tree several times that size);
+//! [`render`] is the same bytes in a `String`.
 
-use serde_json::{Map, Value};
+use std::io::{self, Write};
 
 use crate::Plan;
+use crate::render::sorted_json;
+
+/// Writes the plan as pretty-printed JSON with a trailing newline to `out`, as it is
+/// serialised. Fails only when `out` does.
+pub fn write(plan: &Plan, out: impl Write) -> io::Result<()> {
+    let mut out = io::BufWriter::with_capacity(64 * 1024, out);
+    sorted_json::write(plan, &mut out)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
 
 /// The plan as pretty-printed JSON, with a trailing newline.
 pub fn render(plan: &Plan) -> String {
-    // Serialising plain data into a `Value` cannot fail (no maps with non-string keys).
-    let value = serde_json::to_value(plan).unwrap_or(Value::Null);
-    let mut text = serde_json::to_string_pretty(&sorted(value)).unwrap_or_default();
-    text.push('\n');
-    text
-}
-
-fn sorted(value: Value) -> Value {
-    match value {
-        Value::Object(map) => {
-            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            let mut out = Map::new();
-            for (key, value) in entries {
-                out.insert(key, sorted(value));
-            }
-            Value::Object(out)
-        }
-        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
-        other => other,
-    }
+    let mut bytes = Vec::new();
+    // Writing into a `Vec` cannot fail, and a plan is plain data (string keys, no key twice).
+    let _ = write(plan, &mut bytes);
+    String::from_utf8(bytes).unwrap_or_default()
 }

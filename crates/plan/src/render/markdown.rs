@@ -105,7 +105,14 @@ pub fn render(plan: &Plan, wording: Wording) -> String {
         for action in actions {
             diff_lines(&mut md, action);
         }
-        md.push_str("```\n\n</details>\n\n");
+        md.push_str("```\n\n");
+        if let Some(history) = plan.history_of(address) {
+            for event in history.events.iter().take(3) {
+                let _ = writeln!(md, "- {}", escape_html(&super::describe_event(event)));
+            }
+            md.push('\n');
+        }
+        md.push_str("</details>\n\n");
     }
     if !devices.is_empty() {
         let _ = writeln!(

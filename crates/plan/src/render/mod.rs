@@ -13,6 +13,8 @@ use crate::plan::Plan;
 
 pub mod json;
 pub mod markdown;
+pub mod metrics;
+pub mod sorted_json;
 pub mod text;
 
 /// Whether a plan is shown as a plan (what apply would do) or as drift (how the tenant differs
@@ -23,6 +25,31 @@ pub enum Wording {
     Plan,
     /// `hangar drift`.
     Drift,
+}
+
+/// One audit event as a sentence: `changed by admin@contoso.com (user) at 2026-11-30T08:00:00Z:
+/// Patch DeviceEnrollmentConfiguration (priority)`.
+pub(crate) fn describe_event(event: &hangar_model::audit::ChangeEvent) -> String {
+    use hangar_model::audit::{ActorKind, AuditLog};
+    let who = match (event.actor.trim().is_empty(), event.actor_kind) {
+        (true, _) => "someone the log does not name".to_owned(),
+        (false, ActorKind::User) => format!("{} (user)", event.actor),
+        (false, ActorKind::Application) => format!("{} (app)", event.actor),
+        (false, ActorKind::Unknown) => event.actor.clone(),
+    };
+    let log = match event.log {
+        AuditLog::Intune => "Intune audit log",
+        AuditLog::Entra => "Entra audit log",
+    };
+    let properties = if event.properties.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", event.properties.join(", "))
+    };
+    format!(
+        "changed by {who} at {}: {}{properties} [{log}]",
+        event.at, event.activity
+    )
 }
 
 /// `plan` with every string (names, values, warnings, keys) escaped with

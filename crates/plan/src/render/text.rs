@@ -10,7 +10,7 @@ use hangar_model::plural::{count, noun, verb};
 
 use super::Wording;
 use crate::impact::Landing;
-use crate::plan::{Action, Body, Change, Op, Plan};
+use crate::plan::{Action, Body, Change, ObjectHistory, Op, Plan};
 
 /// How to render.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +84,7 @@ pub fn render(plan: &Plan, options: &TextOptions) -> String {
     }
     let mut devices_shown = 0usize;
     let mut devices_hidden = 0usize;
+    let mut history_shown = Vec::new();
     for action in &plan.actions {
         if matches!(
             action.op,
@@ -96,6 +97,12 @@ pub fn render(plan: &Plan, options: &TextOptions) -> String {
             devices_shown += 1;
         }
         render_action(&mut out, action);
+        if let Some(history) = plan.history_of(&action.address)
+            && !history_shown.contains(&&action.address)
+        {
+            history_shown.push(&action.address);
+            history_lines(&mut out, history);
+        }
     }
     if devices_hidden > 0 {
         out.line(&format!(
@@ -202,6 +209,27 @@ fn render_action(out: &mut Out, action: &Action) {
             }
         }
         Op::Delete | Op::SetPriority { .. } | Op::DeleteDevice { .. } => {}
+    }
+    out.line("");
+}
+
+/// Most audit events shown per object (the JSON has every one drift read).
+const HISTORY_SHOWN: usize = 3;
+
+/// Who changed the object last, from the audit logs (drift only), under its block.
+fn history_lines(out: &mut Out, history: &ObjectHistory) {
+    for event in history.events.iter().take(HISTORY_SHOWN) {
+        out.line(&out.paint(DIM, &format!("      {}", super::describe_event(event))));
+    }
+    if history.events.len() > HISTORY_SHOWN {
+        let more = history.events.len() - HISTORY_SHOWN;
+        out.line(&out.paint(
+            DIM,
+            &format!(
+                "      … and {} (in `--format json`)",
+                count(more, "earlier change", "earlier changes")
+            ),
+        ));
     }
     out.line("");
 }

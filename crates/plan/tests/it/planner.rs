@@ -320,7 +320,7 @@ fn an_extra_assignment_added_in_the_portal_is_removed() {
     assert_eq!(change.remove.len(), 1);
     assert_eq!(change.remove[0].id.as_deref(), Some("extra"));
     assert!(
-        matches!(&change.remove[0].target, AssignmentTarget::Group { group } if group.name == "Autopilot-Kiosk")
+        matches!(&change.remove[0].target, AssignmentTarget::Group { group, .. } if group.name == "Autopilot-Kiosk")
     );
     // Kiosk devices (tagged Kiosk) would have had two profiles: removing the extra one settles them.
     assert!(plan.impact.moved > 0);

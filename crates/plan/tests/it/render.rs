@@ -253,3 +253,170 @@ fn validation_warnings_reach_markdown_and_json() {
     let back = hangar_plan::Plan::from_json(&json::render(&plan)).unwrap();
     assert_eq!(back.validation, plan.validation);
 }
+
+/// Drift's history: an actor name from the tenant's audit log is shown under its object in text
+/// and Markdown, escaped like every other tenant string, and kept exactly in JSON.
+#[test]
+fn drift_history_is_shown_under_its_object_and_escaped() {
+    use hangar_model::audit::{ActorKind, AuditLog, ChangeEvent};
+    let state = load("tenant");
+    let mut live = converged(&state);
+    object_mut(&mut live, Kind::DeploymentProfile, "Autopilot Engineering")
+        .properties
+        .insert("locale".into(), json!("fr-FR"));
+    let mut plan = hangar_plan::plan(&state, &live).unwrap();
+    let (_, id) = plan.drifted_objects()[0];
+    let id = id.to_owned();
+    let event = |actor: &str| ChangeEvent {
+        log: AuditLog::Intune,
+        at: "2026-11-30T08:00:00Z".into(),
+        actor: actor.into(),
+        actor_kind: ActorKind::User,
+        activity: "Patch WindowsAutopilotDeploymentProfile".into(),
+        properties: vec!["locale".into()],
+    };
+    let events: Vec<ChangeEvent> = [
+        "admin\u{1b}[2J@contoso.com",
+        "b@contoso.com",
+        "c@contoso.com",
+        "d@contoso.com",
+    ]
+    .into_iter()
+    .map(event)
+    .collect();
+    plan.attach_history(vec![(id, events), ("not-in-the-plan".into(), vec![event("x")])]);
+    assert_eq!(plan.history.len(), 1, "an id no action has is dropped");
+    let options = text::TextOptions {
+        color: false,
+        wording: Wording::Drift,
+        device_limit: 20,
+    };
+    let shown = text::render(&plan, &options);
+    assert!(
+        shown.contains("      changed by admin\\u{1b}[2J@contoso.com (user) at 2026-11-30T08:00:00Z: Patch WindowsAutopilotDeploymentProfile (locale) [Intune audit log]\n"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("… and 1 earlier change (in `--format json`)"),
+        "{shown}"
+    );
+    let markdown = markdown::render(&plan, Wording::Drift);
+    assert!(
+        markdown.contains("- changed by admin\\u{1b}[2J@contoso.com (user)"),
+        "{markdown}"
+    );
+    assert!(
+        !markdown.contains("d@contoso.com"),
+        "three newest only: {markdown}"
+    );
+    let json = json::render(&plan);
+    assert!(json.contains("admin\\u001b[2J@contoso.com"), "{json}");
+    // A plan (not drift) never carries history, and a saved plan reads back without one.
+    let plain = hangar_plan::plan(&state, &live).unwrap();
+    assert!(!json::render(&plain).contains("history"));
+}
+
+/// How plans were rendered before the JSON was streamed: the whole plan as a
+/// `serde_json::Value`, every object's keys sorted, printed pretty. Kept here as the oracle.
+fn rendered_through_value(plan: &hangar_plan::Plan) -> String {
+    fn sorted(value: serde_json::Value) -> serde_json::Value {
+        match value {
+            serde_json::Value::Object(map) => {
+                let mut entries: Vec<_> = map.into_iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                serde_json::Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+            }
+            serde_json::Value::Array(items) => {
+                serde_json::Value::Array(items.into_iter().map(sorted).collect())
+            }
+            other => other,
+        }
+    }
+    serde_json::to_string_pretty(&sorted(serde_json::to_value(plan).unwrap())).unwrap() + "\n"
+}
+
+/// A configuration in the shape of the end-to-end benchmark's (group-tag groups, profiles and
+/// ESPs with priorities, all assigned) and a tenant of `devices` registered devices that all
+/// move: every object is a create and every device has an impact row.
+fn large_plan(groups: usize, devices: usize) -> hangar_plan::Plan {
+    use std::fmt::Write as _;
+    let dir = std::env::temp_dir().join(format!("hangar-plan-render-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("tenant.yaml"),
+        "kind: Tenant\nname: big\ncloud: commercial\ntenantId: 3f6b2c1e-8d4a-4b7e-9c2f-5a1d0e7b9c44\n",
+    )
+    .unwrap();
+    let mut text = String::new();
+    for i in 0..groups {
+        let _ = write!(
+            text,
+            "---\nkind: DeviceGroup\nname: Autopilot-T{i}\nmembership:\n  groupTag: T{i}\n"
+        );
+    }
+    for p in 0..groups / 10 {
+        let assigned: Vec<String> = (0..10).map(|k| format!("Autopilot-T{}", p * 10 + k)).collect();
+        let _ = write!(
+            text,
+            "---\nkind: DeploymentProfile\nname: Autopilot P{p}\njoin: entra\nmode: user-driven\ndeviceName: P{p}-%SERIAL%\nassign:\n  include: [{}]\n",
+            assigned.join(", ")
+        );
+        let _ = write!(
+            text,
+            "---\nkind: EnrollmentStatusPage\nname: ESP {p}\npriority: {}\nassign:\n  include: [{}]\n",
+            p + 1,
+            assigned.join(", ")
+        );
+    }
+    std::fs::write(dir.join("objects.yaml"), text).unwrap();
+    let loaded = hangar_config::load(&dir).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let state = loaded.state.unwrap();
+    let mut live = crate::support::empty_tenant();
+    for i in 0..devices {
+        live.devices.push(hangar_model::LiveDevice {
+            id: format!("d{i}"),
+            serial_number: format!("SN{i:07}"),
+            group_tag: Some(format!("T{}", (i * 7) % groups)),
+            user_principal_name: None,
+            display_name: None,
+            purchase_order_identifier: None,
+            deployment_profile_assignment_status: None,
+        });
+    }
+    hangar_plan::plan(&state, &live).unwrap()
+}
+
+/// The streamed JSON (`--out`, `--format json`) is byte for byte what the sorted `Value` gave,
+/// over real plans: one with a bit of everything, an empty one, one that creates everything,
+/// and a large one (hundreds of creates, thousands of moved devices). A field added to any plan
+/// type is sorted with the others without further work; if the writer ever mishandled a new
+/// shape, this fails.
+#[test]
+fn streamed_json_is_byte_for_byte_the_sorted_value() {
+    let state = load("tenant");
+    let plans = [
+        mixed_plan(),
+        hangar_plan::plan(&state, &converged(&state)).unwrap(),
+        hangar_plan::plan(&state, &crate::support::empty_tenant()).unwrap(),
+        large_plan(300, 5_000),
+    ];
+    for plan in &plans {
+        let streamed = json::render(plan);
+        assert_eq!(streamed, rendered_through_value(plan));
+        let mut written = Vec::new();
+        json::write(plan, &mut written).unwrap();
+        assert_eq!(written, streamed.as_bytes());
+        assert_eq!(
+            &hangar_plan::Plan::from_json(&streamed).unwrap(),
+            plan,
+            "round trip"
+        );
+    }
+    let large = &plans[3];
+    assert!(
+        large.actions.len() > 300 && large.impact.moved == 5_000,
+        "{}",
+        large.actions.len()
+    );
+}

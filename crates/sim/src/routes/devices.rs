@@ -36,27 +36,24 @@ pub(crate) fn tick(state: &mut SimState, _config: &SimConfig, now: i64) {
         state.autopilot_settings.last_sync_ms = Some(ends);
         state.autopilot_settings.sync_ends_at_ms = None;
     }
-    let mut due: Vec<(i64, String)> = state
-        .imported_devices
-        .values()
-        .filter(|d| d.import_status == "unknown" && d.completes_at_ms <= now)
-        .map(|d| (d.completes_at_ms, d.id.clone()))
-        .collect();
+    // The index holds only imports still processing, in order of completion: a request that
+    // finds none due costs one look at its first entry.
+    let due = state.take_due_imports(now);
     if due.is_empty() {
         return;
     }
-    due.sort();
     complete_imports(state, due);
-    crate::profile_status::refresh(state, now);
+    crate::profile_status::refresh(state, now, crate::profile_status::Cause::Devices);
 }
 
-fn complete_imports(state: &mut SimState, due: Vec<(i64, String)>) {
+/// Completes `due` imports, in order of completion.
+fn complete_imports(state: &mut SimState, due: Vec<String>) {
     let mut serials: HashSet<String> = state
         .devices
         .values()
         .map(|d| d.serial_number.trim().to_ascii_uppercase())
         .collect();
-    for (_, id) in due {
+    for id in due {
         let Some(import) = state.imported_devices.get(&id).cloned() else {
             continue;
         };
@@ -308,7 +305,7 @@ pub(crate) fn imported(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
             let import_id = ctx.state.new_guid();
             let device = new_import(ctx, props, &import_id);
             let body = ctx.entity(FRAGMENT, render_imported(&device));
-            ctx.state.imported_devices.insert(device.id.clone(), device);
+            ctx.state.stage_import(device);
             Ok(Reply::created(body))
         }
         (Method::Post, ["import"]) => {
@@ -326,7 +323,7 @@ pub(crate) fn imported(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
             for props in checked {
                 let device = new_import(ctx, props, &import_id);
                 out.push(Value::Object(render_imported(&device)));
-                ctx.state.imported_devices.insert(device.id.clone(), device);
+                ctx.state.stage_import(device);
             }
             Ok(Reply::ok(collection(
                 ctx.call,

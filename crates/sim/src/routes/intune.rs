@@ -127,6 +127,17 @@ pub(crate) fn check_target(
             ),
         ));
     }
+    // Intune refuses a filter id that names no filter of the tenant.
+    if let Some(filter) = normalised
+        .get("deviceAndAppManagementAssignmentFilterId")
+        .and_then(Value::as_str)
+        && !super::assignment_filters::filter_exists(ctx, filter)
+    {
+        return Err(intune_bad(
+            service,
+            format!("Assignment filter '{filter}' was not found."),
+        ));
+    }
     let suffix = match type_name.as_str() {
         "allDevicesAssignmentTarget" => ALL_DEVICES_VIRTUAL_GROUP.to_owned(),
         "allLicensedUsersAssignmentTarget" => ALL_USERS_VIRTUAL_GROUP.to_owned(),

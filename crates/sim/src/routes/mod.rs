@@ -5,6 +5,8 @@
 //! lists every route. Paths that exist only in beta answer Graph's
 //! "Resource not found for the segment" 400 under v1.0.
 
+pub(crate) mod assignment_filters;
+pub(crate) mod audit;
 pub(crate) mod connectors;
 pub(crate) mod devices;
 pub(crate) mod enrollment;
@@ -142,6 +144,8 @@ pub(crate) fn dispatch(ctx: &mut Ctx<'_>) -> Outcome {
         ["directoryObjects", rest @ ..] => groups::directory_objects(ctx, rest),
         ["policies", rest @ ..] => entra_policies::policies(ctx, rest),
         ["subscribedSkus", rest @ ..] => licences::subscribed_skus(ctx, rest),
+        ["auditLogs", "directoryAudits", rest @ ..] => audit::directory_audits(ctx, rest),
+        ["deviceManagement", "auditEvents", rest @ ..] => audit::intune_events(ctx, rest),
         [
             "deviceManagement",
             "windowsAutopilotDeploymentProfiles",
@@ -171,6 +175,10 @@ pub(crate) fn dispatch(ctx: &mut Ctx<'_>) -> Outcome {
         ["deviceManagement", "domainJoinConnectors", rest @ ..] => {
             beta_only(ctx, "domainJoinConnectors")?;
             connectors::connectors(ctx, rest)
+        }
+        ["deviceManagement", "assignmentFilters", rest @ ..] => {
+            beta_only(ctx, "assignmentFilters")?;
+            assignment_filters::assignment_filters(ctx, rest)
         }
         ["deviceManagement", "windowsAutopilotSettings", rest @ ..] => {
             beta_only(ctx, "windowsAutopilotSettings")?;

@@ -165,3 +165,32 @@ async fn sync_conflict_and_cooldown() {
     assert_eq!(sync(&t, "beta").await, 204);
     assert_eq!(sync(&t, "v1.0").await, 400);
 }
+
+#[tokio::test]
+async fn an_import_staged_directly_in_the_state_still_completes() {
+    // `with_state` edits bypass the routes; the index of processing imports is rebuilt after.
+    let t = T::new(SimConfig::default().import_processing(Duration::from_secs(30))).await;
+    let created = t
+        .post(
+            IMPORTED,
+            json!({"serialNumber": "VIA-API", "hardwareIdentifier": "AAECAw=="}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let mut copy = t
+        .sim
+        .with_state(|state| state.imported_devices.values().next().cloned().unwrap());
+    copy.id = "direct-import".to_owned();
+    copy.properties.insert("serialNumber".into(), json!("VIA-STATE"));
+    t.sim
+        .with_state(|state| state.imported_devices.insert(copy.id.clone(), copy));
+    t.sim.advance_clock(Duration::from_secs(31));
+    let done = t.get(&format!("{IMPORTED}/direct-import")).await;
+    assert_eq!(
+        done.body["state"]["deviceImportStatus"], "complete",
+        "{}",
+        done.body
+    );
+    let (registered, _) = t.get_all(DEVICES).await;
+    assert_eq!(registered.len(), 2);
+}
