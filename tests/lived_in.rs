@@ -307,7 +307,11 @@ fn assignment_filters_are_named_planned_and_kept() {
     let output = hangar(&["plan", dir_text, "--endpoint", &url]);
     assert_code(&output, 0);
     let text = stdout(&output);
-    assert!(text.contains("filter `Kiosks` (exclude)"), "{text}");
+    // In the configuration's terms: the entry as `assign.include` writes it.
+    assert!(
+        text.contains("+ assign.include: {target: all-devices, filter: Kiosks, filterMode: exclude}"),
+        "{text}"
+    );
     assert!(
         !text.contains("Surface devices"),
         "the profile's assignment is unchanged:\n{text}"
@@ -351,8 +355,18 @@ fn assignment_filters_are_named_planned_and_kept() {
     let output = hangar(&["plan", dir_text, "--endpoint", &url]);
     assert_code(&output, 0);
     let text = stdout(&output);
-    assert!(text.contains("filter `Surface devices` (include)"), "{text}");
-    assert!(text.contains("filter `Surface devices` (exclude)"), "{text}");
+    assert!(
+        text.contains(
+            "- assign.include: {target: Autopilot-Sales, filter: Surface devices, filterMode: include}"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "+ assign.include: {target: Autopilot-Sales, filter: Surface devices, filterMode: exclude}"
+        ),
+        "{text}"
+    );
     assert_code(
         &hangar(&["apply", dir_text, "--endpoint", &url, "--auto-approve"]),
         0,

@@ -359,7 +359,17 @@ fn plan_existing(
     for change in &mut fields {
         change.create_only = create_only.iter().any(|field| change.path == *field);
     }
-    crate::terms::annotate(ctx.state, object, template.as_ref(), &mut fields);
+    let catalog = match object {
+        DesiredRef::Dpp(_) => ctx.device_preparation().ok(),
+        _ => None,
+    };
+    let group_name = |id: &str| names.group(id).name;
+    let dpp = crate::terms::Dpp {
+        template: template.as_ref(),
+        catalog: catalog.as_ref(),
+        group_name: &group_name,
+    };
+    crate::terms::annotate(ctx.state, object, dpp, &found.properties, &mut fields);
     let live_assignments = live_direct_assignments(found, names);
     let replaced = fields.iter().any(|change| change.create_only);
 

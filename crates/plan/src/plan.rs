@@ -814,6 +814,29 @@ impl AssignmentTarget {
         }
     }
 
+    /// The target in the configuration's terms: the `assign:` list it belongs to and the entry
+    /// as YAML writes it (`Autopilot-Sales`, `all-devices`, or `{target, filter, filterMode}`
+    /// when a filter narrows it). `None` for a target hangar does not model (the renderers show
+    /// it in Graph terms).
+    pub fn yaml(&self) -> Option<(&'static str, Value)> {
+        let (list, target) = match self {
+            AssignmentTarget::Group { group, .. } => ("assign.include", group.name.as_str()),
+            AssignmentTarget::ExcludeGroup { group } => ("assign.exclude", group.name.as_str()),
+            AssignmentTarget::AllDevices { .. } => ("assign.include", "all-devices"),
+            AssignmentTarget::AllUsers { .. } => ("assign.include", "all-users"),
+            AssignmentTarget::Other { .. } => return None,
+        };
+        let entry = match self.filter() {
+            Some(filter) => serde_json::json!({
+                "target": target,
+                "filter": filter.name,
+                "filterMode": filter.mode.name(),
+            }),
+            None => Value::String(target.to_owned()),
+        };
+        Some((list, entry))
+    }
+
     /// Whether this is `all devices` (with or without a filter).
     pub fn is_all_devices(&self) -> bool {
         matches!(self, AssignmentTarget::AllDevices { .. })

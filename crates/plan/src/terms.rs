@@ -10,32 +10,55 @@
 
 use hangar_config::fields::{self, Codec, FieldInfo, Type};
 use hangar_config::{DesiredState, Meta, Span, Spanned};
-use hangar_model::device_preparation::Template;
+use hangar_model::device_preparation::{Catalog, Template};
+use hangar_model::well_known::device_preparation as dpp_ids;
 use serde_json::Value;
 
 use crate::matching::DesiredRef;
 use crate::plan::{Change, FieldRef};
 
 /// Fills [`Change::field`] of each change of `object` that a table row maps. `template` is the
-/// Device Preparation template the choice values were written from.
+/// Device Preparation template the choice values were written from; `live` the object's
+/// properties as Graph returned them (before normalisation).
 pub(crate) fn annotate(
     state: &DesiredState,
     object: DesiredRef,
-    template: Option<&Template<'_>>,
+    dpp: Dpp<'_, '_>,
+    live: &serde_json::Map<String, Value>,
     changes: &mut [Change],
 ) {
     let kind = object.kind();
     for change in changes {
-        let Some(row) = fields::graph_field(kind.name(), &change.path) else {
+        let mirror = MIRRORED
+            .iter()
+            .find(|m| m.kind == kind.name() && change.path.strip_prefix("settings.") == Some(m.definition));
+        let row = match mirror {
+            Some(mirror) => fields::kind(kind.name())
+                .and_then(|rows| rows.rows().into_iter().find(|row| row.yaml == mirror.yaml)),
+            None => fields::graph_field(kind.name(), &change.path),
+        };
+        let Some(row) = row else {
             continue;
+        };
+        let read = |graph: Option<&Value>| match mirror {
+            Some(Mirror {
+                read: Read::GroupId, ..
+            }) => graph
+                .and_then(Value::as_str)
+                .map(|id| Value::String((dpp.group_name)(id))),
+            Some(mirror) => yaml_of(row, Some(mirror.definition), dpp, graph),
+            None => yaml_of(row, row.setting().map(|(definition, _)| definition), dpp, graph),
         };
         let value = value(state, object, row.yaml);
         let after = value
             .as_ref()
             .map(|v| v.value.clone())
             .filter(|v| !v.is_null())
-            .or_else(|| yaml_of(row, template, change.after.as_ref()));
-        let before = yaml_of(row, template, change.before.as_ref());
+            .or_else(|| read(change.after.as_ref()));
+        // The tenant's spelling when normalisation only folded case: read as YAML, or shown as
+        // it is when no codec reads it (the renderer would show the folded Graph value).
+        let written = as_written(live, change);
+        let before = read(written.or(change.before.as_ref())).or_else(|| written.cloned());
         change.field = Some(field_ref(
             state,
             object,
@@ -46,6 +69,75 @@ pub(crate) fn annotate(
         ));
     }
 }
+
+/// What a Device Preparation change is read back into YAML terms with.
+#[derive(Clone, Copy)]
+pub(crate) struct Dpp<'t, 'a> {
+    /// The template the choice values were written from (the policy's).
+    pub template: Option<&'t Template<'a>>,
+    /// The tenant's Device Preparation templates (a live `templateReference.templateId` read
+    /// as a mode).
+    pub catalog: Option<&'t Catalog<'a>>,
+    /// A live group id as the plan names it (the group's name when the tenant has it).
+    pub group_name: &'t dyn Fn(&str) -> String,
+}
+
+/// A setting of a Device Preparation policy that repeats a field the YAML writes once and
+/// hangar sends elsewhere too: the admin center displays the setting, so the tenant may differ
+/// there alone.
+struct Mirror {
+    kind: &'static str,
+    /// The setting's definition id (the change's path is `settings.<id>`).
+    definition: &'static str,
+    /// The YAML field it repeats.
+    yaml: &'static str,
+    read: Read,
+}
+
+/// How a mirrored setting's value reads in YAML terms.
+enum Read {
+    /// A choice, through its option's meaning in the template.
+    Choice,
+    /// A group id, as the group's name.
+    GroupId,
+}
+
+const MIRRORED: &[Mirror] = &[
+    Mirror {
+        kind: "DevicePreparationPolicy",
+        definition: dpp_ids::DEPLOYMENT_MODE.definition_id,
+        yaml: "mode",
+        read: Read::Choice,
+    },
+    Mirror {
+        kind: "DevicePreparationPolicy",
+        definition: dpp_ids::DEVICE_SECURITY_GROUP.definition_id,
+        yaml: "deviceGroup",
+        read: Read::GroupId,
+    },
+];
+
+/// The live value of `change` as the tenant wrote it, when normalisation only folded its case
+/// (`fr-FR` is compared as `fr-fr`, but the reviewer should see what the portal shows).
+fn as_written<'a>(live: &'a serde_json::Map<String, Value>, change: &Change) -> Option<&'a Value> {
+    let mut parts = change.path.split('.');
+    let mut value = live.get(parts.next()?)?;
+    for part in parts {
+        value = match value {
+            Value::Object(map) => map.get(part)?,
+            Value::Array(items) => items.get(part.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    let compared = change.before.as_ref()?.as_str()?;
+    value
+        .as_str()
+        .is_some_and(|raw| raw != compared && raw.eq_ignore_ascii_case(compared))
+        .then_some(value)
+}
+
+/// The Graph property of a Device Preparation policy's `mode` (its template).
+const TEMPLATE_ID: &str = "templateReference/templateId";
 
 /// The fields of a new object in YAML terms: every row of its kind whose value is set (written
 /// or defaulted), in the table's order.
@@ -129,10 +221,23 @@ fn value(state: &DesiredState, object: DesiredRef, yaml: &str) -> Option<Spanned
 
 /// A compared (Graph) value in YAML form: through the row's codec, or for a Device Preparation
 /// choice through the meaning of its option in the tenant's template.
-fn yaml_of(row: &FieldInfo, template: Option<&Template<'_>>, graph: Option<&Value>) -> Option<Value> {
+fn yaml_of(
+    row: &FieldInfo,
+    definition: Option<&str>,
+    dpp: Dpp<'_, '_>,
+    graph: Option<&Value>,
+) -> Option<Value> {
     let graph = graph?;
-    if let Some(definition) = row.setting().map(|(definition, _)| definition)
-        && let (Some(template), Some(text)) = (template, graph.as_str())
+    // A Device Preparation policy's mode is its template: read the live template id back.
+    if row.property().map(|(path, _)| path) == Some(TEMPLATE_ID)
+        && let (Some(catalog), Some(id)) = (dpp.catalog, graph.as_str())
+    {
+        return catalog
+            .template(id)
+            .map(|template| Value::String(template.mode.yaml().to_owned()));
+    }
+    if let Some(definition) = definition
+        && let (Some(template), Some(text)) = (dpp.template, graph.as_str())
     {
         // Choice values are compared labelled: `item_id (Option name)`.
         let item = text.split(" (").next().unwrap_or(text);

@@ -220,10 +220,10 @@ fn diff_lines(md: &mut String, action: &Action) {
         }
         Op::Assign(change) => {
             for target in &change.add {
-                let _ = writeln!(md, "+ assign {target}");
+                let _ = writeln!(md, "+ {}", super::assignment_target(target));
             }
             for assignment in &change.remove {
-                let _ = writeln!(md, "- assign {}", assignment.target);
+                let _ = writeln!(md, "- {}", super::assignment_target(&assignment.target));
             }
         }
         Op::AddOwners { add } => {

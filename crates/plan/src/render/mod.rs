@@ -157,6 +157,16 @@ pub(crate) fn words(change: &crate::plan::Change) -> Words {
     }
 }
 
+/// An assignment target as the configuration writes it: `assign.include: Autopilot-Sales`,
+/// `assign.include: {target: all-devices, filter: Kiosks, filterMode: exclude}`; a target hangar
+/// does not model in Graph terms.
+pub(crate) fn assignment_target(target: &crate::plan::AssignmentTarget) -> String {
+    match target.yaml() {
+        Some((list, entry)) => format!("{list}: {}", yaml_value(&entry)),
+        None => target.to_string(),
+    }
+}
+
 /// A value as YAML writes it: plain scalars unquoted (`user-driven`, `true`, `60`), a string
 /// that would read as something else quoted, lists in flow style (`[a, b]`).
 pub(crate) fn yaml_value(value: &Value) -> String {
@@ -177,9 +187,13 @@ pub(crate) fn yaml_value(value: &Value) -> String {
             "[{}]",
             items.iter().map(yaml_value).collect::<Vec<_>>().join(", ")
         ),
+        // Keys in map (sorted) order, but an assignment entry's `target` first, as the
+        // configuration writes `{target, filter, filterMode}`.
         Value::Object(map) => format!(
             "{{{}}}",
-            map.iter()
+            map.get_key_value("target")
+                .into_iter()
+                .chain(map.iter().filter(|(key, _)| *key != "target"))
                 .map(|(key, value)| format!("{key}: {}", yaml_value(value)))
                 .collect::<Vec<_>>()
                 .join(", ")

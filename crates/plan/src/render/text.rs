@@ -176,10 +176,12 @@ fn render_action(out: &mut Out, action: &Action) {
         Op::UpdateDevice(update) => change_lines(out, &update.changes),
         Op::Assign(change) => {
             for target in &change.add {
-                out.line(&out.paint(GREEN, &format!("      + {target}")));
+                let line = format!("      + {}", super::assignment_target(target));
+                out.line(&out.paint(GREEN, &line));
             }
             for assignment in &change.remove {
-                out.line(&out.paint(RED, &format!("      - {}", assignment.target)));
+                let line = format!("      - {}", super::assignment_target(&assignment.target));
+                out.line(&out.paint(RED, &line));
             }
         }
         Op::AddOwners { add } => {

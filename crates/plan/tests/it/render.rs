@@ -137,12 +137,15 @@ fn control_characters_from_the_tenant_are_escaped() {
     for rendered in [&shown, &markdown] {
         assert!(!rendered.contains('\u{202e}'), "{rendered}");
         assert!(!rendered.contains("\u{1b}[2J"), "{rendered}");
-        assert!(rendered.contains("\\u{1b}[2j"), "{rendered}");
+        // Shown as the tenant wrote it (not case-folded as compared), escaped.
+        assert!(rendered.contains("\\u{1b}[2J"), "{rendered}");
     }
     // Colour codes of hangar's own still work.
     assert!(shown.contains("\u{1b}[33m"), "{shown}");
     let json = json::render(&plan);
+    // The compared Graph value (case-folded) and the value as written, both JSON-escaped.
     assert!(json.contains("\\u001b[2j"), "{json}");
+    assert!(json.contains("\\u001b[2J"), "{json}");
 }
 
 /// One portal edit on an object of every kind (the Device Preparation one a choice, which Graph
