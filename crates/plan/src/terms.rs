@@ -229,7 +229,9 @@ fn yaml_of(
 ) -> Option<Value> {
     let graph = graph?;
     // A Device Preparation policy's mode is its template: read the live template id back.
-    if row.property().map(|(path, _)| path) == Some(TEMPLATE_ID)
+    // (Not for the deployment mode setting that repeats it: that is a choice, read below.)
+    if definition.is_none()
+        && row.property().map(|(path, _)| path) == Some(TEMPLATE_ID)
         && let (Some(catalog), Some(id)) = (dpp.catalog, graph.as_str())
     {
         return catalog

@@ -223,4 +223,66 @@ mod tests {
         assert_eq!(yaml_value(&json!(["A", "b c"])), "[A, b c]");
         assert_eq!(yaml_value(&json!({"groupTag": "Sales"})), "{groupTag: Sales}");
     }
+
+    /// Assignment targets read as the `assign:` entries that produce them, a filter as the
+    /// `{target, filter, filterMode}` form; a target hangar does not model stays in Graph terms.
+    #[test]
+    fn assignment_targets_read_as_assign_entries() {
+        use super::assignment_target;
+        use crate::plan::{AssignmentTarget, FilterRef, GroupRef};
+        use hangar_model::FilterMode;
+        let group = GroupRef {
+            name: "Autopilot-Sales".into(),
+            id: Some("g1".into()),
+        };
+        let filter = FilterRef {
+            name: "Surface devices".into(),
+            id: "f1".into(),
+            mode: FilterMode::Exclude,
+        };
+        let cases = [
+            (
+                AssignmentTarget::Group {
+                    group: group.clone(),
+                    filter: None,
+                },
+                "assign.include: Autopilot-Sales",
+            ),
+            (
+                AssignmentTarget::Group {
+                    group: group.clone(),
+                    filter: Some(filter.clone()),
+                },
+                "assign.include: {target: Autopilot-Sales, filter: Surface devices, filterMode: exclude}",
+            ),
+            (
+                AssignmentTarget::ExcludeGroup { group },
+                "assign.exclude: Autopilot-Sales",
+            ),
+            (
+                AssignmentTarget::AllDevices { filter: None },
+                "assign.include: all-devices",
+            ),
+            (
+                AssignmentTarget::AllUsers {
+                    filter: Some(FilterRef {
+                        mode: FilterMode::Include,
+                        ..filter
+                    }),
+                },
+                "assign.include: {target: all-users, filter: Surface devices, filterMode: include}",
+            ),
+            (
+                AssignmentTarget::Other {
+                    odata_type: "#microsoft.graph.configurationManagerCollectionAssignmentTarget".into(),
+                    group_id: None,
+                    target: None,
+                },
+                "#microsoft.graph.configurationManagerCollectionAssignmentTarget",
+            ),
+        ];
+        for (target, shown) in cases {
+            assert_eq!(assignment_target(&target), shown);
+        }
+    }
 }

@@ -236,6 +236,63 @@ fn every_kind_in_yaml_terms() {
     });
 }
 
+/// The Device Preparation settings that repeat a YAML field (the deployment mode, the device
+/// group the admin center displays) and the template that is the mode read back in YAML terms:
+/// `mode: automatic`, the group's name, never a choice id, a group id or a template id.
+#[test]
+fn device_preparation_mode_and_device_group_in_yaml_terms() {
+    use hangar_model::well_known::device_preparation as ids;
+    let state = load("tenant");
+    let mut live = converged(&state);
+    let other_group = object_mut(&mut live, Kind::DeviceGroup, "Autopilot-Engineering")
+        .id
+        .clone();
+    let policy = object_mut(&mut live, Kind::DevicePreparationPolicy, "Device Preparation");
+    for setting in policy.settings.iter_mut().flatten() {
+        let instance = &mut setting["settingInstance"];
+        match instance["settingDefinitionId"].as_str() {
+            Some(id) if id == ids::DEPLOYMENT_MODE.definition_id => {
+                instance["choiceSettingValue"]["value"] = json!(format!("{id}_1"));
+            }
+            Some(id) if id == ids::DEVICE_SECURITY_GROUP.definition_id => {
+                instance["simpleSettingValue"]["value"] = json!(other_group);
+            }
+            _ => {}
+        }
+    }
+    let plan = hangar_plan::plan(&state, &live).unwrap();
+    let options = text::TextOptions {
+        color: false,
+        wording: Wording::Plan,
+        device_limit: 20,
+    };
+    let shown = text::render(&plan, &options);
+    assert!(
+        shown.contains("other.yaml:33 mode: automatic → user-driven\n          (Graph settings.enrollment_autopilot_dpp_deploymentmode)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("other.yaml:34 deviceGroup: Autopilot-Engineering → Autopilot Deployed\n          (Graph settings.enrollment_autopilot_dpp_devicesecuritygroupids)"),
+        "{shown}"
+    );
+    assert!(!shown.contains(&other_group), "{shown}");
+
+    // A policy made from the automatic template: the template id reads as the mode.
+    let mut live = converged(&state);
+    object_mut(&mut live, Kind::DevicePreparationPolicy, "Device Preparation")
+        .properties
+        .insert(
+            "templateReference".into(),
+            json!({"templateId": ids::AUTOMATIC_TEMPLATE_ID, "templateFamily": ids::TEMPLATE_FAMILY}),
+        );
+    let plan = hangar_plan::plan(&state, &live).unwrap();
+    let shown = text::render(&plan, &options);
+    assert!(
+        shown.contains("other.yaml:33 mode: automatic → user-driven  # forces replacement"),
+        "{shown}"
+    );
+}
+
 #[test]
 fn validation_warnings_reach_markdown_and_json() {
     let mut plan = every_kind_plan();
@@ -403,6 +460,8 @@ fn streamed_json_is_byte_for_byte_the_sorted_value() {
         hangar_plan::plan(&state, &converged(&state)).unwrap(),
         hangar_plan::plan(&state, &crate::support::empty_tenant()).unwrap(),
         large_plan(300, 5_000),
+        // Changes in YAML terms (`field`), Device Preparation choices among them.
+        every_kind_plan(),
     ];
     for plan in &plans {
         let streamed = json::render(plan);
