@@ -814,16 +814,21 @@ impl AssignmentTarget {
         }
     }
 
-    /// The target in the configuration's terms: the `assign:` list it belongs to and the entry
-    /// as YAML writes it (`Autopilot-Sales`, `all-devices`, or `{target, filter, filterMode}`
-    /// when a filter narrows it). `None` for a target hangar does not model (the renderers show
-    /// it in Graph terms).
-    pub fn yaml(&self) -> Option<(&'static str, Value)> {
+    /// The target in the configuration's terms for an object of `kind`: the YAML list it
+    /// belongs to (`assign.include`, `assign.exclude`; a Device Preparation policy's
+    /// `userGroups`) and the entry as YAML writes it (`Autopilot-Sales`, `all-devices`, or
+    /// `{target, filter, filterMode}` when a filter narrows it). `None` for a target hangar does
+    /// not model (the renderers show it in Graph terms).
+    pub fn yaml(&self, kind: Kind) -> Option<(&'static str, Value)> {
+        let include = match kind {
+            Kind::DevicePreparationPolicy => "userGroups",
+            _ => "assign.include",
+        };
         let (list, target) = match self {
-            AssignmentTarget::Group { group, .. } => ("assign.include", group.name.as_str()),
+            AssignmentTarget::Group { group, .. } => (include, group.name.as_str()),
             AssignmentTarget::ExcludeGroup { group } => ("assign.exclude", group.name.as_str()),
-            AssignmentTarget::AllDevices { .. } => ("assign.include", "all-devices"),
-            AssignmentTarget::AllUsers { .. } => ("assign.include", "all-users"),
+            AssignmentTarget::AllDevices { .. } => (include, "all-devices"),
+            AssignmentTarget::AllUsers { .. } => (include, "all-users"),
             AssignmentTarget::Other { .. } => return None,
         };
         let entry = match self.filter() {

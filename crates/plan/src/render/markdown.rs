@@ -220,10 +220,14 @@ fn diff_lines(md: &mut String, action: &Action) {
         }
         Op::Assign(change) => {
             for target in &change.add {
-                let _ = writeln!(md, "+ {}", super::assignment_target(target));
+                let _ = writeln!(md, "+ {}", super::assignment_target(action.address.kind, target));
             }
             for assignment in &change.remove {
-                let _ = writeln!(md, "- {}", super::assignment_target(&assignment.target));
+                let _ = writeln!(
+                    md,
+                    "- {}",
+                    super::assignment_target(action.address.kind, &assignment.target)
+                );
             }
         }
         Op::AddOwners { add } => {

@@ -157,11 +157,12 @@ pub(crate) fn words(change: &crate::plan::Change) -> Words {
     }
 }
 
-/// An assignment target as the configuration writes it: `assign.include: Autopilot-Sales`,
-/// `assign.include: {target: all-devices, filter: Kiosks, filterMode: exclude}`; a target hangar
-/// does not model in Graph terms.
-pub(crate) fn assignment_target(target: &crate::plan::AssignmentTarget) -> String {
-    match target.yaml() {
+/// An assignment target of an object of `kind` as the configuration writes it:
+/// `assign.include: Autopilot-Sales`,
+/// `assign.include: {target: all-devices, filter: Kiosks, filterMode: exclude}`,
+/// `userGroups: Autopilot Users`; a target hangar does not model in Graph terms.
+pub(crate) fn assignment_target(kind: hangar_model::Kind, target: &crate::plan::AssignmentTarget) -> String {
+    match target.yaml(kind) {
         Some((list, entry)) => format!("{list}: {}", yaml_value(&entry)),
         None => target.to_string(),
     }
@@ -230,7 +231,7 @@ mod tests {
     fn assignment_targets_read_as_assign_entries() {
         use super::assignment_target;
         use crate::plan::{AssignmentTarget, FilterRef, GroupRef};
-        use hangar_model::FilterMode;
+        use hangar_model::{FilterMode, Kind};
         let group = GroupRef {
             name: "Autopilot-Sales".into(),
             id: Some("g1".into()),
@@ -282,7 +283,18 @@ mod tests {
             ),
         ];
         for (target, shown) in cases {
-            assert_eq!(assignment_target(&target), shown);
+            assert_eq!(assignment_target(Kind::EnrollmentStatusPage, &target), shown);
         }
+        let user_group = AssignmentTarget::Group {
+            group: GroupRef {
+                name: "Autopilot Users".into(),
+                id: None,
+            },
+            filter: None,
+        };
+        assert_eq!(
+            assignment_target(Kind::DevicePreparationPolicy, &user_group),
+            "userGroups: Autopilot Users"
+        );
     }
 }

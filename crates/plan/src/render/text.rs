@@ -176,11 +176,17 @@ fn render_action(out: &mut Out, action: &Action) {
         Op::UpdateDevice(update) => change_lines(out, &update.changes),
         Op::Assign(change) => {
             for target in &change.add {
-                let line = format!("      + {}", super::assignment_target(target));
+                let line = format!(
+                    "      + {}",
+                    super::assignment_target(action.address.kind, target)
+                );
                 out.line(&out.paint(GREEN, &line));
             }
             for assignment in &change.remove {
-                let line = format!("      - {}", super::assignment_target(&assignment.target));
+                let line = format!(
+                    "      - {}",
+                    super::assignment_target(action.address.kind, &assignment.target)
+                );
                 out.line(&out.paint(RED, &line));
             }
         }
