@@ -309,7 +309,11 @@ fn assignment_filters_are_named_planned_and_kept() {
     let text = stdout(&output);
     // In the configuration's terms: the entry as `assign.include` writes it.
     assert!(
-        text.contains("+ assign.include: {target: all-devices, filter: Kiosks, filterMode: exclude}"),
+        assign_line(
+            &text,
+            '+',
+            "{target: all-devices, filter: Kiosks, filterMode: exclude}"
+        ),
         "{text}"
     );
     assert!(
@@ -356,14 +360,18 @@ fn assignment_filters_are_named_planned_and_kept() {
     assert_code(&output, 0);
     let text = stdout(&output);
     assert!(
-        text.contains(
-            "- assign.include: {target: Autopilot-Sales, filter: Surface devices, filterMode: include}"
+        assign_line(
+            &text,
+            '-',
+            "{target: Autopilot-Sales, filter: Surface devices, filterMode: include}"
         ),
         "{text}"
     );
     assert!(
-        text.contains(
-            "+ assign.include: {target: Autopilot-Sales, filter: Surface devices, filterMode: exclude}"
+        assign_line(
+            &text,
+            '+',
+            "{target: Autopilot-Sales, filter: Surface devices, filterMode: exclude}"
         ),
         "{text}"
     );
@@ -395,4 +403,16 @@ fn assignment_filters_are_named_planned_and_kept() {
         "the error names the file and line:\n{text}"
     );
     assert!(text.contains("Surface devices"), "{text}");
+}
+
+/// Whether the text plan has an assignment line `sign` (`+`, `-`) naming where `assign.include`
+/// is written and the entry as YAML writes it.
+fn assign_line(text: &str, sign: char, entry: &str) -> bool {
+    text.lines().any(|line| {
+        line.strip_prefix(&format!("      {sign} "))
+            .and_then(|rest| rest.split_once(' '))
+            .is_some_and(|(at, words)| {
+                at.contains("objects.yaml:") && words == format!("assign.include: {entry}")
+            })
+    })
 }

@@ -246,6 +246,7 @@ mod tests {
                 ],
                 add: vec![],
                 remove: vec![],
+                fields: vec![],
             }),
         );
         let create = action(

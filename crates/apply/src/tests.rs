@@ -81,6 +81,7 @@ fn assign_profile(id: u32, name: &str, live_id: Option<&str>, deps: &[u32], to: 
             after: vec![target.clone()],
             add: vec![target],
             remove: vec![],
+            fields: vec![],
         }),
     )
 }
@@ -397,6 +398,7 @@ async fn new_groups_are_waited_for_until_intune_knows_them() {
                 after: vec![target.clone()],
                 add: vec![target],
                 remove: vec![],
+                fields: vec![],
             }),
         );
         // Intune refuses the new group three times before it has replicated.

@@ -195,6 +195,7 @@ fn follow_new_object(
             after: targets.clone(),
             add: targets,
             remove: Vec::new(),
+            fields: crate::terms::assign_fields(ctx.state, object),
         };
         let mut draft = Draft::new(address, Step::Assign, None, Reason::NewObject, Op::Assign(change));
         draft.after.push(object_key.clone());
@@ -419,7 +420,8 @@ fn plan_existing(
     if differs(ASSIGNMENTS)
         && let (Some(targets), Some(api)) = (targets, project::assignment_api(kind))
     {
-        let change = assignment_change(api, live_assignments, targets);
+        let mut change = assignment_change(api, live_assignments, targets);
+        change.fields = crate::terms::assign_fields(ctx.state, object);
         let mut draft = Draft::new(
             &address,
             Step::Assign,
@@ -533,6 +535,7 @@ fn assignment_change(
         after,
         add,
         remove,
+        fields: Vec::new(),
     }
 }
 
@@ -708,6 +711,7 @@ pub(crate) fn plan_prune(
                 after: Vec::new(),
                 add: Vec::new(),
                 remove: assignments.iter().map(|a| a.assignment.clone()).collect(),
+                fields: Vec::new(),
             };
             let mut unassign = Draft::new(
                 &address,

@@ -250,6 +250,7 @@ fn comparable(plan: &Plan) -> Vec<Action> {
                 Op::Update { changes, .. } | Op::Replace { changes, .. } => {
                     changes.iter_mut().for_each(|change| change.field = None);
                 }
+                Op::Assign(change) => change.fields.clear(),
                 _ => {}
             }
             if let (Op::ImportDevice(import), Some(dir)) = (&mut action.op, &dir) {
@@ -721,6 +722,11 @@ pub struct AssignmentChange {
     pub add: Vec<AssignmentTarget>,
     /// Assignments to remove.
     pub remove: Vec<Assignment>,
+    /// Where the object's targets are written, one entry per YAML list (`assign.include`,
+    /// `assign.exclude`, a Device Preparation policy's `userGroups`) with the list in YAML
+    /// terms as `after`; empty for an object not in Git (pruned).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldRef>,
 }
 
 /// A live assignment.

@@ -139,6 +139,39 @@ fn as_written<'a>(live: &'a serde_json::Map<String, Value>, change: &Change) -> 
 /// The Graph property of a Device Preparation policy's `mode` (its template).
 const TEMPLATE_ID: &str = "templateReference/templateId";
 
+/// Where the targets of `object` are written: one [`FieldRef`] per YAML list that holds them
+/// (`assign.include` and `assign.exclude`, or a Device Preparation policy's `userGroups`), at
+/// its first entry, or at the document's `kind:` as a default when the list is not written.
+pub(crate) fn assign_fields(state: &DesiredState, object: DesiredRef) -> Vec<FieldRef> {
+    let assign = match object {
+        DesiredRef::Profile(id) => &state.profile(id).assign,
+        DesiredRef::Esp(id) => &state.esp(id).assign,
+        DesiredRef::DomainJoin(id) => &state.domain_join(id).assign,
+        DesiredRef::Restriction(id) => &state.restriction(id).assign,
+        DesiredRef::Dpp(_) => {
+            let row = fields::kind(object.kind().name())
+                .and_then(|rows| rows.rows().into_iter().find(|row| row.yaml == "userGroups"));
+            return row
+                .map(|row| {
+                    let value = value(state, object, row.yaml);
+                    let span = value.as_ref().map(|v| v.span);
+                    field_ref(state, object, row, span, None, value.map(|v| v.value))
+                })
+                .into_iter()
+                .collect();
+        }
+        DesiredRef::Group(_) => return Vec::new(),
+    };
+    fields::ASSIGN
+        .iter()
+        .map(|field| {
+            let value = field.get.and_then(|get| get(assign, state));
+            let span = value.as_ref().map(|v| v.span);
+            field_ref(state, object, &field.info, span, None, value.map(|v| v.value))
+        })
+        .collect()
+}
+
 /// The fields of a new object in YAML terms: every row of its kind whose value is set (written
 /// or defaulted), in the table's order.
 pub(crate) fn create_fields(state: &DesiredState, object: DesiredRef) -> Vec<FieldRef> {

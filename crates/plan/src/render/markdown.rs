@@ -219,15 +219,18 @@ fn diff_lines(md: &mut String, action: &Action) {
             let _ = writeln!(md, "- {}", action.address);
         }
         Op::Assign(change) => {
+            let line = |sign: char, target| {
+                let (words, at) = super::assignment_words(action.address.kind, &change.fields, target);
+                match at {
+                    Some(at) => format!("{sign} {words}   # {at}"),
+                    None => format!("{sign} {words}"),
+                }
+            };
             for target in &change.add {
-                let _ = writeln!(md, "+ {}", super::assignment_target(action.address.kind, target));
+                let _ = writeln!(md, "{}", line('+', target));
             }
             for assignment in &change.remove {
-                let _ = writeln!(
-                    md,
-                    "- {}",
-                    super::assignment_target(action.address.kind, &assignment.target)
-                );
+                let _ = writeln!(md, "{}", line('-', &assignment.target));
             }
         }
         Op::AddOwners { add } => {

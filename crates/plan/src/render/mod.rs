@@ -160,11 +160,35 @@ pub(crate) fn words(change: &crate::plan::Change) -> Words {
 /// An assignment target of an object of `kind` as the configuration writes it:
 /// `assign.include: Autopilot-Sales`,
 /// `assign.include: {target: all-devices, filter: Kiosks, filterMode: exclude}`,
-/// `userGroups: Autopilot Users`; a target hangar does not model in Graph terms.
-pub(crate) fn assignment_target(kind: hangar_model::Kind, target: &crate::plan::AssignmentTarget) -> String {
+/// `userGroups: Autopilot Users`, after the `file:line` of its list when `fields` has it; a
+/// target hangar does not model in Graph terms.
+pub(crate) fn assignment_target(
+    kind: hangar_model::Kind,
+    fields: &[crate::plan::FieldRef],
+    target: &crate::plan::AssignmentTarget,
+) -> String {
+    match assignment_words(kind, fields, target) {
+        (words, Some(at)) => format!("{at} {words}"),
+        (words, None) => words,
+    }
+}
+
+/// [`assignment_target`] in parts: the entry and, when known, the `file:line` of its list
+/// (Markdown puts it in a trailing comment).
+pub(crate) fn assignment_words(
+    kind: hangar_model::Kind,
+    fields: &[crate::plan::FieldRef],
+    target: &crate::plan::AssignmentTarget,
+) -> (String, Option<String>) {
     match target.yaml(kind) {
-        Some((list, entry)) => format!("{list}: {}", yaml_value(&entry)),
-        None => target.to_string(),
+        Some((list, entry)) => (
+            format!("{list}: {}", yaml_value(&entry)),
+            fields
+                .iter()
+                .find(|field| field.name == list)
+                .map(crate::plan::FieldRef::at),
+        ),
+        None => (target.to_string(), None),
     }
 }
 
@@ -283,7 +307,7 @@ mod tests {
             ),
         ];
         for (target, shown) in cases {
-            assert_eq!(assignment_target(Kind::EnrollmentStatusPage, &target), shown);
+            assert_eq!(assignment_target(Kind::EnrollmentStatusPage, &[], &target), shown);
         }
         let user_group = AssignmentTarget::Group {
             group: GroupRef {
@@ -293,7 +317,7 @@ mod tests {
             filter: None,
         };
         assert_eq!(
-            assignment_target(Kind::DevicePreparationPolicy, &user_group),
+            assignment_target(Kind::DevicePreparationPolicy, &[], &user_group),
             "userGroups: Autopilot Users"
         );
     }

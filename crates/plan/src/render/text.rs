@@ -178,14 +178,14 @@ fn render_action(out: &mut Out, action: &Action) {
             for target in &change.add {
                 let line = format!(
                     "      + {}",
-                    super::assignment_target(action.address.kind, target)
+                    super::assignment_target(action.address.kind, &change.fields, target)
                 );
                 out.line(&out.paint(GREEN, &line));
             }
             for assignment in &change.remove {
                 let line = format!(
                     "      - {}",
-                    super::assignment_target(action.address.kind, &assignment.target)
+                    super::assignment_target(action.address.kind, &change.fields, &assignment.target)
                 );
                 out.line(&out.paint(RED, &line));
             }
