@@ -17,9 +17,10 @@ use serde_json::Value;
 use crate::matching::DesiredRef;
 use crate::plan::{Change, FieldRef};
 
-/// Fills [`Change::field`] of each change of `object` that a table row maps. `template` is the
-/// Device Preparation template the choice values were written from; `live` the object's
-/// properties as Graph returned them (before normalisation).
+/// Fills [`Change::field`] of each change of `object` that a table row maps (or that a
+/// Device Preparation setting repeats, see `MIRRORED`). `dpp` holds what Device Preparation
+/// values are read back with; `live` the object's properties as Graph returned them (before
+/// normalisation).
 pub(crate) fn annotate(
     state: &DesiredState,
     object: DesiredRef,
@@ -102,6 +103,7 @@ enum Read {
     GroupId,
 }
 
+/// The settings that repeat a YAML field.
 const MIRRORED: &[Mirror] = &[
     Mirror {
         kind: "DevicePreparationPolicy",
