@@ -12,7 +12,9 @@
 //! time and peak RSS of `hangar` come from `/usr/bin/time -v`, the load average from
 //! `/proc/loadavg`. Then the fresh plan is saved with `--out` (peak RSS) and the saved file is
 //! checked byte for byte against the plan rendered as a sorted `serde_json::Value`, the way it
-//! was rendered before it was streamed.
+//! was rendered before it was streamed. On the converged tenant each round also runs
+//! `hangar import` of the whole tenant into a new directory (issue 11's import target), and the
+//! imported configuration is then planned once against the same tenant: it must plan empty.
 //!
 //! `cargo bench -p hangar-autopilot --bench plan_e2e` (numbers in `docs/performance.md`). Exits 1 when a
 //! plan does not end as expected or the saved plan differs. Environment:
@@ -35,6 +37,7 @@
 #[path = "support/plain_reader.rs"]
 mod plain_reader;
 
+use std::ffi::OsStr;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -199,15 +202,44 @@ struct Run {
 /// `hangar -v plan CONFIG --endpoint URL --detailed-exitcode EXTRA…` under `/usr/bin/time -v`,
 /// stdout to `/dev/null`.
 fn plan_once(binary: &Path, config_dir: &Path, sim: &Sim, extra: &[&str]) -> Run {
+    let url = sim.url();
+    let mut args: Vec<&OsStr> = vec![OsStr::new("plan"), config_dir.as_os_str()];
+    args.extend([
+        OsStr::new("--endpoint"),
+        OsStr::new(&url),
+        OsStr::new("--detailed-exitcode"),
+    ]);
+    args.extend(extra.iter().map(OsStr::new));
+    hangar_once(binary, &args)
+}
+
+/// `hangar -v import OUT --cloud commercial --tenant-id ID --endpoint URL` under
+/// `/usr/bin/time -v` into a new directory `OUT` (removed first).
+fn import_once(binary: &Path, out: &Path, sim: &Sim) -> Run {
+    let _ = std::fs::remove_dir_all(out);
+    let url = sim.url();
+    let args = [
+        OsStr::new("import"),
+        out.as_os_str(),
+        OsStr::new("--cloud"),
+        OsStr::new("commercial"),
+        OsStr::new("--tenant-id"),
+        OsStr::new(TENANT_ID),
+        OsStr::new("--endpoint"),
+        OsStr::new(&url),
+    ];
+    hangar_once(binary, &args)
+}
+
+/// `hangar -v ARGS…` under `/usr/bin/time -v`, stdout to `/dev/null`.
+fn hangar_once(binary: &Path, args: &[&OsStr]) -> Run {
     let load = plain_reader::load_average();
     let started = Instant::now();
     let output = Command::new("/usr/bin/time")
         .arg("-v")
         .arg(binary)
-        .args(["-v", "plan"])
-        .arg(config_dir)
-        .args(["--endpoint", &sim.url(), "--detailed-exitcode"])
-        .args(extra)
+        .arg("-v")
+        .args(args)
         .env("AZURE_CLIENT_ID", "bench")
         .env("AZURE_CLIENT_SECRET", "bench")
         .env("NO_COLOR", "1")
@@ -331,6 +363,8 @@ fn main() {
             let mut floors = Vec::new();
             let mut reads = Vec::new();
             let mut plans: Vec<Vec<Run>> = binaries.iter().map(|_| Vec::new()).collect();
+            let mut imports: Vec<Run> = Vec::new();
+            let imported = root.join("imported");
             for run in 0..runs {
                 let load = plain_reader::load_average();
                 let floor = plain(&runtime, &sim);
@@ -356,6 +390,44 @@ fn main() {
                     failed |= result.code != expected;
                     results.push(result);
                 }
+                if name == "converged" {
+                    let result = import_once(&binaries[0].1, &imported, &sim);
+                    println!(
+                        "{name} {latency} ms run {run}: hangar import {:.2} s = {:.2} × the plain reader; peak RSS {:.0} MB; exit {} [load {:.1}]",
+                        result.wall,
+                        result.wall / floor,
+                        result.rss_mb,
+                        result.code,
+                        result.load
+                    );
+                    failed |= result.code != 0;
+                    imports.push(result);
+                }
+            }
+            if name == "converged" && !imports.is_empty() {
+                // The imported configuration must plan empty against the tenant it came from
+                // (issue 11's round trip, at this scale).
+                let check = plan_once(&binaries[0].1, &imported, &sim, &[]);
+                println!(
+                    "converged {latency} ms: the imported configuration plans with exit {} (0 = no changes)",
+                    check.code
+                );
+                failed |= check.code != 0;
+                let walls: Vec<f64> = imports.iter().map(|r| r.wall).collect();
+                let ratios: Vec<f64> = imports.iter().zip(&floors).map(|(r, f)| r.wall / f).collect();
+                let rss: Vec<f64> = imports.iter().map(|r| r.rss_mb).collect();
+                let loads: Vec<f64> = imports.iter().map(|r| r.load).collect();
+                summary.push(format!(
+                    "| {name} | {latency} ms | `hangar import` | {:.2} s ({}) | | {:.2} s ({}) | **{:.2} ×** ({}) | {} MB | {} |",
+                    plain_reader::median(floors.clone()),
+                    range(&floors),
+                    plain_reader::median(walls.clone()),
+                    range(&walls),
+                    plain_reader::median(walls) / plain_reader::median(floors.clone()),
+                    range(&ratios),
+                    range(&rss).replace(".00", ""),
+                    range(&loads),
+                ));
             }
             let floor = plain_reader::median(floors.clone());
             let read = plain_reader::median(reads.clone());

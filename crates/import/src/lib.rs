@@ -267,7 +267,11 @@ pub fn import(live: &LiveState, options: &Options) -> Result<Imported, Error> {
             .find(|(k, _)| k == kind)
             .map_or("other.yaml", |(_, file)| file);
         let schema = format!("schemas/{}.json", schema_name(*kind));
-        files.insert(file.to_owned(), yaml::file(&schema, &[], docs).into_bytes());
+        let parts = split_within_limits(docs, &|part| yaml::file(&schema, &[], part));
+        let count = parts.len();
+        for (index, text) in parts.into_iter().enumerate() {
+            files.insert(part_name(file, index, count), text.into_bytes());
+        }
     }
     files.insert("tenant.yaml".to_owned(), tenant_file(options).into_bytes());
     for (name, schema) in hangar_config::schema::schemas() {
@@ -279,6 +283,48 @@ pub fn import(live: &LiveState, options: &Options) -> Result<Imported, Error> {
         notes: ctx.notes.into_iter().collect(),
         counts,
     })
+}
+
+/// `docs` rendered as files the loader accepts: each within its documents-per-file and bytes
+/// limits ([`hangar_config::Limits`]), a tenant of 2,000 groups giving two files, not one the
+/// loader refuses. Deterministic: the same documents split at the same places.
+fn split_within_limits(docs: &[Document], render: &dyn Fn(&[Document]) -> String) -> Vec<String> {
+    let limits = hangar_config::Limits::default();
+    let mut parts = Vec::new();
+    for chunk in docs.chunks(limits.max_documents.max(1)) {
+        split_by_bytes(chunk, render, limits.max_yaml_bytes, &mut parts);
+    }
+    if parts.is_empty() {
+        parts.push(render(&[]));
+    }
+    parts
+}
+
+fn split_by_bytes(
+    docs: &[Document],
+    render: &dyn Fn(&[Document]) -> String,
+    max_bytes: u64,
+    parts: &mut Vec<String>,
+) {
+    let text = render(docs);
+    // One document over the limit stays whole: the loader then names it, which says more than
+    // an import that silently dropped it.
+    if text.len() as u64 <= max_bytes || docs.len() < 2 {
+        parts.push(text);
+        return;
+    }
+    let (first, second) = docs.split_at(docs.len() / 2);
+    split_by_bytes(first, render, max_bytes, parts);
+    split_by_bytes(second, render, max_bytes, parts);
+}
+
+/// `groups.yaml` when a kind fits one file; `groups-1.yaml`, `groups-2.yaml`, … when not.
+fn part_name(file: &str, index: usize, count: usize) -> String {
+    if count == 1 {
+        return file.to_owned();
+    }
+    let stem = file.strip_suffix(".yaml").unwrap_or(file);
+    format!("{stem}-{}.yaml", index + 1)
 }
 
 /// Writes `imported` into `dir`, which must be missing or empty. The files are written into a
@@ -951,6 +997,79 @@ mod tests {
         assert!(
             error.contains("`Sales`") && error.contains("deviceType") && error.contains("toaster"),
             "{error}"
+        );
+    }
+
+    /// Found by the import benchmark: 2,000 groups went into one `groups.yaml`, which the
+    /// loader refuses (at most 1,024 documents a file), so the imported configuration did not
+    /// plan at all.
+    #[test]
+    fn a_kind_with_more_documents_than_a_file_may_hold_is_split_and_loads() {
+        let mut live = LiveState::default();
+        live.complete.extend(Kind::ALL);
+        let mut profile = LiveObject::new(Kind::DeploymentProfile, "p-1", "Autopilot Many");
+        profile.properties = json!({"id": "p-1", "@odata.type": odata::ENTRA_PROFILE,
+            "displayName": "Autopilot Many", "description": "", "roleScopeTagIds": ["0"],
+            "deviceType": "windowsPc", "locale": "os-default", "deviceNameTemplate": "",
+            "preprovisioningAllowed": false, "hardwareHashExtractionEnabled": false,
+            "outOfBoxExperienceSetting": {"deviceUsageType": "singleUser", "userType": "standard",
+                "privacySettingsHidden": true, "eulaHidden": true,
+                "keyboardSelectionPageSkipped": true, "escapeLinkHidden": true}})
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+        let mut assignments = Vec::new();
+        for i in 0..1_500 {
+            let id = format!("00000000-0000-4000-8000-{i:012}");
+            let tag = format!("T{i}");
+            let mut group = LiveObject::new(Kind::DeviceGroup, &id, format!("Autopilot-{tag}"));
+            group.properties = json!({"id": id, "displayName": format!("Autopilot-{tag}"),
+                "groupTypes": ["DynamicMembership"], "securityEnabled": true, "mailEnabled": false,
+                "membershipRule": hangar_membership::group_tag_rule(&tag),
+                "membershipRuleProcessingState": "On"})
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+            live.objects.push(group);
+            assignments.push(
+                json!({"id": format!("a-{i}"), "source": "direct",
+                    "target": {"@odata.type": odata::GROUP_TARGET, "groupId": id}})
+                .into(),
+            );
+        }
+        profile.assignments = Some(assignments);
+        live.objects.push(profile);
+        let options = Options {
+            tenant_name: "t".into(),
+            cloud: Cloud::Commercial,
+            tenant_id: "00000000-0000-0000-0000-000000000001".into(),
+            kinds: None,
+            name: None,
+        };
+        let imported = import(&live, &options).unwrap_or_else(|e| panic!("{e}"));
+        let names: Vec<&String> = imported
+            .files
+            .keys()
+            .filter(|k| k.starts_with("groups"))
+            .collect();
+        assert_eq!(names, ["groups-1.yaml", "groups-2.yaml"]);
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let out = dir.path().join("config");
+        write(&out, &imported).unwrap_or_else(|e| panic!("{e}"));
+        let loaded = hangar_config::load(&out).unwrap_or_else(|e| panic!("{e}"));
+        let errors: Vec<_> = loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == hangar_config::Severity::Error)
+            .map(|d| d.message.clone())
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        let plan = hangar_plan::plan(&loaded.state.unwrap_or_else(|| panic!("no state")), &live)
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(
+            !plan.has_changes(),
+            "{}",
+            hangar_plan::render::json::render(&plan)
         );
     }
 

@@ -55,6 +55,12 @@ pub(crate) fn describe_event(event: &hangar_model::audit::ChangeEvent) -> String
 /// `plan` with every string (names, values, warnings, keys) escaped with
 /// [`hangar_model::text::escape`]; borrowed when no string needs it.
 pub(crate) fn displayable(plan: &Plan) -> Cow<'_, Plan> {
+    // The common case (nothing to escape) is decided from the serialised bytes, streamed and
+    // never kept: a plan with 100,000 moved devices is about 230 MB as a `Value` tree, which
+    // the text and Markdown renderers used to build every time (issue 15's memory target).
+    if !needs_escape(plan) {
+        return Cow::Borrowed(plan);
+    }
     let Ok(mut value) = serde_json::to_value(plan) else {
         return Cow::Borrowed(plan);
     };
@@ -64,6 +70,66 @@ pub(crate) fn displayable(plan: &Plan) -> Cow<'_, Plan> {
     // Escaping keeps every string a string, so the plan reads back; should it not, the
     // unescaped plan is still better than no output.
     serde_json::from_value(value).map_or(Cow::Borrowed(plan), Cow::Owned)
+}
+
+/// Whether any string or key of `plan` (any serialisable value) holds a character [`hangar_model::text::escape`] would
+/// rewrite, found by scanning its compact JSON as it is written.
+fn needs_escape(plan: &impl serde::Serialize) -> bool {
+    let mut scan = EscapeScan::default();
+    // The scan stops the serialiser with an error at the first such character; any other
+    // error (a serialiser failure) is answered "yes", which only costs the slow path.
+    serde_json::to_writer(&mut scan, plan).is_err() || scan.found
+}
+
+/// A sink for compact JSON that notices the characters the renderers escape. serde_json writes
+/// every character below U+0020 as an escape (`\n`, `\u001b`, …) and everything else raw, so
+/// an escape other than `\\` and `\"` means a control or layout character, and the raw
+/// characters left to check are DEL, C1 controls, line separators and bidirectional marks.
+#[derive(Default)]
+struct EscapeScan {
+    /// After a backslash inside a string.
+    in_escape: bool,
+    /// The bytes of a multi-byte UTF-8 character read so far.
+    pending: Vec<u8>,
+    found: bool,
+}
+
+impl std::io::Write for EscapeScan {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        for &byte in bytes {
+            if self.in_escape {
+                self.in_escape = false;
+                if !matches!(byte, b'\\' | b'"' | b'/') {
+                    self.found = true;
+                }
+            } else if !self.pending.is_empty() || byte >= 0x80 {
+                self.pending.push(byte);
+                let expected = match self.pending[0] {
+                    0xF0..=0xFF => 4,
+                    0xE0..=0xEF => 3,
+                    _ => 2,
+                };
+                if self.pending.len() == expected {
+                    self.found |= std::str::from_utf8(&self.pending).map_or(true, |c| {
+                        matches!(hangar_model::text::escape(c, false), Cow::Owned(_))
+                    });
+                    self.pending.clear();
+                }
+            } else if byte == b'\\' {
+                self.in_escape = true;
+            } else if byte == 0x7f {
+                self.found = true;
+            }
+            if self.found {
+                return Err(std::io::Error::other("a character to escape"));
+            }
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Escapes every string in `value` in place; returns whether anything changed.
@@ -229,9 +295,10 @@ pub(crate) fn yaml_value(value: &Value) -> String {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
     use serde_json::json;
 
-    use super::yaml_value;
+    use super::{needs_escape, yaml_value};
 
     #[test]
     fn values_read_as_yaml() {
@@ -320,5 +387,64 @@ mod tests {
             assignment_target(Kind::DevicePreparationPolicy, &[], &user_group),
             "userGroups: Autopilot Users"
         );
+    }
+
+    fn escaped(text: &str) -> bool {
+        matches!(
+            hangar_model::text::escape(text, false),
+            std::borrow::Cow::Owned(_)
+        )
+    }
+
+    #[test]
+    fn the_scan_finds_what_escape_rewrites_in_values_and_keys() {
+        for text in [
+            "a\u{1b}[2J",
+            "line\nbreak",
+            "tab\t",
+            "nul\u{0}",
+            "del\u{7f}",
+            "c1\u{85}",
+            "rtl\u{202e}",
+            "sep\u{2028}",
+            "mark\u{200f}",
+        ] {
+            assert!(needs_escape(&json!({"name": text})), "{text:?}");
+            assert!(needs_escape(&json!({text: 1})), "key {text:?}");
+        }
+        for text in [
+            "Sales-EU é",
+            "back\\slash\\n",
+            "quote \"x\"",
+            "emoji 🛫",
+            "a/b",
+            "日本",
+        ] {
+            assert!(
+                !needs_escape(&json!({"name": text, "list": [text, 1, null]})),
+                "{text:?}"
+            );
+        }
+    }
+
+    /// Strings rich in what matters here: controls, separators, bidirectional marks, backslashes
+    /// and quotes (JSON escapes), multi-byte characters, and any other character.
+    fn text() -> impl Strategy<Value = String> {
+        let special = proptest::sample::select(vec![
+            '\u{0}', '\u{1b}', '\n', '\t', '\r', '\u{7f}', '\u{85}', '\u{9f}', '\u{a0}', '\u{61c}',
+            '\u{200e}', '\u{2028}', '\u{202e}', '\u{2066}', '\\', '"', '/', 'é', '🛫', 'n', 'u',
+        ]);
+        proptest::collection::vec(prop_oneof![special, any::<char>()], 0..12)
+            .prop_map(|chars| chars.into_iter().collect())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, rng_seed: proptest::test_runner::RngSeed::Fixed(15), ..ProptestConfig::default() })]
+        /// The streamed scan agrees with escaping string by string.
+        #[test]
+        fn the_scan_agrees_with_escape(texts in proptest::collection::vec(text(), 0..4)) {
+            let expected = texts.iter().any(|t| escaped(t));
+            prop_assert_eq!(needs_escape(&texts), expected);
+        }
     }
 }
