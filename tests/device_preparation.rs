@@ -164,16 +164,43 @@ fn a_standard_user_is_written_whichever_option_the_tenant_numbers_0() {
                 }
                 admin
             });
+            // In the configuration's terms: the YAML field, its file:line and YAML values; the
+            // setting only as a hint, never the choice's item id.
             let plan = run(&sim, &["plan", config]);
             let shown = String::from_utf8_lossy(&plan.stdout);
+            let line = shown
+                .lines()
+                .find(|l| l.contains("accountType: administrator → standard"))
+                .unwrap_or_else(|| panic!("{cloud} {order:?}: {}", text(&plan)));
             assert!(
-                shown.contains(&format!(
-                    "\"{administrator} (Administrator)\" → \"enrollment_autopilot_dpp_accountype_"
-                )),
-                "{cloud} {order:?}: {}",
-                text(&plan)
+                line.contains("device-preparation.yaml:"),
+                "{cloud} {order:?}: {line}"
             );
-            assert!(shown.contains(" (Standard User)\""), "{cloud} {order:?}: {shown}");
+            assert!(
+                shown.contains("(Graph settings.enrollment_autopilot_dpp_accountype)"),
+                "{cloud} {order:?}: {shown}"
+            );
+            assert!(!shown.contains(&administrator), "{cloud} {order:?}: {shown}");
+            let markdown = run(&sim, &["plan", config, "--format", "markdown"]);
+            let markdown = String::from_utf8_lossy(&markdown.stdout);
+            assert!(
+                markdown.contains("- accountType: administrator   # "),
+                "{markdown}"
+            );
+            assert!(markdown.contains("+ accountType: standard"), "{markdown}");
+            assert!(!markdown.contains("settingInstance"), "{markdown}");
+            let json = run(&sim, &["plan", config, "--format", "json"]);
+            let json: Value = serde_json::from_slice(&json.stdout).unwrap();
+            let change = json["actions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find_map(|a| a["changes"].as_array()?.first().cloned())
+                .unwrap();
+            assert_eq!(change["graph"], "settings.enrollment_autopilot_dpp_accountype");
+            assert_eq!(change["field"]["name"], "accountType");
+            assert_eq!(change["field"]["before"], "administrator");
+            assert_eq!(change["field"]["after"], "standard");
             sim.clear_request_log();
             let apply = run(&sim, &["apply", config, "--auto-approve"]);
             assert_eq!(

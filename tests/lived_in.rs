@@ -307,7 +307,15 @@ fn assignment_filters_are_named_planned_and_kept() {
     let output = hangar(&["plan", dir_text, "--endpoint", &url]);
     assert_code(&output, 0);
     let text = stdout(&output);
-    assert!(text.contains("filter `Kiosks` (exclude)"), "{text}");
+    // In the configuration's terms: the entry as `assign.include` writes it.
+    assert!(
+        assign_line(
+            &text,
+            '+',
+            "{target: all-devices, filter: Kiosks, filterMode: exclude}"
+        ),
+        "{text}"
+    );
     assert!(
         !text.contains("Surface devices"),
         "the profile's assignment is unchanged:\n{text}"
@@ -351,8 +359,22 @@ fn assignment_filters_are_named_planned_and_kept() {
     let output = hangar(&["plan", dir_text, "--endpoint", &url]);
     assert_code(&output, 0);
     let text = stdout(&output);
-    assert!(text.contains("filter `Surface devices` (include)"), "{text}");
-    assert!(text.contains("filter `Surface devices` (exclude)"), "{text}");
+    assert!(
+        assign_line(
+            &text,
+            '-',
+            "{target: Autopilot-Sales, filter: Surface devices, filterMode: include}"
+        ),
+        "{text}"
+    );
+    assert!(
+        assign_line(
+            &text,
+            '+',
+            "{target: Autopilot-Sales, filter: Surface devices, filterMode: exclude}"
+        ),
+        "{text}"
+    );
     assert_code(
         &hangar(&["apply", dir_text, "--endpoint", &url, "--auto-approve"]),
         0,
@@ -381,4 +403,16 @@ fn assignment_filters_are_named_planned_and_kept() {
         "the error names the file and line:\n{text}"
     );
     assert!(text.contains("Surface devices"), "{text}");
+}
+
+/// Whether the text plan has an assignment line `sign` (`+`, `-`) naming where `assign.include`
+/// is written and the entry as YAML writes it.
+fn assign_line(text: &str, sign: char, entry: &str) -> bool {
+    text.lines().any(|line| {
+        line.strip_prefix(&format!("      {sign} "))
+            .and_then(|rest| rest.split_once(' '))
+            .is_some_and(|(at, words)| {
+                at.contains("objects.yaml:") && words == format!("assign.include: {entry}")
+            })
+    })
 }

@@ -145,8 +145,23 @@ fn drift_reads_tenant_to_git_like_plan() {
     assert_eq!(drift.status.code(), Some(2));
     let plan = hangar(&["plan", config_arg, "--local", state_arg], dir.path());
     let (drift, plan) = (stdout(&drift), stdout(&plan));
-    let change = "~ allowLogCollectionOnInstallFailure: true → false";
+    // In the configuration's terms: the YAML field where it is written, the Graph property as
+    // a hint.
+    let change = "esp.yaml:12 collectLogs: true → false";
     assert!(drift.contains(change) && plan.contains(change), "{drift}\n{plan}");
+    let hint = "(Graph allowLogCollectionOnInstallFailure)";
+    assert!(drift.contains(hint) && plan.contains(hint), "{drift}\n{plan}");
+    let markdown = hangar(
+        &["plan", config_arg, "--local", state_arg, "--format", "markdown"],
+        dir.path(),
+    );
+    let markdown = stdout(&markdown);
+    assert!(
+        markdown.contains("- collectLogs: true   # ")
+            && markdown.contains("esp.yaml:12 · Graph allowLogCollectionOnInstallFailure"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("+ collectLogs: false"), "{markdown}");
     assert!(
         drift.contains(
             "differs from Git (each change: the tenant's value → Git's, which `hangar apply` would set):"

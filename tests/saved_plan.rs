@@ -127,7 +127,7 @@ fn assert_refused(output: &Output, writes: &[String], expected: &[&str]) {
 fn the_saved_plan_records_its_configuration_and_applies_while_unchanged() {
     let setup = setup();
     let saved = read(&setup.plan);
-    assert_eq!(saved["format_version"], 2);
+    assert_eq!(saved["format_version"], hangar_plan::FORMAT_VERSION);
     assert_eq!(saved["configuration"]["dir"], setup.config.to_str().unwrap());
     assert!(
         saved["configuration"]["digest"]

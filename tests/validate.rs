@@ -323,3 +323,50 @@ fn example_files_point_editors_at_the_schemas() {
         }
     }
 }
+
+/// A hash pasted into the serial column (columns swapped): the diagnostic names the row and
+/// quotes the start of the cell, never the whole hash, in text and in JSON.
+#[test]
+fn a_hash_in_the_serial_column_is_not_printed_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("tenant.yaml"),
+        "kind: Tenant\nname: t\ncloud: commercial\ntenantId: a.b\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("devices.yaml"),
+        "kind: AutopilotDevices\nname: d\nsource: d.csv\ngroupTag: Sales\n",
+    )
+    .unwrap();
+    let hash = "T0FBQUFBQUFBQUFBQUFBQUFB+/".repeat(160);
+    std::fs::write(
+        dir.path().join("d.csv"),
+        format!(
+            "Device Serial Number,Windows Product ID,Hardware Hash\n5CG0000001,,QUJD\n{hash},,5CG0000002\n"
+        ),
+    )
+    .unwrap();
+    let output = hangar(&["validate", "."], dir.path());
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("(row 2)"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("({} characters)", hash.len())),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(&hash[..200]), "{stderr}");
+    let output = hangar(&["validate", "--format", "json", "."], dir.path());
+    assert!(
+        !String::from_utf8_lossy(&output.stdout).contains(&hash[..200]),
+        "the JSON quotes no whole hash"
+    );
+    let found = json(&output);
+    let message = found
+        .iter()
+        .find(|d| d["rule"] == "devices/invalid-serial")
+        .map(|d| d["message"].as_str().unwrap_or_default().to_owned())
+        .unwrap_or_default();
+    assert!(message.starts_with("the serial `T0FBQUFB"), "{found:?}");
+    assert!(message.len() < 200, "{message}");
+}

@@ -144,6 +144,8 @@ pub(crate) struct Config {
     pub desired: DesiredState,
     /// Every file read, for rendering a refused plan's reasons.
     pub sources: Arc<SourceMap>,
+    /// Its validation warnings, which the plan records for the reviewer.
+    pub warnings: Vec<hangar_plan::ValidationWarning>,
 }
 
 /// Loads `dir`, reads its tenant and plans. `Ok(Err(exit))` when the command already printed
@@ -180,9 +182,11 @@ pub(crate) fn load_valid(dir: &Path, next: Next) -> miette::Result<Result<Config
     };
     // Warnings do not stop a plan, but a reviewer should see them.
     validate::print_text(&loaded);
+    let warnings = hangar_plan::ValidationWarning::of(&loaded.diagnostics, &loaded.sources);
     Ok(Ok(Config {
         desired,
         sources: loaded.sources,
+        warnings,
     }))
 }
 
@@ -196,7 +200,11 @@ pub(crate) fn plan_connected(
     runtime: tokio::runtime::Runtime,
     next: Next,
 ) -> miette::Result<Result<Planned, Exit>> {
-    let Config { desired, sources } = config;
+    let Config {
+        desired,
+        sources,
+        warnings: validation,
+    } = config;
     let scope = tenant::read_scope(&desired);
     eprintln!(
         "Reading tenant `{}` ({}) from {}…",
@@ -223,7 +231,7 @@ pub(crate) fn plan_connected(
     );
 
     let started = Instant::now();
-    let plan = match hangar_plan::plan(&desired, &live) {
+    let mut plan = match hangar_plan::plan(&desired, &live) {
         Ok(plan) => plan,
         Err(errors) => {
             for error in &errors.0 {
@@ -253,6 +261,7 @@ pub(crate) fn plan_connected(
     for warning in &plan.warnings {
         eprintln!("warning: {warning}");
     }
+    plan.validation = validation;
     Ok(Ok(Planned {
         plan,
         desired,

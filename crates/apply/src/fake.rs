@@ -27,6 +27,7 @@ pub(crate) fn plan(actions: Vec<Action>) -> Plan {
         impact: hangar_plan::Impact::default(),
         read: hangar_plan::ReadRecord::default(),
         warnings: Vec::new(),
+        validation: Vec::new(),
         configuration: None,
         history: Vec::new(),
     }

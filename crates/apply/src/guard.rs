@@ -370,6 +370,7 @@ mod tests {
                     "Autopilot-Sales",
                     Op::Create {
                         body: Body::default(),
+                        fields: Vec::new(),
                     },
                 ),
                 action(1, Kind::DeviceGroup, "Autopilot-Old", Op::Delete),
@@ -399,6 +400,7 @@ mod tests {
                     "Autopilot-Kiosk",
                     Op::Create {
                         body: Body::default(),
+                        fields: Vec::new(),
                     },
                 ),
                 action(
@@ -407,6 +409,7 @@ mod tests {
                     "Autopilot-Kiosk",
                     Op::Create {
                         body: Body::default(),
+                        fields: Vec::new(),
                     },
                 ),
                 // A create of something the configuration does not declare.
@@ -416,6 +419,7 @@ mod tests {
                     "Rogue",
                     Op::Create {
                         body: Body::default(),
+                        fields: Vec::new(),
                     },
                 ),
             ],

@@ -246,6 +246,7 @@ mod tests {
                 ],
                 add: vec![],
                 remove: vec![],
+                fields: vec![],
             }),
         );
         let create = action(
@@ -253,6 +254,7 @@ mod tests {
             None,
             Op::Create {
                 body: Body::default(),
+                fields: Vec::new(),
             },
         );
         let mut plan = crate::fake::plan(vec![]);

@@ -150,6 +150,7 @@ mod tests {
                         .cloned()
                         .unwrap(),
                 ),
+                fields: Vec::new(),
             },
         }
     }

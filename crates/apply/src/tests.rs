@@ -38,6 +38,7 @@ fn create_group(id: u32, name: &str) -> Action {
         &[],
         Op::Create {
             body: body(json!({"displayName": name, "securityEnabled": true, "mailEnabled": false})),
+            fields: Vec::new(),
         },
     )
 }
@@ -51,6 +52,7 @@ fn create_profile(id: u32, name: &str) -> Action {
         &[],
         Op::Create {
             body: body(json!({"@odata.type": odata::ENTRA_PROFILE, "displayName": name})),
+            fields: Vec::new(),
         },
     )
 }
@@ -79,6 +81,7 @@ fn assign_profile(id: u32, name: &str, live_id: Option<&str>, deps: &[u32], to: 
             after: vec![target.clone()],
             add: vec![target],
             remove: vec![],
+            fields: vec![],
         }),
     )
 }
@@ -274,6 +277,7 @@ fn replace_profile(old: &str, old_group: &str, old_assignment: &str) -> Vec<Acti
                     before: Some(json!("windowsPc")),
                     after: Some(json!("holoLens")),
                     create_only: true,
+                    field: None,
                 }],
                 body: body(
                     json!({"@odata.type": odata::ENTRA_PROFILE, "displayName": "P", "deviceType": "holoLens"}),
@@ -394,6 +398,7 @@ async fn new_groups_are_waited_for_until_intune_knows_them() {
                 after: vec![target.clone()],
                 add: vec![target],
                 remove: vec![],
+                fields: vec![],
             }),
         );
         // Intune refuses the new group three times before it has replicated.

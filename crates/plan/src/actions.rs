@@ -162,7 +162,10 @@ fn plan_create(
         Step::Object,
         None,
         Reason::NotInTenant,
-        Op::Create { body },
+        Op::Create {
+            body,
+            fields: crate::terms::create_fields(ctx.state, object),
+        },
     );
     add_group_dependencies(&mut create);
     drafts.push(create);
@@ -192,6 +195,7 @@ fn follow_new_object(
             after: targets.clone(),
             add: targets,
             remove: Vec::new(),
+            fields: crate::terms::assign_fields(ctx.state, object),
         };
         let mut draft = Draft::new(address, Step::Assign, None, Reason::NewObject, Op::Assign(change));
         draft.after.push(object_key.clone());
@@ -336,12 +340,16 @@ fn plan_existing(
     }
 
     normalize::normalize(kind, &mut desired, &mut current);
-    if let DesiredRef::Dpp(id) = object {
-        // Choice values are compared as item ids and shown with the tenant's option names.
-        let template = project::device_preparation::template(ctx, ctx.state.dpp(id), Some(found))?;
-        project::device_preparation::label_choices(&template, &mut desired);
-        project::device_preparation::label_choices(&template, &mut current);
-    }
+    let template = match object {
+        DesiredRef::Dpp(id) => {
+            // Choice values are compared as item ids and shown with the tenant's option names.
+            let template = project::device_preparation::template(ctx, ctx.state.dpp(id), Some(found))?;
+            project::device_preparation::label_choices(&template, &mut desired);
+            project::device_preparation::label_choices(&template, &mut current);
+            Some(template)
+        }
+        _ => None,
+    };
     let mut changes = crate::diff::compare(&desired, &current);
     changes.sort_by(|a, b| a.path.cmp(&b.path));
     let top = |change: &Change| change.path.split('.').next().unwrap_or_default().to_owned();
@@ -352,6 +360,17 @@ fn plan_existing(
     for change in &mut fields {
         change.create_only = create_only.iter().any(|field| change.path == *field);
     }
+    let catalog = match object {
+        DesiredRef::Dpp(_) => ctx.device_preparation().ok(),
+        _ => None,
+    };
+    let group_name = |id: &str| names.group(id).name;
+    let dpp = crate::terms::Dpp {
+        template: template.as_ref(),
+        catalog: catalog.as_ref(),
+        group_name: &group_name,
+    };
+    crate::terms::annotate(ctx.state, object, dpp, &found.properties, &mut fields);
     let live_assignments = live_direct_assignments(found, names);
     let replaced = fields.iter().any(|change| change.create_only);
 
@@ -401,7 +420,8 @@ fn plan_existing(
     if differs(ASSIGNMENTS)
         && let (Some(targets), Some(api)) = (targets, project::assignment_api(kind))
     {
-        let change = assignment_change(api, live_assignments, targets);
+        let mut change = assignment_change(api, live_assignments, targets);
+        change.fields = crate::terms::assign_fields(ctx.state, object);
         let mut draft = Draft::new(
             &address,
             Step::Assign,
@@ -515,6 +535,7 @@ fn assignment_change(
         after,
         add,
         remove,
+        fields: Vec::new(),
     }
 }
 
@@ -628,7 +649,7 @@ fn released_by_settings(found: &LiveObject, body: &Body) -> Vec<String> {
 /// A draft depends on the creation of every group it references.
 fn add_group_dependencies(draft: &mut Draft) {
     let groups: Vec<String> = match &draft.op {
-        Op::Create { body } | Op::Update { body, .. } | Op::Replace { body, .. } => body
+        Op::Create { body, .. } | Op::Update { body, .. } | Op::Replace { body, .. } => body
             .group_slots
             .iter()
             .map(|slot| slot.group.name.clone())
@@ -690,6 +711,7 @@ pub(crate) fn plan_prune(
                 after: Vec::new(),
                 add: Vec::new(),
                 remove: assignments.iter().map(|a| a.assignment.clone()).collect(),
+                fields: Vec::new(),
             };
             let mut unassign = Draft::new(
                 &address,

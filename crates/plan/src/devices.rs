@@ -163,6 +163,7 @@ fn update_of(device: &hangar_config::Device, found: &LiveDevice) -> Option<Devic
             before: Some(json!(live_tag)),
             after: Some(json!(tag)),
             create_only: false,
+            field: None,
         });
     }
     // An empty `Assigned User` column leaves the assignment alone: the CSV from
@@ -179,6 +180,7 @@ fn update_of(device: &hangar_config::Device, found: &LiveDevice) -> Option<Devic
             before: found.user_principal_name.as_ref().map(|u| json!(u)),
             after: Some(json!(user)),
             create_only: false,
+            field: None,
         });
     }
     // An empty `Display Name` leaves the live name alone, like the user. Names compare exactly:
@@ -193,6 +195,7 @@ fn update_of(device: &hangar_config::Device, found: &LiveDevice) -> Option<Devic
             before: found.display_name.as_ref().map(|n| json!(n)),
             after: Some(json!(name)),
             create_only: false,
+            field: None,
         });
     }
     (!changes.is_empty()).then(|| DeviceUpdate {

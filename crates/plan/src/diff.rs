@@ -39,6 +39,7 @@ fn compare_maps(
                 before: have.cloned(),
                 after: want.cloned(),
                 create_only: false,
+                field: None,
             }),
         }
     }

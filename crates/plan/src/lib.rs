@@ -36,6 +36,7 @@ mod priority;
 pub mod project;
 mod prune;
 pub mod render;
+mod terms;
 
 use hangar_config::DesiredState;
 use hangar_model::{Kind, LiveState};
@@ -141,6 +142,7 @@ pub fn plan(desired: &DesiredState, live: &LiveState) -> Result<Plan, Errors> {
         impact,
         read,
         warnings,
+        validation: Vec::new(),
         configuration: None,
         history: Vec::new(),
     })

@@ -17,8 +17,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// Version of the JSON plan format. Readers must refuse any other version. 2: the
-/// `configuration` a saved plan was made from, which `apply` needs.
-pub const FORMAT_VERSION: u32 = 2;
+/// `configuration` a saved plan was made from, which `apply` needs. 3: changes name the YAML
+/// field (`field`) before the Graph property (`graph`, was `path`); creates list their YAML
+/// fields; validation warnings are recorded.
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The result of planning: ordered actions, device impact and what was read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,6 +46,11 @@ pub struct Plan {
     /// Things a reviewer should know that do not stop the plan.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The configuration's validation warnings (what `hangar validate` reports without
+    /// stopping), so that a pull-request comment shows them; set by the CLI, which loads the
+    /// configuration (the planner sees only the validated state).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub validation: Vec<ValidationWarning>,
     /// The configuration the plan was made from; set by `hangar plan --out` (the planner
     /// itself does no IO and leaves it `None`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -52,6 +59,41 @@ pub struct Plan {
     /// `hangar drift` only, never by planning (a plan is a pure function of Git and the tenant).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<ObjectHistory>,
+}
+
+/// One validation warning of the configuration a plan was made from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidationWarning {
+    /// The rule id (`docs/rules.md`).
+    pub rule: String,
+    /// What the rule found.
+    pub message: String,
+    /// The file, as shown to people.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+}
+
+impl ValidationWarning {
+    /// The warnings among `diagnostics` (errors stop a plan before it is made).
+    pub fn of(
+        diagnostics: &[hangar_config::Diagnostic],
+        sources: &hangar_config::SourceMap,
+    ) -> Vec<ValidationWarning> {
+        diagnostics
+            .iter()
+            .filter(|d| !d.is_error())
+            .map(|d| {
+                let at = sources.location(d.span);
+                ValidationWarning {
+                    rule: d.rule.to_owned(),
+                    message: d.message.clone(),
+                    file: at.file,
+                    line: at.line,
+                }
+            })
+            .collect()
+    }
 }
 
 /// The configuration a saved plan was made from: where it was, and the digest of every file
@@ -201,6 +243,16 @@ fn comparable(plan: &Plan) -> Vec<Action> {
         .iter()
         .cloned()
         .map(|mut action| {
+            // The YAML terms are derived from the same configuration (its digest is compared)
+            // and name files relative to where hangar ran: not part of what was reviewed.
+            match &mut action.op {
+                Op::Create { fields, .. } => fields.clear(),
+                Op::Update { changes, .. } | Op::Replace { changes, .. } => {
+                    changes.iter_mut().for_each(|change| change.field = None);
+                }
+                Op::Assign(change) => change.fields.clear(),
+                _ => {}
+            }
             if let (Op::ImportDevice(import), Some(dir)) = (&mut action.op, &dir) {
                 let csv = std::path::Path::new(&import.source.csv);
                 if let Ok(inside) = csv.strip_prefix(dir) {
@@ -370,7 +422,7 @@ impl Action {
     pub fn referenced_groups(&self) -> Vec<&GroupRef> {
         let mut groups: Vec<&GroupRef> = Vec::new();
         match &self.op {
-            Op::Create { body } | Op::Update { body, .. } | Op::Replace { body, .. } => {
+            Op::Create { body, .. } | Op::Update { body, .. } | Op::Replace { body, .. } => {
                 groups.extend(body.group_slots.iter().map(|slot| &slot.group));
             }
             Op::Assign(change) => {
@@ -396,6 +448,10 @@ pub enum Op {
     Create {
         /// The full create body.
         body: Body,
+        /// The object's fields in YAML terms (every row of its kind with a value), what plans
+        /// show instead of the body; `after` only.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        fields: Vec<FieldRef>,
     },
     /// Change fields of an existing object. `body` is the complete write body (create-only
     /// fields removed): PATCH for most kinds, PUT (with `settings`) for Device Preparation.
@@ -528,15 +584,51 @@ impl Reason {
 /// One field that differs. Values are shown normalised (what was compared).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {
-    /// Dotted path of the Graph property, e.g. `outOfBoxExperienceSetting.userType`.
+    /// Dotted path of the Graph property, e.g. `outOfBoxExperienceSetting.userType` (`graph`
+    /// in JSON: the secondary name, after [`Change::field`]).
+    #[serde(rename = "graph")]
     pub path: String,
-    /// Live value; `None` when absent.
+    /// Live value (Graph form); `None` when absent.
     pub before: Option<Value>,
-    /// Desired value; `None` when absent.
+    /// Desired value (Graph form); `None` when absent.
     pub after: Option<Value>,
     /// Graph takes this field only on create: changing it replaces the object.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub create_only: bool,
+    /// The YAML field the property comes from, where it is written and its values in YAML
+    /// form; `None` for a property no table row maps (what the reviewer then sees is the
+    /// Graph path).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<FieldRef>,
+}
+
+/// A YAML field as the reviewer wrote it: the configuration's terms of a [`Change`] (from the
+/// mapping tables of `hangar_config::fields`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldRef {
+    /// Dotted YAML path in the document: `collectLogs`, `oobe.userType`.
+    pub name: String,
+    /// The file, as shown to people (relative to where hangar ran).
+    pub file: String,
+    /// 1-based line of the value, or of the document's `kind:` when the field is omitted.
+    pub line: u32,
+    /// The field is not written: its default applies.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub default: bool,
+    /// The live value in YAML form (`mode: user-driven`, not a choice id); `None` when hangar
+    /// cannot say it in YAML terms (the Graph value in [`Change::before`] is then the one shown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Value>,
+    /// The desired value in YAML form, as the document holds it (names, not ids).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Value>,
+}
+
+impl FieldRef {
+    /// `file:line`.
+    pub fn at(&self) -> String {
+        format!("{}:{}", self.file, self.line)
+    }
 }
 
 /// A reference to a group by name, with its live id when the group already exists. A group the
@@ -630,6 +722,11 @@ pub struct AssignmentChange {
     pub add: Vec<AssignmentTarget>,
     /// Assignments to remove.
     pub remove: Vec<Assignment>,
+    /// Where the object's targets are written, one entry per YAML list (`assign.include`,
+    /// `assign.exclude`, a Device Preparation policy's `userGroups`) with the list in YAML
+    /// terms as `after`; empty for an object not in Git (pruned).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldRef>,
 }
 
 /// A live assignment.
@@ -721,6 +818,34 @@ impl AssignmentTarget {
             | AssignmentTarget::AllUsers { filter } => filter.as_ref(),
             AssignmentTarget::ExcludeGroup { .. } | AssignmentTarget::Other { .. } => None,
         }
+    }
+
+    /// The target in the configuration's terms for an object of `kind`: the YAML list it
+    /// belongs to (`assign.include`, `assign.exclude`; a Device Preparation policy's
+    /// `userGroups`) and the entry as YAML writes it (`Autopilot-Sales`, `all-devices`, or
+    /// `{target, filter, filterMode}` when a filter narrows it). `None` for a target hangar does
+    /// not model (the renderers show it in Graph terms).
+    pub fn yaml(&self, kind: Kind) -> Option<(&'static str, Value)> {
+        let include = match kind {
+            Kind::DevicePreparationPolicy => "userGroups",
+            _ => "assign.include",
+        };
+        let (list, target) = match self {
+            AssignmentTarget::Group { group, .. } => (include, group.name.as_str()),
+            AssignmentTarget::ExcludeGroup { group } => ("assign.exclude", group.name.as_str()),
+            AssignmentTarget::AllDevices { .. } => (include, "all-devices"),
+            AssignmentTarget::AllUsers { .. } => (include, "all-users"),
+            AssignmentTarget::Other { .. } => return None,
+        };
+        let entry = match self.filter() {
+            Some(filter) => serde_json::json!({
+                "target": target,
+                "filter": filter.name,
+                "filterMode": filter.mode.name(),
+            }),
+            None => Value::String(target.to_owned()),
+        };
+        Some((list, entry))
     }
 
     /// Whether this is `all devices` (with or without a filter).

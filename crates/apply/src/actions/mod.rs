@@ -29,7 +29,7 @@ use crate::visibility::GroupId;
 /// Runs one action; returns the id of the object a create or replace made.
 pub(crate) async fn run<T: Tenant>(step: &Step<'_, T>, action: &Action) -> Result<Option<String>, Error> {
     match &action.op {
-        Op::Create { body } => object::create(step, action, body).await.map(Some),
+        Op::Create { body, .. } => object::create(step, action, body).await.map(Some),
         Op::Update { body, .. } => object::update(step, action, body).await.map(|()| None),
         Op::Replace {
             body,

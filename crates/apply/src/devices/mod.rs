@@ -93,6 +93,7 @@ pub async fn apply<T: DeviceTenant>(
         impact: hangar_plan::Impact::default(),
         read: ReadRecord::default(),
         warnings: Vec::new(),
+        validation: Vec::new(),
         configuration: None,
         history: Vec::new(),
     };

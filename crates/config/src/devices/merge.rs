@@ -455,15 +455,16 @@ fn read_fresh(text: &str, name: &str, tag: &str, problems: &mut Vec<String>) -> 
         }
         if let Err(problem) = check_serial(&serial) {
             problems.push(format!(
-                "`{name}` row {number}: the serial `{}` {problem}",
-                serial.escape_debug()
+                "`{name}` row {number}: the serial {} {problem}",
+                super::cell(&serial)
             ));
             continue;
         }
         let hash = at(Some(hash_at));
         if let Err(problem) = check_base64(hash.as_bytes()) {
             problems.push(format!(
-                "`{name}` row {number}: the hardware hash of `{serial}` {problem}; collect it again with Get-WindowsAutopilotInfo"
+                "`{name}` row {number}: the hardware hash of {} {problem}; collect it again with Get-WindowsAutopilotInfo",
+                super::cell(&serial)
             ));
             continue;
         }

@@ -450,7 +450,8 @@ impl<'a, R: Read> CsvStream<'a, R> {
         let problem = match (find(Column::Serial), misspelt_hash) {
             (None, _) => Some("the header has no `Device Serial Number` column".to_owned()),
             (Some(_), Some(header)) => Some(format!(
-                "the header has a column `{header}`, which hangar does not know: name the hash column `Hardware Hash` (or leave the column out for hash-less rows)"
+                "the header has a column {}, which hangar does not know: name the hash column `Hardware Hash` (or leave the column out for hash-less rows)",
+                cell(&header)
             )),
             (Some(_), None) => None,
         };
@@ -536,7 +537,7 @@ impl<'a, R: Read> CsvStream<'a, R> {
                     Diagnostic::new(
                         &rules::DEVICES_INVALID_SERIAL,
                         field_marker(record_span, serial_at),
-                        format!("the serial `{}` (row {row}) {problem}", serial.escape_debug()),
+                        format!("the serial {} (row {row}) {problem}", cell(&serial)),
                     )
                     .with_help(rules::DEVICES_INVALID_SERIAL.fix),
                 );
@@ -553,7 +554,7 @@ impl<'a, R: Read> CsvStream<'a, R> {
                     Diagnostic::new(
                         &rules::DEVICES_INVALID_HASH,
                         field_marker(record_span, at),
-                        format!("the hardware hash of `{serial}` (row {row}) {problem}"),
+                        format!("the hardware hash of {} (row {row}) {problem}", cell(&serial)),
                     )
                     .with_help(rules::DEVICES_INVALID_HASH.fix),
                 );
@@ -759,6 +760,22 @@ fn trimmed_field(record: &csv::ByteRecord, column: Option<usize>) -> String {
         .unwrap_or_default()
 }
 
+/// Most characters of a CSV cell a diagnostic quotes: a serial is about 10, and a cell far
+/// longer is a hash or a whole row pasted in the wrong place, which must not flood the terminal
+/// (or a CI log) with device hashes.
+const CELL_SHOWN: usize = 40;
+
+/// A CSV cell as a diagnostic quotes it: in backticks, controls escaped, cut after
+/// [`CELL_SHOWN`] characters with its length (the message names the row, so the rest is found).
+pub(crate) fn cell(text: &str) -> String {
+    let length = text.chars().count();
+    if length <= CELL_SHOWN {
+        return format!("`{}`", text.escape_debug());
+    }
+    let shown: String = text.chars().take(CELL_SHOWN).collect();
+    format!("`{}…` ({length} characters)", shown.escape_debug())
+}
+
 /// Checks a (trimmed) serial number: printable ASCII letters, digits and `-` `_` `.` `/` `:`.
 /// Serials are printed on devices and read from firmware; anything else is damage from copying
 /// (a non-breaking space, a tab, a quote, a second serial in the same cell). Spaces are allowed
@@ -953,6 +970,23 @@ fn read_hash_at(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_cells_are_cut_in_diagnostics() {
+        assert_eq!(cell("5CG1234XYZ"), "`5CG1234XYZ`");
+        assert_eq!(cell("a\tb"), "`a\\tb`");
+        let hash = "T0FBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB".repeat(90);
+        let shown = cell(&hash);
+        assert!(
+            shown.ends_with(&format!("…` ({} characters)", hash.len())),
+            "{shown}"
+        );
+        assert!(shown.chars().count() < 80, "{shown}");
+        assert_eq!(
+            cell(&"é".repeat(41)).chars().count(),
+            "`…` (41 characters)".chars().count() + 40
+        );
+    }
 
     #[test]
     fn base64_check() {

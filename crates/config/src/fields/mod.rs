@@ -303,6 +303,25 @@ impl<T> Table<T> {
         self.rows().find(|row| row.yaml == yaml)
     }
 
+    /// The value (YAML form) and span of the field `yaml` in `object`, whose common fields
+    /// are `meta`: what a plan shows as the field's new value and where it is written.
+    pub fn value(
+        &self,
+        yaml: &str,
+        object: &T,
+        meta: &crate::model::Meta,
+        state: &DesiredState,
+    ) -> Option<Spanned<Value>> {
+        if let Some(field) = self.fields.iter().find(|f| f.info.yaml == yaml) {
+            return (field.get?)(object, state);
+        }
+        if !self.meta.contains(&yaml) {
+            return None;
+        }
+        let field = META.iter().find(|f| f.info.yaml == yaml)?;
+        (field.get?)(meta, state)
+    }
+
     /// Every row: common fields first, then the kind's own.
     pub fn rows(&self) -> impl Iterator<Item = &'static FieldInfo> + '_ {
         let meta = self

@@ -48,6 +48,24 @@ pub fn render(plan: &Plan, wording: Wording) -> String {
     for warning in &plan.warnings {
         let _ = writeln!(md, "> [!NOTE]\n> {warning}\n");
     }
+    if !plan.validation.is_empty() {
+        let _ = writeln!(
+            md,
+            "<details><summary>Validation warnings ({})</summary>\n",
+            plan.validation.len()
+        );
+        for warning in &plan.validation {
+            let _ = writeln!(
+                md,
+                "- `{}:{}` {} (`{}`)",
+                warning.file,
+                warning.line,
+                escape_html(&warning.message),
+                warning.rule
+            );
+        }
+        md.push_str("\n</details>\n\n");
+    }
 
     let mut resources: BTreeMap<&Address, Vec<&Action>> = BTreeMap::new();
     let mut order: Vec<&Address> = Vec::new();
@@ -156,17 +174,31 @@ fn diff_lines(md: &mut String, action: &Action) {
             } else {
                 ""
             };
-            if let Some(before) = &change.before {
-                let _ = writeln!(md, "- {}: {before}", change.path);
+            let words = super::words(change);
+            let hint = match (&words.at, &words.graph) {
+                (Some(at), Some(graph)) => format!("   # {at} · Graph {graph}"),
+                (Some(at), None) => format!("   # {at}"),
+                _ => String::new(),
+            };
+            if let Some(before) = &words.before {
+                let _ = writeln!(md, "- {}: {before}{hint}", words.name);
             }
-            if let Some(after) = &change.after {
-                let _ = writeln!(md, "+ {}: {after}{forces}", change.path);
+            if let Some(after) = &words.after {
+                let hint = if words.before.is_some() { "" } else { hint.as_str() };
+                let _ = writeln!(md, "+ {}: {after}{forces}{hint}", words.name);
             }
         }
     };
     let _ = writeln!(md, "# {}: {}", action.op.name(), action.reason.describe());
     match &action.op {
-        Op::Create { body } => {
+        Op::Create { fields, .. } if !fields.is_empty() => {
+            for field in fields {
+                let after = field.after.as_ref().map(super::yaml_value).unwrap_or_default();
+                let default = if field.default { " (default)" } else { "" };
+                let _ = writeln!(md, "+ {}: {after}{default}   # {}", field.name, field.at());
+            }
+        }
+        Op::Create { body, .. } => {
             let mut keys: Vec<(&String, &Value)> = body.value.iter().collect();
             keys.sort_by(|a, b| a.0.cmp(b.0));
             for (key, value) in keys {
@@ -187,11 +219,18 @@ fn diff_lines(md: &mut String, action: &Action) {
             let _ = writeln!(md, "- {}", action.address);
         }
         Op::Assign(change) => {
+            let line = |sign: char, target| {
+                let (words, at) = super::assignment_words(action.address.kind, &change.fields, target);
+                match at {
+                    Some(at) => format!("{sign} {words}   # {at}"),
+                    None => format!("{sign} {words}"),
+                }
+            };
             for target in &change.add {
-                let _ = writeln!(md, "+ assign {target}");
+                let _ = writeln!(md, "{}", line('+', target));
             }
             for assignment in &change.remove {
-                let _ = writeln!(md, "- assign {}", assignment.target);
+                let _ = writeln!(md, "{}", line('-', &assignment.target));
             }
         }
         Op::AddOwners { add } => {

@@ -165,12 +165,229 @@ fn escape_strings(value: &mut Value) -> bool {
     }
 }
 
+/// A change as the reviewer reads it: the YAML field and its file:line when a table row maps
+/// the Graph property (values in YAML form, the property as a hint), else the Graph path and
+/// values.
+pub(crate) struct Words {
+    /// `collectLogs` or, unmapped, `allowLogCollectionOnInstallFailure`.
+    pub name: String,
+    /// `policies/esp.yaml:9`, when mapped.
+    pub at: Option<String>,
+    /// The Graph property, when the name is the YAML field's.
+    pub graph: Option<String>,
+    /// The live value, `None` when absent.
+    pub before: Option<String>,
+    /// The desired value, `None` when absent.
+    pub after: Option<String>,
+}
+
+pub(crate) fn words(change: &crate::plan::Change) -> Words {
+    let graph_value = |value: &Option<Value>| value.as_ref().map(Value::to_string);
+    // Values of a mapped field read as YAML even when only Graph's form is known.
+    let graph_yaml = |value: &Option<Value>| value.as_ref().map(yaml_value);
+    match &change.field {
+        Some(field) => {
+            // A value hangar cannot say in YAML terms is shown as Graph holds it.
+            let before = field
+                .before
+                .as_ref()
+                .map(yaml_value)
+                .or_else(|| graph_yaml(&change.before));
+            let after = field
+                .after
+                .as_ref()
+                .map(yaml_value)
+                .or_else(|| graph_yaml(&change.after))
+                .map(|after| {
+                    if field.default {
+                        format!("{after} (default)")
+                    } else {
+                        after
+                    }
+                });
+            Words {
+                name: field.name.clone(),
+                at: Some(field.at()),
+                graph: (field.name != change.path).then(|| change.path.clone()),
+                before,
+                after,
+            }
+        }
+        None => Words {
+            name: change.path.clone(),
+            at: None,
+            graph: None,
+            before: graph_value(&change.before),
+            after: graph_value(&change.after),
+        },
+    }
+}
+
+/// An assignment target of an object of `kind` as the configuration writes it:
+/// `assign.include: Autopilot-Sales`,
+/// `assign.include: {target: all-devices, filter: Kiosks, filterMode: exclude}`,
+/// `userGroups: Autopilot Users`, after the `file:line` of its list when `fields` has it; a
+/// target hangar does not model in Graph terms.
+pub(crate) fn assignment_target(
+    kind: hangar_model::Kind,
+    fields: &[crate::plan::FieldRef],
+    target: &crate::plan::AssignmentTarget,
+) -> String {
+    match assignment_words(kind, fields, target) {
+        (words, Some(at)) => format!("{at} {words}"),
+        (words, None) => words,
+    }
+}
+
+/// [`assignment_target`] in parts: the entry and, when known, the `file:line` of its list
+/// (Markdown puts it in a trailing comment).
+pub(crate) fn assignment_words(
+    kind: hangar_model::Kind,
+    fields: &[crate::plan::FieldRef],
+    target: &crate::plan::AssignmentTarget,
+) -> (String, Option<String>) {
+    match target.yaml(kind) {
+        Some((list, entry)) => (
+            format!("{list}: {}", yaml_value(&entry)),
+            fields
+                .iter()
+                .find(|field| field.name == list)
+                .map(crate::plan::FieldRef::at),
+        ),
+        None => (target.to_string(), None),
+    }
+}
+
+/// A value as YAML writes it: plain scalars unquoted (`user-driven`, `true`, `60`), a string
+/// that would read as something else quoted, lists in flow style (`[a, b]`).
+pub(crate) fn yaml_value(value: &Value) -> String {
+    match value {
+        Value::String(text) => {
+            let plain = !text.is_empty()
+                && text
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || " -_.%/@()".contains(c))
+                && !text.starts_with([' ', '-', '@', '%'])
+                && !text.ends_with(' ')
+                && !["true", "false", "null", "yes", "no", "on", "off", "~"]
+                    .contains(&text.to_ascii_lowercase().as_str())
+                && text.parse::<f64>().is_err();
+            if plain { text.clone() } else { value.to_string() }
+        }
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(yaml_value).collect::<Vec<_>>().join(", ")
+        ),
+        // Keys in map (sorted) order, but an assignment entry's `target` first, as the
+        // configuration writes `{target, filter, filterMode}`.
+        Value::Object(map) => format!(
+            "{{{}}}",
+            map.get_key_value("target")
+                .into_iter()
+                .chain(map.iter().filter(|(key, _)| *key != "target"))
+                .map(|(key, value)| format!("{key}: {}", yaml_value(value)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        other => other.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
     use serde_json::json;
 
-    use super::needs_escape;
+    use super::{needs_escape, yaml_value};
+
+    #[test]
+    fn values_read_as_yaml() {
+        assert_eq!(yaml_value(&json!("user-driven")), "user-driven");
+        assert_eq!(
+            yaml_value(&json!("Autopilot Devices (HR)")),
+            "Autopilot Devices (HR)"
+        );
+        assert_eq!(yaml_value(&json!("true")), "\"true\"");
+        assert_eq!(yaml_value(&json!("60")), "\"60\"");
+        assert_eq!(yaml_value(&json!("")), "\"\"");
+        assert_eq!(yaml_value(&json!("a: b")), "\"a: b\"");
+        assert_eq!(yaml_value(&json!(true)), "true");
+        assert_eq!(yaml_value(&json!(["A", "b c"])), "[A, b c]");
+        assert_eq!(yaml_value(&json!({"groupTag": "Sales"})), "{groupTag: Sales}");
+    }
+
+    /// Assignment targets read as the `assign:` entries that produce them, a filter as the
+    /// `{target, filter, filterMode}` form; a target hangar does not model stays in Graph terms.
+    #[test]
+    fn assignment_targets_read_as_assign_entries() {
+        use super::assignment_target;
+        use crate::plan::{AssignmentTarget, FilterRef, GroupRef};
+        use hangar_model::{FilterMode, Kind};
+        let group = GroupRef {
+            name: "Autopilot-Sales".into(),
+            id: Some("g1".into()),
+        };
+        let filter = FilterRef {
+            name: "Surface devices".into(),
+            id: "f1".into(),
+            mode: FilterMode::Exclude,
+        };
+        let cases = [
+            (
+                AssignmentTarget::Group {
+                    group: group.clone(),
+                    filter: None,
+                },
+                "assign.include: Autopilot-Sales",
+            ),
+            (
+                AssignmentTarget::Group {
+                    group: group.clone(),
+                    filter: Some(filter.clone()),
+                },
+                "assign.include: {target: Autopilot-Sales, filter: Surface devices, filterMode: exclude}",
+            ),
+            (
+                AssignmentTarget::ExcludeGroup { group },
+                "assign.exclude: Autopilot-Sales",
+            ),
+            (
+                AssignmentTarget::AllDevices { filter: None },
+                "assign.include: all-devices",
+            ),
+            (
+                AssignmentTarget::AllUsers {
+                    filter: Some(FilterRef {
+                        mode: FilterMode::Include,
+                        ..filter
+                    }),
+                },
+                "assign.include: {target: all-users, filter: Surface devices, filterMode: include}",
+            ),
+            (
+                AssignmentTarget::Other {
+                    odata_type: "#microsoft.graph.configurationManagerCollectionAssignmentTarget".into(),
+                    group_id: None,
+                    target: None,
+                },
+                "#microsoft.graph.configurationManagerCollectionAssignmentTarget",
+            ),
+        ];
+        for (target, shown) in cases {
+            assert_eq!(assignment_target(Kind::EnrollmentStatusPage, &[], &target), shown);
+        }
+        let user_group = AssignmentTarget::Group {
+            group: GroupRef {
+                name: "Autopilot Users".into(),
+                id: None,
+            },
+            filter: None,
+        };
+        assert_eq!(
+            assignment_target(Kind::DevicePreparationPolicy, &[], &user_group),
+            "userGroups: Autopilot Users"
+        );
+    }
 
     fn escaped(text: &str) -> bool {
         matches!(

@@ -156,7 +156,15 @@ fn render_action(out: &mut Out, action: &Action) {
     let reason = format!("      # {}", action.reason.describe());
     out.line(&out.paint(DIM, &reason));
     match &action.op {
-        Op::Create { body } => body_lines(out, body),
+        Op::Create { body, fields } if fields.is_empty() => body_lines(out, body),
+        Op::Create { fields, .. } => {
+            for field in fields {
+                let after = field.after.as_ref().map(super::yaml_value).unwrap_or_default();
+                let default = if field.default { " (default)" } else { "" };
+                let line = format!("      + {} {}: {after}{default}", field.at(), field.name);
+                out.line(&out.paint(GREEN, &line));
+            }
+        }
         Op::Update { changes, .. } => change_lines(out, changes),
         Op::Replace { changes, lost, .. } => {
             change_lines(out, changes);
@@ -168,10 +176,18 @@ fn render_action(out: &mut Out, action: &Action) {
         Op::UpdateDevice(update) => change_lines(out, &update.changes),
         Op::Assign(change) => {
             for target in &change.add {
-                out.line(&out.paint(GREEN, &format!("      + {target}")));
+                let line = format!(
+                    "      + {}",
+                    super::assignment_target(action.address.kind, &change.fields, target)
+                );
+                out.line(&out.paint(GREEN, &line));
             }
             for assignment in &change.remove {
-                out.line(&out.paint(RED, &format!("      - {}", assignment.target)));
+                let line = format!(
+                    "      - {}",
+                    super::assignment_target(action.address.kind, &change.fields, &assignment.target)
+                );
+                out.line(&out.paint(RED, &line));
             }
         }
         Op::AddOwners { add } => {
@@ -272,23 +288,24 @@ fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, Value)>) {
 
 fn change_lines(out: &mut Out, changes: &[Change]) {
     for change in changes {
-        let show = |value: &Option<Value>| {
-            value
-                .as_ref()
-                .map_or_else(|| "(absent)".to_owned(), Value::to_string)
-        };
+        let words = super::words(change);
+        let absent = || "(absent)".to_owned();
         let forces = if change.create_only {
             "  # forces replacement"
         } else {
             ""
         };
+        let at = words.at.map(|at| format!("{at} ")).unwrap_or_default();
         let line = format!(
-            "      ~ {}: {} → {}{forces}",
-            change.path,
-            show(&change.before),
-            show(&change.after)
+            "      ~ {at}{}: {} → {}{forces}",
+            words.name,
+            words.before.unwrap_or_else(absent),
+            words.after.unwrap_or_else(absent)
         );
         out.line(&out.paint(if change.create_only { RED } else { YELLOW }, &line));
+        if let Some(graph) = words.graph {
+            out.line(&out.paint(DIM, &format!("          (Graph {graph})")));
+        }
     }
 }
 

@@ -15,7 +15,7 @@ fn created_choice(plan: &Plan, definition: &str) -> String {
         .actions
         .iter()
         .find_map(|a| match &a.op {
-            Op::Create { body } if a.address.kind == Kind::DevicePreparationPolicy => Some(body),
+            Op::Create { body, .. } if a.address.kind == Kind::DevicePreparationPolicy => Some(body),
             _ => None,
         })
         .expect("the policy is created");

@@ -137,12 +137,181 @@ fn control_characters_from_the_tenant_are_escaped() {
     for rendered in [&shown, &markdown] {
         assert!(!rendered.contains('\u{202e}'), "{rendered}");
         assert!(!rendered.contains("\u{1b}[2J"), "{rendered}");
-        assert!(rendered.contains("\\u{1b}[2j"), "{rendered}");
+        // Shown as the tenant wrote it (not case-folded as compared), escaped.
+        assert!(rendered.contains("\\u{1b}[2J"), "{rendered}");
     }
     // Colour codes of hangar's own still work.
     assert!(shown.contains("\u{1b}[33m"), "{shown}");
     let json = json::render(&plan);
+    // The compared Graph value (case-folded) and the value as written, both JSON-escaped.
     assert!(json.contains("\\u001b[2j"), "{json}");
+    assert!(json.contains("\\u001b[2J"), "{json}");
+}
+
+/// One portal edit on an object of every kind (the Device Preparation one a choice, which Graph
+/// holds as an option's item id): the plan must read in the YAML's terms for each.
+fn every_kind_plan() -> hangar_plan::Plan {
+    let state = load("tenant");
+    let mut live = converged(&state);
+    let mut set = |kind: Kind, name: &str, property: &str, value: serde_json::Value| {
+        object_mut(&mut live, kind, name)
+            .properties
+            .insert(property.into(), value);
+    };
+    set(
+        Kind::DeviceGroup,
+        "Autopilot-Engineering",
+        "description",
+        json!("Laptops"),
+    );
+    set(
+        Kind::DeploymentProfile,
+        "Autopilot Sales",
+        "locale",
+        json!("de-DE"),
+    );
+    set(
+        Kind::EnrollmentStatusPage,
+        "ESP Engineering",
+        "installProgressTimeoutInMinutes",
+        json!(60),
+    );
+    set(
+        Kind::DomainJoinProfile,
+        "HQ Domain Join",
+        "computerNameSuffixRandomCharCount",
+        json!(12),
+    );
+    let restriction = object_mut(
+        &mut live,
+        Kind::EnrollmentRestriction,
+        "Block personal Windows devices",
+    );
+    if let Some(platform) = restriction.properties.get_mut("platformRestriction") {
+        platform["personalDeviceEnrollmentBlocked"] = json!(false);
+        platform["osMinimumVersion"] = json!("10.0.19041");
+    }
+    let policy = object_mut(&mut live, Kind::DevicePreparationPolicy, "Device Preparation");
+    for setting in policy.settings.iter_mut().flatten() {
+        let instance = &mut setting["settingInstance"];
+        match instance["settingDefinitionId"].as_str() {
+            // The published templates number "Administrator" `_1` (support's templates, listed).
+            Some("enrollment_autopilot_dpp_accountype") => {
+                instance["choiceSettingValue"]["value"] = json!("enrollment_autopilot_dpp_accountype_1");
+            }
+            Some("enrollment_autopilot_dpp_timeout") => {
+                instance["simpleSettingValue"]["value"] = json!(90);
+            }
+            _ => {}
+        }
+    }
+    hangar_plan::plan(&state, &live).unwrap()
+}
+
+#[test]
+fn every_kind_in_yaml_terms() {
+    let plan = every_kind_plan();
+    let kinds: std::collections::BTreeSet<Kind> = plan.actions.iter().map(|a| a.address.kind).collect();
+    assert_eq!(kinds.len(), 6, "one change per kind: {kinds:?}");
+    for action in &plan.actions {
+        if let hangar_plan::Op::Update { changes, .. } = &action.op {
+            for change in changes {
+                assert!(
+                    change.field.is_some(),
+                    "{} {}: not in YAML terms",
+                    action.address,
+                    change.path
+                );
+            }
+        }
+    }
+    let options = text::TextOptions {
+        color: false,
+        wording: Wording::Plan,
+        device_limit: 20,
+    };
+    settings().bind(|| {
+        insta::assert_snapshot!("every_kind_text", text::render(&plan, &options));
+        insta::assert_snapshot!("every_kind_markdown", markdown::render(&plan, Wording::Plan));
+    });
+}
+
+/// The Device Preparation settings that repeat a YAML field (the deployment mode, the device
+/// group the admin center displays) and the template that is the mode read back in YAML terms:
+/// `mode: automatic`, the group's name, never a choice id, a group id or a template id.
+#[test]
+fn device_preparation_mode_and_device_group_in_yaml_terms() {
+    use hangar_model::well_known::device_preparation as ids;
+    let state = load("tenant");
+    let mut live = converged(&state);
+    let other_group = object_mut(&mut live, Kind::DeviceGroup, "Autopilot-Engineering")
+        .id
+        .clone();
+    let policy = object_mut(&mut live, Kind::DevicePreparationPolicy, "Device Preparation");
+    for setting in policy.settings.iter_mut().flatten() {
+        let instance = &mut setting["settingInstance"];
+        match instance["settingDefinitionId"].as_str() {
+            Some(id) if id == ids::DEPLOYMENT_MODE.definition_id => {
+                instance["choiceSettingValue"]["value"] = json!(format!("{id}_1"));
+            }
+            Some(id) if id == ids::DEVICE_SECURITY_GROUP.definition_id => {
+                instance["simpleSettingValue"]["value"] = json!(other_group);
+            }
+            _ => {}
+        }
+    }
+    let plan = hangar_plan::plan(&state, &live).unwrap();
+    let options = text::TextOptions {
+        color: false,
+        wording: Wording::Plan,
+        device_limit: 20,
+    };
+    let shown = text::render(&plan, &options);
+    assert!(
+        shown.contains("other.yaml:33 mode: automatic → user-driven\n          (Graph settings.enrollment_autopilot_dpp_deploymentmode)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("other.yaml:34 deviceGroup: Autopilot-Engineering → Autopilot Deployed\n          (Graph settings.enrollment_autopilot_dpp_devicesecuritygroupids)"),
+        "{shown}"
+    );
+    assert!(!shown.contains(&other_group), "{shown}");
+
+    // A policy made from the automatic template: the template id reads as the mode.
+    let mut live = converged(&state);
+    object_mut(&mut live, Kind::DevicePreparationPolicy, "Device Preparation")
+        .properties
+        .insert(
+            "templateReference".into(),
+            json!({"templateId": ids::AUTOMATIC_TEMPLATE_ID, "templateFamily": ids::TEMPLATE_FAMILY}),
+        );
+    let plan = hangar_plan::plan(&state, &live).unwrap();
+    let shown = text::render(&plan, &options);
+    assert!(
+        shown.contains("other.yaml:33 mode: automatic → user-driven  # forces replacement"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn validation_warnings_reach_markdown_and_json() {
+    let mut plan = every_kind_plan();
+    plan.validation = vec![hangar_plan::ValidationWarning {
+        rule: "profile/unused".into(),
+        message: "profile `Autopilot Old` is assigned to no group <b>".into(),
+        file: "policies/commercial/profiles.yaml".into(),
+        line: 40,
+    }];
+    let md = markdown::render(&plan, Wording::Plan);
+    assert!(
+        md.contains("<details><summary>Validation warnings (1)</summary>\n\n- `policies/commercial/profiles.yaml:40` profile `Autopilot Old` is assigned to no group &lt;b&gt; (`profile/unused`)\n\n</details>"),
+        "{md}"
+    );
+    let value: serde_json::Value = serde_json::from_str(&json::render(&plan)).unwrap();
+    assert_eq!(value["validation"][0]["rule"], "profile/unused");
+    assert_eq!(value["validation"][0]["line"], 40);
+    let back = hangar_plan::Plan::from_json(&json::render(&plan)).unwrap();
+    assert_eq!(back.validation, plan.validation);
 }
 
 /// Drift's history: an actor name from the tenant's audit log is shown under its object in text
@@ -291,6 +460,8 @@ fn streamed_json_is_byte_for_byte_the_sorted_value() {
         hangar_plan::plan(&state, &converged(&state)).unwrap(),
         hangar_plan::plan(&state, &crate::support::empty_tenant()).unwrap(),
         large_plan(300, 5_000),
+        // Changes in YAML terms (`field`), Device Preparation choices among them.
+        every_kind_plan(),
     ];
     for plan in &plans {
         let streamed = json::render(plan);

@@ -185,7 +185,7 @@ pub fn apply(plan: &Plan, live: &mut LiveState) {
                 .unwrap_or_else(|| panic!("{} is not in the tenant", action.address))
         };
         match &action.op {
-            Op::Create { body } | Op::Replace { body, .. } => {
+            Op::Create { body, .. } | Op::Replace { body, .. } => {
                 if let Op::Replace { .. } = action.op {
                     let at = find(live);
                     live.objects.remove(at);

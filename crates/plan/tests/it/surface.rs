@@ -100,7 +100,7 @@ fn every_property_sent_exists_in_graph_metadata() {
     let mut checked = 0;
     for action in &plan.actions {
         let body = match &action.op {
-            Op::Create { body } | Op::Update { body, .. } => body,
+            Op::Create { body, .. } | Op::Update { body, .. } => body,
             _ => continue,
         };
         let default_type = match action.address.kind {
