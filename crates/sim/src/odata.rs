@@ -233,6 +233,8 @@ pub(crate) enum Lit {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Clause {
     Eq(String, Lit),
+    /// `p in ('a', 'b')`: string values only, at most [`MAX_IN_VALUES`].
+    In(String, Vec<String>),
     StartsWith(String, String),
     Contains(String, String),
     IsOf(String),
@@ -244,7 +246,7 @@ impl Clause {
     /// The property the clause tests (`@odata.type` for `isof`).
     pub fn property(&self) -> &str {
         match self {
-            Clause::Eq(p, _) | Clause::StartsWith(p, _) | Clause::Contains(p, _) => p,
+            Clause::Eq(p, _) | Clause::In(p, _) | Clause::StartsWith(p, _) | Clause::Contains(p, _) => p,
             Clause::IsOf(_) => "@odata.type",
             Clause::Other(name) => name,
         }
@@ -323,7 +325,11 @@ fn tokenize(text: &str) -> Result<Vec<Tok>, GraphError> {
     Ok(out)
 }
 
-/// Parses the filter subset: `p eq lit`, `startswith(p,'x')`, `contains(p,'x')`,
+/// Most values an `in` clause may hold: Graph limits a filter to 15 expressions by default
+/// ("filter query parameter", Microsoft Learn: the `in` operator's note).
+pub(crate) const MAX_IN_VALUES: usize = 15;
+
+/// Parses the filter subset: `p eq lit`, `p in ('a', …)`, `startswith(p,'x')`, `contains(p,'x')`,
 /// `isof('type')`, joined by `and`.
 pub(crate) fn parse_filter(text: &str) -> Result<Vec<Clause>, GraphError> {
     let tokens = tokenize(text)?;
@@ -331,6 +337,14 @@ pub(crate) fn parse_filter(text: &str) -> Result<Vec<Clause>, GraphError> {
     let mut i = 0;
     loop {
         let (clause, next) = parse_clause(&tokens, i).ok_or_else(|| unsupported_filter(text))?;
+        if let Clause::In(_, values) = &clause
+            && values.len() > MAX_IN_VALUES
+        {
+            return Err(GraphError::bad_request(format!(
+                "Too many values in an 'in' clause: {} (at most {MAX_IN_VALUES}).",
+                values.len()
+            )));
+        }
         clauses.push(clause);
         i = next;
         match tokens.get(i) {
@@ -369,6 +383,25 @@ fn parse_clause(tokens: &[Tok], i: usize) -> Option<(Clause, usize)> {
     let Tok::Ident(op) = tokens.get(i + 1)? else {
         return None;
     };
+    if op.eq_ignore_ascii_case("in") {
+        if tokens.get(i + 2)? != &Tok::Open {
+            return None;
+        }
+        let mut values = Vec::new();
+        let mut j = i + 3;
+        loop {
+            match tokens.get(j)? {
+                Tok::Str(value) => values.push(value.clone()),
+                _ => return None,
+            }
+            match tokens.get(j + 1)? {
+                Tok::Comma => j += 2,
+                Tok::Close => break,
+                _ => return None,
+            }
+        }
+        return Some((Clause::In(first.clone(), values), j + 2));
+    }
     if !op.eq_ignore_ascii_case("eq") {
         return Some((Clause::Other(op.to_ascii_lowercase()), i + 3));
     }
@@ -397,6 +430,12 @@ pub(crate) fn matches(clauses: &[Clause], get: impl Fn(&str) -> Option<Value>) -
                 _ => false,
             }
         }
+        Clause::In(p, values) => get(p)
+            .and_then(|v| {
+                v.as_str()
+                    .map(|v| values.iter().any(|s| v.eq_ignore_ascii_case(s)))
+            })
+            .unwrap_or(false),
         Clause::StartsWith(p, s) => get(p)
             .and_then(|v| {
                 v.as_str()
@@ -471,6 +510,28 @@ mod tests {
             parse_filter("endswith(id,'x')").unwrap(),
             vec![Clause::Other("endswith".into())]
         );
+        let within = parse_filter("displayName in ('Sales', 'O''Brien','x y')").unwrap();
+        assert_eq!(
+            within,
+            vec![Clause::In(
+                "displayName".into(),
+                vec!["Sales".into(), "O'Brien".into(), "x y".into()]
+            )]
+        );
+        assert!(matches(&within, |_| Some(json!("o'brien"))));
+        assert!(!matches(&within, |_| Some(json!("Sale"))));
+        for broken in [
+            "displayName in",
+            "displayName in ('a'",
+            "displayName in ('a',)",
+            "displayName in (1)",
+        ] {
+            assert!(parse_filter(broken).is_err(), "{broken}");
+        }
+        let fifteen: Vec<String> = (0..15).map(|i| format!("'n{i}'")).collect();
+        assert!(parse_filter(&format!("displayName in ({})", fifteen.join(","))).is_ok());
+        let sixteen = format!("displayName in ({},'n15')", fifteen.join(","));
+        assert!(parse_filter(&sixteen).is_err());
         let isof = parse_filter("isof('microsoft.graph.windowsDomainJoinConfiguration')").unwrap();
         assert!(matches(&isof, |_| Some(json!(
             "#microsoft.graph.windowsDomainJoinConfiguration"

@@ -55,6 +55,53 @@ pub fn find_by_name(ep: &Endpoint, name: &str, select: &[&str]) -> Result<GraphR
     )
 }
 
+/// Most names one [`find_by_names`] request asks for: Graph allows 15 expressions in a filter
+/// by default ("filter query parameter" on Microsoft Learn, the note on the `in` operator).
+pub const NAMES_PER_REQUEST: usize = 15;
+
+/// Most bytes of encoded names in one [`find_by_names`] request, well inside the 2,048
+/// characters Graph documents for a request URL with advanced queries.
+const NAME_BYTES_PER_REQUEST: usize = 1_500;
+
+/// `GET /groups?$filter=displayName in ('…', …)`: every group with one of these names (at most
+/// [`NAMES_PER_REQUEST`]; [`name_chunks`] splits a longer list). Graph compares names without
+/// regard to case; callers keep only exact matches.
+pub fn find_by_names(ep: &Endpoint, names: &[&str], select: &[&str]) -> Result<GraphRequest, Error> {
+    let quoted: Vec<String> = names.iter().map(|n| format!("'{}'", odata_string(n))).collect();
+    req_get(
+        ep,
+        GROUPS.version,
+        format!(
+            "{}?$filter=displayName%20in%20({})&$select={}",
+            GROUPS.path,
+            quoted.join(","),
+            select.join(",")
+        ),
+    )
+}
+
+/// `names` in the chunks [`find_by_names`] takes: at most [`NAMES_PER_REQUEST`] names and
+/// about 1,500 bytes of encoded names each (a single longer name goes alone). Order is kept.
+pub fn name_chunks<'a>(names: &[&'a str]) -> Vec<Vec<&'a str>> {
+    let mut chunks: Vec<Vec<&str>> = Vec::new();
+    let mut bytes = 0;
+    for &name in names {
+        let cost = odata_string(name).len() + 3;
+        let full = chunks
+            .last()
+            .is_none_or(|last| last.len() == NAMES_PER_REQUEST || bytes + cost > NAME_BYTES_PER_REQUEST);
+        if full {
+            chunks.push(Vec::new());
+            bytes = 0;
+        }
+        if let Some(last) = chunks.last_mut() {
+            last.push(name);
+        }
+        bytes += cost;
+    }
+    chunks
+}
+
 /// `GET /groups/{id}`.
 pub fn get(ep: &Endpoint, id: &str) -> Result<GraphRequest, Error> {
     req_get(
@@ -207,5 +254,45 @@ impl Groups<'_> {
             remove_owner(self.client.endpoint(), group_id, object_id),
         )
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use hangar_model::Cloud;
+
+    use super::*;
+
+    #[test]
+    fn names_go_fifteen_to_a_request_quoted_and_encoded() {
+        let ep = Endpoint::new(Cloud::Commercial);
+        let request = find_by_names(&ep, &["O'Brien & co", "Sales"], &["id", "displayName"])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            request.url.query(),
+            Some(
+                "$filter=displayName%20in%20(%27O%27%27Brien%20%26%20co%27,%27Sales%27)&$select=id,displayName"
+            )
+        );
+        let names: Vec<String> = (0..40).map(|i| format!("Autopilot-T{i}")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let chunks = name_chunks(&names);
+        assert_eq!(chunks.iter().map(Vec::len).collect::<Vec<_>>(), [15, 15, 10]);
+        assert_eq!(chunks.concat(), names, "every name once, in order");
+        assert!(name_chunks(&[]).is_empty());
+    }
+
+    #[test]
+    fn long_names_make_smaller_requests_and_a_huge_one_goes_alone() {
+        let long = "é".repeat(250); // 500 bytes, 1,500 once percent-encoded
+        let names = [long.as_str(), "a", long.as_str(), "b"];
+        let chunks = name_chunks(&names);
+        assert!(chunks.iter().all(|c| !c.is_empty()));
+        assert_eq!(chunks.concat(), names);
+        assert_eq!(chunks[0], [long.as_str()], "a name over the budget goes alone");
+        for chunk in &chunks {
+            let bytes: usize = chunk.iter().map(|n| odata_string(n).len() + 3).sum();
+            assert!(chunk.len() == 1 || bytes <= NAME_BYTES_PER_REQUEST, "{bytes}");
+        }
     }
 }

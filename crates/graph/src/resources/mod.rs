@@ -335,6 +335,7 @@ pub fn every_request(ep: &Endpoint) -> Vec<Result<GraphRequest, Error>> {
     vec![
         groups::list(ep, &["id", "displayName"]),
         groups::find_by_name(ep, "O'Brien & co", &["id"]),
+        groups::find_by_names(ep, &["O'Brien & co", "Sales"], &["id"]),
         groups::get(ep, "g1"),
         groups::get_by_unique_name(ep, hangar_model::well_known::APPLY_LOCK_UNIQUE_NAME),
         groups::create(ep, &esp()),

@@ -112,9 +112,15 @@ async fn groups_by_name_and_their_owners_are_read_in_batches() {
         .iter()
         .filter(|r| r.path.ends_with("$batch") && r.batch_item.is_none())
         .count();
-    // 46 name filters (3 batches) + 45 owner reads (3 batches); 1 service principal lookup.
-    assert_eq!(batches, 6, "{log:#?}");
-    assert_eq!(log.iter().filter(|r| r.batch_item.is_none()).count(), 7);
+    // 46 names in 4 `in` filters of at most 15 (1 batch) + 45 owner reads (3 batches); 1
+    // service principal lookup.
+    let name_filters = log
+        .iter()
+        .filter(|r| r.batch_item.is_some() && r.path.contains("displayName%20in%20("))
+        .count();
+    assert_eq!(name_filters, 4, "{log:#?}");
+    assert_eq!(batches, 4, "{log:#?}");
+    assert_eq!(log.iter().filter(|r| r.batch_item.is_none()).count(), 5);
 }
 
 #[tokio::test]

@@ -56,6 +56,9 @@ fn check_filter(ctx: &Ctx<'_>, supported: &[&str], startswith: &[&str]) -> Resul
     for clause in ctx.query.filter.iter().flatten() {
         let ok = match clause {
             Clause::Eq(p, _) => supported.contains(&p.as_str()),
+            // Graph's groups take `in` on the properties they take `eq` on (the group
+            // resource's property table); the simulator keeps it to strings.
+            Clause::In(p, _) => supported.contains(&p.as_str()),
             Clause::StartsWith(p, _) => startswith.contains(&p.as_str()),
             _ => false,
         };
