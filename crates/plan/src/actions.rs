@@ -336,6 +336,9 @@ fn plan_existing(
     }
 
     normalize::normalize(kind, &mut desired, &mut current);
+    // Scope tag, app and script ids are compared as ids and shown with the tenant's names.
+    crate::references::label(ctx.live, &mut desired);
+    crate::references::label(ctx.live, &mut current);
     if let DesiredRef::Dpp(id) = object {
         // Choice values are compared as item ids and shown with the tenant's option names.
         let template = project::device_preparation::template(ctx, ctx.state.dpp(id), Some(found))?;

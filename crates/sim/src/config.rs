@@ -405,6 +405,10 @@ pub struct SimConfig {
     pub intune_page_size: usize,
     /// Requests kept in the request log (oldest dropped first).
     pub log_capacity: usize,
+    /// A fresh tenant starts with a few apps, a platform script and a scope tag, as an admin
+    /// would have made them in the admin center([`crate::SAMPLE_APPS`], [`crate::SAMPLE_SCRIPTS`], [`crate::SAMPLE_SCOPE_TAGS`]): what the bundled
+    /// examples name. Off: a tenant with only Microsoft's built-ins.
+    pub sample_catalog: bool,
 }
 
 impl Default for SimConfig {
@@ -430,6 +434,7 @@ impl Default for SimConfig {
             directory_page_size: 100,
             intune_page_size: 1000,
             log_capacity: 100_000,
+            sample_catalog: false,
         }
     }
 }
@@ -618,6 +623,12 @@ impl SimConfig {
     /// Reproduces the `$top` next-link loop on Autopilot devices.
     pub fn quirk_autopilot_top_loop(mut self, on: bool) -> SimConfig {
         self.quirks.autopilot_top_loop = on;
+        self
+    }
+
+    /// A fresh tenant with the sample apps, script and scope tag the bundled examples name.
+    pub fn sample_catalog(mut self, on: bool) -> SimConfig {
+        self.sample_catalog = on;
         self
     }
 

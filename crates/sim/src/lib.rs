@@ -71,6 +71,7 @@ pub use crate::routes::templates::{
     DppOptionOrder, PolicyTemplate, SettingOption, SettingShape, SettingTemplate,
     device_preparation_templates,
 };
+pub use crate::routes::references::{APP_TYPES, SAMPLE_APPS, SAMPLE_SCOPE_TAGS, SAMPLE_SCRIPTS};
 pub use crate::server::RequestRecord;
 pub use crate::state::{
     ALL_DEVICES_VIRTUAL_GROUP, ALL_USERS_VIRTUAL_GROUP, Assignment, AuditLog, AuditRecord, AutopilotDevice,
@@ -104,12 +105,18 @@ fn prepare(config: SimConfig) -> Result<Arc<Shared>, SimError> {
             }
             state
         }
-        _ => SimState::fresh(
-            config.cloud,
-            config.tenant_id.as_deref(),
-            config.seed,
-            clock::wall_clock_ms(),
-        ),
+        _ => {
+            let mut state = SimState::fresh(
+                config.cloud,
+                config.tenant_id.as_deref(),
+                config.seed,
+                clock::wall_clock_ms(),
+            );
+            if config.sample_catalog {
+                routes::references::add_sample_catalog(&mut state);
+            }
+            state
+        }
     };
     let clock = SimClock::new(Some(state.clock_ms), config.clock_scale);
     let shared = Arc::new(Shared::new(config, state, clock)?);
