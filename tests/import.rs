@@ -19,9 +19,10 @@ const TENANT_ID: &str = "3f6b2c1e-8d4a-4b7e-9c2f-5a1d0e7b9c44";
 /// A tenant with the sample apps, script and scope tag, whose admin may also add apps and
 /// scope tags (the seeding below does, through Graph).
 fn sim(cloud: SimCloud) -> Sim {
-    let roles = hangar_sim::DEFAULT_APP_ROLES
-        .into_iter()
-        .chain(["DeviceManagementApps.ReadWrite.All", "DeviceManagementRBAC.ReadWrite.All"]);
+    let roles = hangar_sim::DEFAULT_APP_ROLES.into_iter().chain([
+        "DeviceManagementApps.ReadWrite.All",
+        "DeviceManagementRBAC.ReadWrite.All",
+    ]);
     Sim::start_background(
         SimConfig::default()
             .cloud(cloud)
@@ -328,7 +329,10 @@ fn a_commercial_tenant_made_in_the_portal_imports_to_a_configuration_that_plans_
     );
     let esp = read(&dir, "esp.yaml");
     assert!(esp.contains("name: default\n"), "{esp}");
-    assert!(esp.contains("blockingApps:\n  - CRM Client\n"), "apps by name: {esp}");
+    assert!(
+        esp.contains("blockingApps:\n  - CRM Client\n"),
+        "apps by name: {esp}"
+    );
     let restrictions = read(&dir, "restrictions.yaml");
     assert!(restrictions.contains("name: default\n"), "{restrictions}");
     let csv = read(&dir, "devices/registered.csv");
@@ -483,9 +487,18 @@ fn a_gcc_high_tenant_with_device_preparation_imports_to_a_configuration_that_pla
     assert!(policy.contains("accountType: administrator\n"), "{policy}");
     assert!(policy.contains("deviceGroup: Autopilot Deployed\n"), "{policy}");
     assert!(policy.contains("description: edited in the portal\n"), "{policy}");
-    assert!(policy.contains("scopeTags:\n  - Default\n  - Sales EU\n"), "{policy}");
-    assert!(policy.contains("allowedApps:\n  - Microsoft 365 Apps\n"), "{policy}");
-    assert!(policy.contains("allowedScripts:\n  - Set time zone\n"), "{policy}");
+    assert!(
+        policy.contains("scopeTags:\n  - Default\n  - Sales EU\n"),
+        "{policy}"
+    );
+    assert!(
+        policy.contains("allowedApps:\n  - Microsoft 365 Apps\n"),
+        "{policy}"
+    );
+    assert!(
+        policy.contains("allowedScripts:\n  - Set time zone\n"),
+        "{policy}"
+    );
     let groups = read(&dir, "groups.yaml");
     assert!(
         groups.contains("owners:\n  - intune-provisioning-client\n"),

@@ -20,15 +20,17 @@ use serde_json::{Value, json};
 const TENANT_ID: &str = "3f6b2c1e-8d4a-4b7e-9c2f-5a1d0e7b9c44";
 
 fn sim(cloud: SimCloud) -> Sim {
-    let roles = hangar_sim::DEFAULT_APP_ROLES
-        .into_iter()
-        .chain(["DeviceManagementApps.ReadWrite.All", "DeviceManagementRBAC.ReadWrite.All"]);
+    let roles = hangar_sim::DEFAULT_APP_ROLES.into_iter().chain([
+        "DeviceManagementApps.ReadWrite.All",
+        "DeviceManagementRBAC.ReadWrite.All",
+    ]);
     Sim::start_background(
         SimConfig::default()
             .cloud(cloud)
             .tenant_id(TENANT_ID)
             .clock_scale(100.0)
             .seed(if cloud == SimCloud::Commercial { 11 } else { 29 })
+            .sample_catalog(false)
             .app_roles(roles),
     )
     .unwrap()
@@ -88,7 +90,10 @@ fn seed(sim: &Sim, decoys: usize, company_portal: &str) -> Catalog {
             json!({"@odata.type": "#microsoft.graph.winGetApp", "displayName": format!("Decoy {n}")}),
         );
     }
-    let tag = portal.post("/beta/deviceManagement/roleScopeTags", json!({"displayName": "Sales EU"}));
+    let tag = portal.post(
+        "/beta/deviceManagement/roleScopeTags",
+        json!({"displayName": "Sales EU"}),
+    );
     catalog
         .tags
         .push(("Sales EU".into(), tag["id"].as_str().unwrap().to_owned()));
@@ -101,7 +106,10 @@ fn seed(sim: &Sim, decoys: usize, company_portal: &str) -> Catalog {
             "/beta/deviceAppManagement/mobileApps",
             json!({"@odata.type": format!("#microsoft.graph.{odata_type}"), "displayName": name}),
         );
-        assert_eq!(app["@odata.type"], json!(format!("#microsoft.graph.{odata_type}")));
+        assert_eq!(
+            app["@odata.type"],
+            json!(format!("#microsoft.graph.{odata_type}"))
+        );
         catalog.apps.push((
             name.into(),
             app["id"].as_str().unwrap().to_owned(),
@@ -166,7 +174,12 @@ fn allowed_scripts(state: &SimState) -> Vec<String> {
         .iter()
         .map(|setting| &setting["settingInstance"])
         .filter(|instance| instance["settingDefinitionId"] == "enrollment_autopilot_dpp_allowedscriptids")
-        .flat_map(|instance| instance["simpleSettingCollectionValue"].as_array().unwrap().clone())
+        .flat_map(|instance| {
+            instance["simpleSettingCollectionValue"]
+                .as_array()
+                .unwrap()
+                .clone()
+        })
         .map(|value| value["value"].as_str().unwrap().to_owned())
         .collect()
 }
@@ -218,7 +231,11 @@ fn one_configuration_plans_and_applies_in_two_tenants_with_their_own_ids_and_app
                 .collect();
             want.sort();
             assert_eq!(allowed_apps(state), want, "{name}");
-            assert_eq!(allowed_scripts(state), vec![catalog.scripts[0].1.clone()], "{name}");
+            assert_eq!(
+                allowed_scripts(state),
+                vec![catalog.scripts[0].1.clone()],
+                "{name}"
+            );
             let policy = state.configuration_policies.values().next().unwrap();
             assert_eq!(
                 policy.properties["roleScopeTagIds"],
@@ -233,7 +250,10 @@ fn one_configuration_plans_and_applies_in_two_tenants_with_their_own_ids_and_app
         // A change shows each id with its name in this tenant.
         let edited = OBJECTS
             .replace("scopeTags: [Default, Sales EU]", "scopeTags: [Sales EU]")
-            .replace("  - Company Portal\n  - Visual Studio Code\n", "  - Company Portal\n");
+            .replace(
+                "  - Company Portal\n  - Visual Studio Code\n",
+                "  - Company Portal\n",
+            );
         configuration(dir.path(), name, &edited);
         let output = hangar(&["plan", path, "--endpoint", &url]);
         assert_code(&output, 0);
@@ -244,9 +264,15 @@ fn one_configuration_plans_and_applies_in_two_tenants_with_their_own_ids_and_app
             (catalog.tag("Sales EU"), "Sales EU"),
             ("0", "Default"),
         ] {
-            assert!(text.contains(&format!("{id} ({label})")), "{name}: {label}\n{text}");
+            assert!(
+                text.contains(&format!("{id} ({label})")),
+                "{name}: {label}\n{text}"
+            );
         }
-        seen_ids.push((catalog.app("Company Portal").1.clone(), catalog.tag("Sales EU").to_owned()));
+        seen_ids.push((
+            catalog.app("Company Portal").1.clone(),
+            catalog.tag("Sales EU").to_owned(),
+        ));
     }
     assert_ne!(seen_ids[0], seen_ids[1], "the two tenants give other ids");
 }
@@ -269,7 +295,9 @@ fn a_name_or_id_the_tenant_lacks_or_a_shared_name_stops_the_plan_at_its_line() {
         }
         assert!(stdout(&output).is_empty(), "no plan is printed");
     };
-    let esp = |lines: &str| format!("kind: EnrollmentStatusPage\nname: ESP Sales\npriority: 1\nshowProgress: true\n{lines}");
+    let esp = |lines: &str| {
+        format!("kind: EnrollmentStatusPage\nname: ESP Sales\npriority: 1\nshowProgress: true\n{lines}")
+    };
 
     plan_fails(
         &esp("blockingApps:\n  - Company Portal\n  - Compnay Portal\n"),
@@ -282,7 +310,10 @@ fn a_name_or_id_the_tenant_lacks_or_a_shared_name_stops_the_plan_at_its_line() {
     );
     plan_fails(
         &esp("blockingApps:\n  - 00000000-0000-4000-8000-00000000abcd\n"),
-        &["no app has id `00000000-0000-4000-8000-00000000abcd` in the tenant", "objects.yaml:6:"],
+        &[
+            "no app has id `00000000-0000-4000-8000-00000000abcd` in the tenant",
+            "objects.yaml:6:",
+        ],
     );
     plan_fails(
         &esp("scopeTags: [Default, Sales US]\n"),
@@ -306,9 +337,18 @@ fn a_name_or_id_the_tenant_lacks_or_a_shared_name_stops_the_plan_at_its_line() {
     let first = &catalog.app("Company Portal").1;
     plan_fails(
         &esp("blockingApps: [Company Portal]\n"),
-        &["plan/reference-ambiguous", "2 apps are named `Company Portal`", first, &twin],
+        &[
+            "plan/reference-ambiguous",
+            "2 apps are named `Company Portal`",
+            first,
+            &twin,
+        ],
     );
-    configuration(dir.path(), "commercial", &esp(&format!("blockingApps: [{}]\n", twin.to_uppercase())));
+    configuration(
+        dir.path(),
+        "commercial",
+        &esp(&format!("blockingApps: [{}]\n", twin.to_uppercase())),
+    );
     assert_code(&hangar(&["apply", path, "--endpoint", &url, "--auto-approve"]), 0);
     sim.with_state(|state| {
         let esp = state

@@ -46,8 +46,8 @@ use crate::http::GraphClient;
 use crate::paging;
 use crate::request::GraphRequest;
 use crate::resources::{
-    self, Body, assignment_filters, devices, domain_join, enrollment_configurations, groups, profiles, references,
-    service_principals,
+    self, Body, assignment_filters, devices, domain_join, enrollment_configurations, groups, profiles,
+    references, service_principals,
 };
 
 /// Which groups to read.

@@ -429,7 +429,8 @@ fn check(spec: &Spec, cloud: Cloud) -> Result<(), TestCaseError> {
             .collect::<String>()
     };
     // References by name where the name is the tenant's only one, by id where it is not.
-    let esp_text = String::from_utf8_lossy(imported.files.get("esp.yaml").map_or(&[][..], |b| &b[..])).into_owned();
+    let esp_text =
+        String::from_utf8_lossy(imported.files.get("esp.yaml").map_or(&[][..], |b| &b[..])).into_owned();
     let esps = spec.esps.iter().map(|(_, esp)| esp).chain(&spec.default_esp);
     let most_apps = esps.map(|esp| esp.apps).max().unwrap_or(0);
     if most_apps >= 1 {
@@ -438,7 +439,12 @@ fn check(spec: &Spec, cloud: Cloud) -> Result<(), TestCaseError> {
     }
     if most_apps >= 3 {
         prop_assert!(esp_text.contains(&format!("- \"{}\"", guid(902))), "{}", files());
-        prop_assert!(imported.notes.iter().any(|n| n.contains("app `Agent` is written by its id")));
+        prop_assert!(
+            imported
+                .notes
+                .iter()
+                .any(|n| n.contains("app `Agent` is written by its id"))
+        );
     }
     if spec.profiles.iter().any(|(_, p)| p.tags) {
         let text = String::from_utf8_lossy(&imported.files["profiles.yaml"]).into_owned();

@@ -141,8 +141,14 @@ pub(crate) fn scope_tag_ids(live: &LiveState, tags: &[Spanned<String>]) -> Value
 const LABELLED: &[(&[&str], ReferenceKind)] = &[
     (&["roleScopeTagIds"], ReferenceKind::ScopeTag),
     (&["selectedMobileAppIds"], ReferenceKind::App),
-    (&["settings", "enrollment_autopilot_dpp_allowedappids"], ReferenceKind::App),
-    (&["settings", "enrollment_autopilot_dpp_allowedscriptids"], ReferenceKind::Script),
+    (
+        &["settings", "enrollment_autopilot_dpp_allowedappids"],
+        ReferenceKind::App,
+    ),
+    (
+        &["settings", "enrollment_autopilot_dpp_allowedscriptids"],
+        ReferenceKind::Script,
+    ),
 ];
 
 /// Rewrites each scope tag, app and script id of a normalised comparable object as
@@ -189,13 +195,32 @@ mod tests {
 
     fn tenant() -> LiveState {
         LiveState {
-            scope_tags: Some(vec![referenced("0", "Default", None), referenced("7", "Sales EU", None)]),
-            mobile_apps: Some(vec![
-                referenced("9c1f7a4e-1111-4222-8333-444455556666", "Company Portal", Some("#microsoft.graph.winGetApp")),
-                referenced("0b8e5d2c-6a4f-4c1b-9e3d-7f2a1c5b8d64", "Agent", Some("#microsoft.graph.win32LobApp")),
-                referenced("1b8e5d2c-6a4f-4c1b-9e3d-7f2a1c5b8d64", "Agent", Some("#microsoft.graph.windowsMobileMSI")),
+            scope_tags: Some(vec![
+                referenced("0", "Default", None),
+                referenced("7", "Sales EU", None),
             ]),
-            scripts: Some(vec![referenced("5e9b1c3d-7f2a-4e68-9d40-1b8c6a2e5f97", "Set time zone", None)]),
+            mobile_apps: Some(vec![
+                referenced(
+                    "9c1f7a4e-1111-4222-8333-444455556666",
+                    "Company Portal",
+                    Some("#microsoft.graph.winGetApp"),
+                ),
+                referenced(
+                    "0b8e5d2c-6a4f-4c1b-9e3d-7f2a1c5b8d64",
+                    "Agent",
+                    Some("#microsoft.graph.win32LobApp"),
+                ),
+                referenced(
+                    "1b8e5d2c-6a4f-4c1b-9e3d-7f2a1c5b8d64",
+                    "Agent",
+                    Some("#microsoft.graph.windowsMobileMSI"),
+                ),
+            ]),
+            scripts: Some(vec![referenced(
+                "5e9b1c3d-7f2a-4e68-9d40-1b8c6a2e5f97",
+                "Set time zone",
+                None,
+            )]),
             ..LiveState::default()
         }
     }
@@ -210,7 +235,10 @@ mod tests {
         assert_eq!(portal.odata_type.as_deref(), Some("#microsoft.graph.winGetApp"));
         // An id pins one of two apps of one name, in any case.
         let pinned = resolve(&live, ReferenceKind::App, "1B8E5D2C-6A4F-4C1B-9E3D-7F2A1C5B8D64").unwrap();
-        assert_eq!(pinned.odata_type.as_deref(), Some("#microsoft.graph.windowsMobileMSI"));
+        assert_eq!(
+            pinned.odata_type.as_deref(),
+            Some("#microsoft.graph.windowsMobileMSI")
+        );
         assert!(resolve(&live, ReferenceKind::App, "Agent").is_none());
         assert_eq!(
             id(&live, ReferenceKind::Script, "Set time zone"),
@@ -218,7 +246,10 @@ mod tests {
         );
         // The same names in another tenant give that tenant's ids.
         let mut other = tenant();
-        other.scope_tags = Some(vec![referenced("0", "Default", None), referenced("12", "Sales EU", None)]);
+        other.scope_tags = Some(vec![
+            referenced("0", "Default", None),
+            referenced("12", "Sales EU", None),
+        ]);
         assert_eq!(id(&other, ReferenceKind::ScopeTag, "Sales EU"), "12");
     }
 
@@ -226,15 +257,23 @@ mod tests {
     fn lookups_tell_missing_from_ambiguous() {
         let live = tenant();
         let apps = live.mobile_apps.as_deref().unwrap();
-        assert!(matches!(lookup(ReferenceKind::App, apps, "Agent"), Lookup::Ambiguous(ids) if ids.len() == 2));
-        assert!(matches!(lookup(ReferenceKind::App, apps, "Nope"), Lookup::Missing));
+        assert!(
+            matches!(lookup(ReferenceKind::App, apps, "Agent"), Lookup::Ambiguous(ids) if ids.len() == 2)
+        );
+        assert!(matches!(
+            lookup(ReferenceKind::App, apps, "Nope"),
+            Lookup::Missing
+        ));
         // A GUID is an id, never a name: one the tenant lacks is missing (Graph would 404).
         assert!(matches!(
             lookup(ReferenceKind::App, apps, "00000000-0000-4000-8000-000000000000"),
             Lookup::Missing
         ));
         let tags = live.scope_tags.as_deref().unwrap();
-        assert!(matches!(lookup(ReferenceKind::ScopeTag, tags, "3"), Lookup::Missing));
+        assert!(matches!(
+            lookup(ReferenceKind::ScopeTag, tags, "3"),
+            Lookup::Missing
+        ));
     }
 
     #[test]

@@ -406,8 +406,10 @@ pub struct SimConfig {
     /// Requests kept in the request log (oldest dropped first).
     pub log_capacity: usize,
     /// A fresh tenant starts with a few apps, a platform script and a scope tag, as an admin
-    /// would have made them in the admin center([`crate::SAMPLE_APPS`], [`crate::SAMPLE_SCRIPTS`], [`crate::SAMPLE_SCOPE_TAGS`]): what the bundled
-    /// examples name. Off: a tenant with only Microsoft's built-ins.
+    /// would have made them in the admin center ([`crate::SAMPLE_APPS`],
+    /// [`crate::SAMPLE_SCRIPTS`], [`crate::SAMPLE_SCOPE_TAGS`]): what the bundled examples name.
+    /// On by default (a tenant hangar is pointed at has apps); off: Microsoft's built-ins only.
+    /// Their ids come from their names and the tenant id, never from the tenant's id sequence.
     pub sample_catalog: bool,
 }
 
@@ -434,7 +436,7 @@ impl Default for SimConfig {
             directory_page_size: 100,
             intune_page_size: 1000,
             log_capacity: 100_000,
-            sample_catalog: false,
+            sample_catalog: true,
         }
     }
 }
@@ -626,7 +628,8 @@ impl SimConfig {
         self
     }
 
-    /// A fresh tenant with the sample apps, script and scope tag the bundled examples name.
+    /// Whether a fresh tenant holds the sample apps, script and scope tag the bundled examples
+    /// name (default: it does).
     pub fn sample_catalog(mut self, on: bool) -> SimConfig {
         self.sample_catalog = on;
         self

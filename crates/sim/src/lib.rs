@@ -67,11 +67,11 @@ pub use crate::config::{
     Quirks, SimCloud, SimConfig, Throttling,
 };
 pub use crate::error::SimError;
+pub use crate::routes::references::{APP_TYPES, SAMPLE_APPS, SAMPLE_SCOPE_TAGS, SAMPLE_SCRIPTS};
 pub use crate::routes::templates::{
     DppOptionOrder, PolicyTemplate, SettingOption, SettingShape, SettingTemplate,
     device_preparation_templates,
 };
-pub use crate::routes::references::{APP_TYPES, SAMPLE_APPS, SAMPLE_SCOPE_TAGS, SAMPLE_SCRIPTS};
 pub use crate::server::RequestRecord;
 pub use crate::state::{
     ALL_DEVICES_VIRTUAL_GROUP, ALL_USERS_VIRTUAL_GROUP, Assignment, AuditLog, AuditRecord, AutopilotDevice,

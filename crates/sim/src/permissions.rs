@@ -125,13 +125,19 @@ const ROWS: &[Row] = &[
     },
     Row {
         prefix: &["deviceManagement", "roleScopeTags"],
-        read: &["DeviceManagementRBAC.Read.All", "DeviceManagementRBAC.ReadWrite.All"],
+        read: &[
+            "DeviceManagementRBAC.Read.All",
+            "DeviceManagementRBAC.ReadWrite.All",
+        ],
         write: &["DeviceManagementRBAC.ReadWrite.All"],
         refuser: Refuser::Intune(IntuneService::DeviceConfiguration),
     },
     Row {
         prefix: &["deviceAppManagement", "mobileApps"],
-        read: &["DeviceManagementApps.Read.All", "DeviceManagementApps.ReadWrite.All"],
+        read: &[
+            "DeviceManagementApps.Read.All",
+            "DeviceManagementApps.ReadWrite.All",
+        ],
         write: &["DeviceManagementApps.ReadWrite.All"],
         refuser: Refuser::Intune(IntuneService::DeviceConfiguration),
     },

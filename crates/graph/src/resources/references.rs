@@ -44,6 +44,9 @@ pub fn list_scripts(ep: &Endpoint) -> Result<GraphRequest, Error> {
     req_get(
         ep,
         ApiVersion::Beta,
-        format!("/deviceManagement/deviceManagementScripts?$select={}", SELECT.join(",")),
+        format!(
+            "/deviceManagement/deviceManagementScripts?$select={}",
+            SELECT.join(",")
+        ),
     )
 }

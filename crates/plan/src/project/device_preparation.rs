@@ -8,10 +8,10 @@
 //! lacks an option hangar needs stops the plan instead.
 
 use hangar_config::{AccountType, DevicePreparationPolicy, DppMode};
-use hangar_model::{LiveObject, ReferenceKind};
 use hangar_model::device_preparation::{self as catalog, CatalogError, Choice, Meaning, Template};
 use hangar_model::well_known::device_preparation::{self as dpp, Setting};
 use hangar_model::well_known::odata;
+use hangar_model::{LiveObject, ReferenceKind};
 use serde_json::{Map, Value, json};
 
 use super::Context;
@@ -146,7 +146,13 @@ pub(super) fn body(
     let scripts: Vec<Value> = policy
         .allowed_scripts
         .iter()
-        .map(|script| json!(crate::references::id(ctx.live, ReferenceKind::Script, &script.value)))
+        .map(|script| {
+            json!(crate::references::id(
+                ctx.live,
+                ReferenceKind::Script,
+                &script.value
+            ))
+        })
         .collect();
     settings.push(values.collection(&dpp::ALLOWED_SCRIPTS, scripts)?);
     body.insert("settings".into(), Value::Array(settings));

@@ -78,9 +78,16 @@ pub(crate) fn body(ctx: &Context<'_>, object: DesiredRef, live: Option<&LiveObje
             .esp(id)
             .blocking_apps
             .iter()
-            .map(|app| json!(crate::references::id(ctx.live, hangar_model::ReferenceKind::App, &app.value)))
+            .map(|app| {
+                json!(crate::references::id(
+                    ctx.live,
+                    hangar_model::ReferenceKind::App,
+                    &app.value
+                ))
+            })
             .collect();
-        body.value.insert("selectedMobileAppIds".into(), Value::Array(apps));
+        body.value
+            .insert("selectedMobileAppIds".into(), Value::Array(apps));
     }
     Ok(body)
 }

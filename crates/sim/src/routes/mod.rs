@@ -181,12 +181,16 @@ pub(crate) fn dispatch(ctx: &mut Ctx<'_>) -> Outcome {
             beta_only(ctx, "assignmentFilters")?;
             assignment_filters::assignment_filters(ctx, rest)
         }
-        ["deviceManagement", "roleScopeTags", rest @ ..] => references::serve(ctx, &references::SCOPE_TAGS, rest),
+        ["deviceManagement", "roleScopeTags", rest @ ..] => {
+            references::serve(ctx, &references::SCOPE_TAGS, rest)
+        }
         ["deviceManagement", "deviceManagementScripts", rest @ ..] => {
             beta_only(ctx, "deviceManagementScripts")?;
             references::serve(ctx, &references::SCRIPTS, rest)
         }
-        ["deviceAppManagement", "mobileApps", rest @ ..] => references::serve(ctx, &references::MOBILE_APPS, rest),
+        ["deviceAppManagement", "mobileApps", rest @ ..] => {
+            references::serve(ctx, &references::MOBILE_APPS, rest)
+        }
         ["deviceManagement", "windowsAutopilotSettings", rest @ ..] => {
             beta_only(ctx, "windowsAutopilotSettings")?;
             devices::settings(ctx, rest)

@@ -49,7 +49,13 @@ pub(crate) const MOBILE_APPS: Collection = Collection {
     fragment: "deviceAppManagement/mobileApps",
     item_type: None,
     entity: "MobileApp",
-    properties: &["description", "publisher", "roleScopeTagIds", "fileName", "isAssigned"],
+    properties: &[
+        "description",
+        "publisher",
+        "roleScopeTagIds",
+        "fileName",
+        "isAssigned",
+    ],
     items: |state| &mut state.mobile_apps,
 };
 
@@ -99,7 +105,12 @@ pub(crate) fn default_scope_tags() -> BTreeMap<String, Map<String, Value>> {
     tags
 }
 
-fn render(collection: &Collection, id: &str, stored: &Map<String, Value>, select: Option<&[String]>) -> Value {
+fn render(
+    collection: &Collection,
+    id: &str,
+    stored: &Map<String, Value>,
+    select: Option<&[String]>,
+) -> Value {
     let mut out = with_id(id, collection.item_type);
     for (name, value) in stored {
         out.insert(name.clone(), value.clone());
@@ -165,14 +176,20 @@ pub(crate) fn serve(ctx: &mut Ctx<'_>, collection: &Collection, rest: &[&str]) -
 
 /// What a create stores: `displayName` (required), the collection's properties, an app's
 /// concrete `@odata.type`, and the create stamps.
-fn create_body(collection: &Collection, body: &Map<String, Value>, now: i64) -> Result<Map<String, Value>, GraphError> {
+fn create_body(
+    collection: &Collection,
+    body: &Map<String, Value>,
+    now: i64,
+) -> Result<Map<String, Value>, GraphError> {
     let mut stored = Map::new();
     if collection.item_type.is_none() {
         let odata_type = body
             .get("@odata.type")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        let short = odata_type.trim_start_matches('#').trim_start_matches("microsoft.graph.");
+        let short = odata_type
+            .trim_start_matches('#')
+            .trim_start_matches("microsoft.graph.");
         if !APP_TYPES.contains(&short) {
             return Err(GraphError::model_validation(format!(
                 "An app needs the '@odata.type' of a concrete app type ({}); got '{odata_type}'.",
@@ -186,7 +203,10 @@ fn create_body(collection: &Collection, body: &Map<String, Value>, now: i64) -> 
             stored.insert("displayName".into(), json!(name));
         }
         _ => {
-            return Err(intune_bad(SERVICE, "'displayName' is required and cannot be empty."));
+            return Err(intune_bad(
+                SERVICE,
+                "'displayName' is required and cannot be empty.",
+            ));
         }
     }
     for name in collection.properties {
@@ -197,15 +217,17 @@ fn create_body(collection: &Collection, body: &Map<String, Value>, now: i64) -> 
     if collection.item_type == Some("roleScopeTag") {
         stored.insert("isBuiltIn".into(), json!(false));
     } else {
-        stored
-            .entry("roleScopeTagIds")
-            .or_insert_with(|| json!(["0"]));
+        stored.entry("roleScopeTagIds").or_insert_with(|| json!(["0"]));
         stamp_create(&mut stored, now);
     }
     Ok(stored)
 }
 
-fn find(ctx: &mut Ctx<'_>, collection: &Collection, id: &str) -> Result<(String, Map<String, Value>), GraphError> {
+fn find(
+    ctx: &mut Ctx<'_>,
+    collection: &Collection,
+    id: &str,
+) -> Result<(String, Map<String, Value>), GraphError> {
     (collection.items)(ctx.state)
         .iter()
         .find(|(key, _)| key.eq_ignore_ascii_case(id))
@@ -226,23 +248,39 @@ pub const SAMPLE_SCRIPTS: &[&str] = &["Set time zone"];
 /// Scope tags of the sample catalog (besides the built-in `Default`).
 pub const SAMPLE_SCOPE_TAGS: &[&str] = &["Sales EU"];
 
-/// Adds the sample catalog to a fresh tenant (ids from the tenant's seed).
+/// A sample object's id: from its name and the tenant, not from the tenant's id sequence, so
+/// that the catalog leaves the ids of everything created later as they were without it.
+fn sample_id(tenant_id: &str, name: &str) -> String {
+    let mut seed = name
+        .bytes()
+        .chain(tenant_id.bytes())
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+    let a = crate::state::splitmix64(&mut seed);
+    let b = crate::state::splitmix64(&mut seed);
+    crate::state::guid_from(a, b)
+}
+
+/// Adds the sample catalog to a fresh tenant.
 pub(crate) fn add_sample_catalog(state: &mut SimState) {
     let now = state.clock_ms;
     for (name, odata_type) in SAMPLE_APPS {
         let body = json!({"@odata.type": format!("#microsoft.graph.{odata_type}"), "displayName": name, "publisher": "Contoso"});
-        if let (Some(body), id) = (body.as_object(), state.new_guid())
+        if let Some(body) = body.as_object()
             && let Ok(stored) = create_body(&MOBILE_APPS, body, now)
         {
-            state.mobile_apps.insert(id, stored);
+            state
+                .mobile_apps
+                .insert(sample_id(&state.tenant_id, name), stored);
         }
     }
     for name in SAMPLE_SCRIPTS {
         let body = json!({"displayName": name, "fileName": "script.ps1", "runAsAccount": "system", "scriptContent": ""});
-        if let (Some(body), id) = (body.as_object(), state.new_guid())
+        if let Some(body) = body.as_object()
             && let Ok(stored) = create_body(&SCRIPTS, body, now)
         {
-            state.scripts.insert(id, stored);
+            state.scripts.insert(sample_id(&state.tenant_id, name), stored);
         }
     }
     for (index, name) in SAMPLE_SCOPE_TAGS.iter().enumerate() {
