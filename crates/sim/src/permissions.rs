@@ -125,11 +125,17 @@ const ROWS: &[Row] = &[
     },
     Row {
         prefix: &["deviceManagement", "roleScopeTags"],
+        // Learn's roleScopeTag pages accept the configuration permissions as well.
         read: &[
+            "DeviceManagementConfiguration.Read.All",
+            "DeviceManagementConfiguration.ReadWrite.All",
             "DeviceManagementRBAC.Read.All",
             "DeviceManagementRBAC.ReadWrite.All",
         ],
-        write: &["DeviceManagementRBAC.ReadWrite.All"],
+        write: &[
+            "DeviceManagementConfiguration.ReadWrite.All",
+            "DeviceManagementRBAC.ReadWrite.All",
+        ],
         refuser: Refuser::Intune(IntuneService::DeviceConfiguration),
     },
     Row {
