@@ -211,7 +211,10 @@ fn connect_local(path: &Path, cloud: Cloud, tenant_id: &str) -> miette::Result<C
     let config = SimConfig::default()
         .cloud(sim_cloud)
         .tenant_id(tenant_id)
-        .state_file(path);
+        .state_file(path)
+        // A new local tenant holds the apps, script and scope tag the bundled examples name,
+        // as a real one would hold what its admins made; a state file keeps its own.
+        .sample_catalog(true);
     let sim = Sim::start_background(config).map_err(|error| match error {
         SimError::CloudMismatch { state, .. } => miette!(
             help = "use another state file for this configuration, or delete this one to start afresh",
@@ -348,6 +351,11 @@ pub fn read_scope(desired: &DesiredState) -> ReadScope {
         // `DeviceManagementConfiguration.Read.All`, which a profiles-only configuration does
         // not otherwise need. Unread, live filters show by id in the plan.
         assignment_filters: desired.names_filters(),
+        // Likewise: scope tags only when a tag is named (numeric ids need no read), apps and
+        // scripts whenever referenced (ids are checked to exist, app types come from them).
+        scope_tags: desired.names_scope_tags(),
+        mobile_apps: desired.references_apps(),
+        scripts: desired.references_scripts(),
     }
 }
 

@@ -46,7 +46,8 @@ fn start(cloud: SimCloud, order: DppOptionOrder) -> Sim {
         SimConfig::default()
             .cloud(cloud)
             .tenant_id(TENANT_ID)
-            .clock_scale(100.0),
+            .clock_scale(100.0)
+            .sample_catalog(true),
     )
     .expect("the simulator starts");
     sim.with_state(|state| state.policy_templates = device_preparation_templates(order));

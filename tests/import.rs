@@ -16,12 +16,20 @@ use serde_json::json;
 
 const TENANT_ID: &str = "3f6b2c1e-8d4a-4b7e-9c2f-5a1d0e7b9c44";
 
+/// A tenant with the sample apps, script and scope tag, whose admin may also add apps and
+/// scope tags (the seeding below does, through Graph).
 fn sim(cloud: SimCloud) -> Sim {
+    let roles = hangar_sim::DEFAULT_APP_ROLES.into_iter().chain([
+        "DeviceManagementApps.ReadWrite.All",
+        "DeviceManagementRBAC.ReadWrite.All",
+    ]);
     Sim::start_background(
         SimConfig::default()
             .cloud(cloud)
             .tenant_id(TENANT_ID)
-            .clock_scale(100.0),
+            .clock_scale(100.0)
+            .sample_catalog(true)
+            .app_roles(roles),
     )
     .unwrap()
 }
@@ -143,6 +151,21 @@ fn seed_commercial(sim: &Sim) {
     );
     let users = group("All-Employees", None);
     let pilots = group("Pilot exclusions", None);
+    // A scope tag and an app made in the portal (ids the tenant picks), referred to by id.
+    let helpdesk = portal.post(
+        "/beta/deviceManagement/roleScopeTags",
+        json!({"displayName": "Helpdesk", "description": "made in the portal"}),
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let crm = portal.post(
+        "/beta/deviceAppManagement/mobileApps",
+        json!({"@odata.type": "#microsoft.graph.win32LobApp", "displayName": "CRM Client", "publisher": "Contoso"}),
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_uppercase();
 
     let assign = |path: &str, group_id: &str, exclude: bool| {
         let target = if exclude {
@@ -160,7 +183,7 @@ fn seed_commercial(sim: &Sim) {
     };
     let sales_profile = profile(
         json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
-        "displayName": "Autopilot Sales", "description": "from the portal", "roleScopeTagIds": ["0", "3"],
+        "displayName": "Autopilot Sales", "description": "from the portal", "roleScopeTagIds": ["0", helpdesk],
         "deviceNameTemplate": "SLS-%RAND:6%", "locale": "fr-FR", "deviceType": "windowsPc",
         "preprovisioningAllowed": true, "hardwareHashExtractionEnabled": false,
         "outOfBoxExperienceSetting": {"deviceUsageType": "singleUser", "userType": "administrator",
@@ -195,10 +218,10 @@ fn seed_commercial(sim: &Sim) {
     let esp = portal.post(
         "/beta/deviceManagement/deviceEnrollmentConfigurations",
         json!({"@odata.type": "#microsoft.graph.windows10EnrollmentCompletionPageConfiguration",
-            "displayName": "ESP Sales", "description": "from the portal", "roleScopeTagIds": ["0", "3"],
+            "displayName": "ESP Sales", "description": "from the portal", "roleScopeTagIds": ["0", helpdesk],
             "showInstallationProgress": true, "installProgressTimeoutInMinutes": 45,
             "allowLogCollectionOnInstallFailure": true, "trackInstallProgressForAutopilotOnly": true,
-            "selectedMobileAppIds": ["7C1F0A3E-2B9D-4E5A-8F61-0D3C4B2A1E90"],
+            "selectedMobileAppIds": [crm],
             "customErrorMessage": "Call the Sales help line: \"4357\""}),
     );
     let esp_id = esp["id"].as_str().unwrap();
@@ -297,8 +320,8 @@ fn a_commercial_tenant_made_in_the_portal_imports_to_a_configuration_that_plans_
         "no pins without a collision: {profiles}"
     );
     assert!(
-        profiles.contains("scopeTags:\n  - \"0\"\n  - \"3\"\n"),
-        "{profiles}"
+        profiles.contains("scopeTags:\n  - Default\n  - Helpdesk\n"),
+        "scope tags by name: {profiles}"
     );
     assert!(
         profiles.contains("    - Autopilot-Sales\n"),
@@ -306,6 +329,10 @@ fn a_commercial_tenant_made_in_the_portal_imports_to_a_configuration_that_plans_
     );
     let esp = read(&dir, "esp.yaml");
     assert!(esp.contains("name: default\n"), "{esp}");
+    assert!(
+        esp.contains("blockingApps:\n  - CRM Client\n"),
+        "apps by name: {esp}"
+    );
     let restrictions = read(&dir, "restrictions.yaml");
     assert!(restrictions.contains("name: default\n"), "{restrictions}");
     let csv = read(&dir, "devices/registered.csv");
@@ -425,7 +452,7 @@ fn a_gcc_high_tenant_with_device_preparation_imports_to_a_configuration_that_pla
          kind: DeviceGroup\nname: Autopilot Users\nmembership: assigned\n---\n\
          kind: DevicePreparationPolicy\nname: Device Preparation – Fabrikam\ndeviceGroup: Autopilot Deployed\nuserGroups: [Autopilot Users]\n\
          accountType: administrator\ntimeoutMinutes: 90\nallowDiagnostics: true\nerrorMessage: Call the service desk\n\
-         allowedApps: [3d5f7a91-0c2e-4b6d-8a14-9e7c5b3f1d20]\nallowedScripts: [5e9b1c3d-7f2a-4e68-9d40-1b8c6a2e5f97]\n",
+         allowedApps: [Microsoft 365 Apps]\nallowedScripts: [Set time zone]\n",
     )
     .unwrap();
     assert_code(
@@ -442,7 +469,7 @@ fn a_gcc_high_tenant_with_device_preparation_imports_to_a_configuration_that_pla
     let portal = Portal::new(&sim);
     portal.patch(
         &format!("/beta/deviceManagement/configurationPolicies/{id}"),
-        json!({"description": "edited in the portal", "roleScopeTagIds": ["0", "5"]}),
+        json!({"description": "edited in the portal", "roleScopeTagIds": ["0", "1"]}),
     );
     let esp = portal.post(
         "/beta/deviceManagement/deviceEnrollmentConfigurations",
@@ -460,6 +487,18 @@ fn a_gcc_high_tenant_with_device_preparation_imports_to_a_configuration_that_pla
     assert!(policy.contains("accountType: administrator\n"), "{policy}");
     assert!(policy.contains("deviceGroup: Autopilot Deployed\n"), "{policy}");
     assert!(policy.contains("description: edited in the portal\n"), "{policy}");
+    assert!(
+        policy.contains("scopeTags:\n  - Default\n  - Sales EU\n"),
+        "{policy}"
+    );
+    assert!(
+        policy.contains("allowedApps:\n  - Microsoft 365 Apps\n"),
+        "{policy}"
+    );
+    assert!(
+        policy.contains("allowedScripts:\n  - Set time zone\n"),
+        "{policy}"
+    );
     let groups = read(&dir, "groups.yaml");
     assert!(
         groups.contains("owners:\n  - intune-provisioning-client\n"),

@@ -21,6 +21,8 @@ const READ: &[&str] = &[
     "DeviceManagementServiceConfig.Read.All",
     "DeviceManagementConfiguration.Read.All",
     "Application.Read.All",
+    // The examples' ESPs and Device Preparation policy name apps.
+    "DeviceManagementApps.Read.All",
 ];
 
 /// What `apply` is granted.
@@ -29,6 +31,7 @@ const WRITE: &[&str] = &[
     "DeviceManagementServiceConfig.ReadWrite.All",
     "DeviceManagementConfiguration.ReadWrite.All",
     "Application.ReadWrite.All",
+    "DeviceManagementApps.Read.All",
 ];
 
 fn sim(example: &str, roles: &[&str]) -> Sim {

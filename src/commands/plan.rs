@@ -306,6 +306,12 @@ pub(crate) fn plan_error_report(error: &PlanError, sources: &SourceMap) -> miett
             "plan/hashless-not-registered"
         }
         PlanError::DevicePreparationValues { .. } => "plan/device-preparation-values",
+        PlanError::FilterNotFound { .. } | PlanError::ReferenceNotFound { .. } => "plan/reference-not-found",
+        PlanError::FilterAmbiguous { .. } | PlanError::ReferenceAmbiguous { .. } => {
+            "plan/reference-ambiguous"
+        }
+        PlanError::FiltersNotRead { .. } | PlanError::ReferencesNotRead { .. } => "plan/reference-not-read",
+        PlanError::AppTypeUnknown { .. } => "plan/app-type-unknown",
         _ => "plan/internal",
     };
     match error.span() {

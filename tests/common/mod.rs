@@ -34,14 +34,15 @@ pub fn sim_cloud(cloud: Cloud) -> SimCloud {
     }
 }
 
-/// A simulator for the example's tenant (its cloud and tenant id), fresh (built-ins only), on
-/// a 100× clock.
+/// A simulator for the example's tenant (its cloud and tenant id), fresh (built-ins and the
+/// sample apps, script and scope tag the examples name), on a 100× clock.
 pub fn sim_config(example: &str) -> SimConfig {
     let desired = desired(&policies(example));
     SimConfig::default()
         .cloud(sim_cloud(desired.tenant.cloud.value))
         .tenant_id(desired.tenant.tenant_id.value.clone())
         .clock_scale(100.0)
+        .sample_catalog(true)
 }
 
 /// The commercial example without its devices CSV, copied into `dir`: for tests that are not

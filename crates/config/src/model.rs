@@ -158,6 +158,31 @@ impl DesiredState {
             .any(|(_, _, assign)| !assign.filters.is_empty())
     }
 
+    /// Whether any `scopeTags:` entry is a name (not a numeric id): only then are the tenant's
+    /// scope tags read, which needs `DeviceManagementRBAC.Read.All`.
+    pub fn names_scope_tags(&self) -> bool {
+        self.objects()
+            .flat_map(|(_, meta)| meta.scope_tags.iter().flatten())
+            .any(|tag| !hangar_model::ReferenceKind::ScopeTag.is_id(&tag.value))
+    }
+
+    /// Whether any ESP blocks on apps or any Device Preparation policy allows apps: the
+    /// tenant's apps are then read (names resolve, ids are checked, types are taken from them).
+    pub fn references_apps(&self) -> bool {
+        self.esps.iter().any(|esp| !esp.blocking_apps.is_empty())
+            || self
+                .device_preparation
+                .iter()
+                .any(|dpp| !dpp.allowed_apps.is_empty())
+    }
+
+    /// Whether any Device Preparation policy allows scripts.
+    pub fn references_scripts(&self) -> bool {
+        self.device_preparation
+            .iter()
+            .any(|dpp| !dpp.allowed_scripts.is_empty())
+    }
+
     /// Every object hangar manages, as (kind, common fields), in dependency order. Device rows
     /// are not included (see [`DesiredState::devices`]).
     pub fn objects(&self) -> impl Iterator<Item = (Kind, &Meta)> {

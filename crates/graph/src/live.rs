@@ -38,7 +38,7 @@ use std::sync::Arc;
 
 use hangar_model::device_preparation::PolicyTemplate;
 use hangar_model::well_known::{self, odata};
-use hangar_model::{Kind, LiveAssignment, LiveDevice, LiveObject, LiveState};
+use hangar_model::{Kind, LiveAssignment, LiveDevice, LiveObject, LiveState, Referenced};
 use serde_json::{Map, Value};
 use tokio::task::JoinSet;
 
@@ -49,7 +49,7 @@ use crate::paging;
 use crate::request::GraphRequest;
 use crate::resources::{
     self, Body, assignment_filters, devices, domain_join, enrollment_configurations, groups, profiles,
-    service_principals,
+    references, service_principals,
 };
 
 /// Which groups to read.
@@ -81,6 +81,12 @@ pub struct ReadScope {
     pub device_preparation_templates: bool,
     /// Read the tenant's assignment filters (to resolve `filter:` names and name live ones).
     pub assignment_filters: bool,
+    /// Read the tenant's scope tags (to resolve `scopeTags:` names and name live ids).
+    pub scope_tags: bool,
+    /// Read the tenant's apps (ESP blocking apps, Device Preparation apps: names and types).
+    pub mobile_apps: bool,
+    /// Read the tenant's platform scripts (Device Preparation scripts).
+    pub scripts: bool,
 }
 
 impl ReadScope {
@@ -93,6 +99,9 @@ impl ReadScope {
             provisioning_client: true,
             device_preparation_templates: true,
             assignment_filters: true,
+            scope_tags: true,
+            mobile_apps: true,
+            scripts: true,
         }
     }
 
@@ -108,6 +117,9 @@ impl ReadScope {
             provisioning_client: false,
             device_preparation_templates: false,
             assignment_filters: false,
+            scope_tags: false,
+            mobile_apps: false,
+            scripts: false,
         }
     }
 
@@ -133,6 +145,16 @@ enum Part {
     ProvisioningClient(Option<String>),
     /// The tenant's assignment filters (`None`: not asked for).
     AssignmentFilters(Option<Vec<hangar_model::AssignmentFilter>>),
+    /// Objects referred to by name (`None`: not asked for).
+    Referenced(Reference, Option<Vec<Referenced>>),
+}
+
+/// Which collection of [`Referenced`] objects a read brought.
+#[derive(Debug, Clone, Copy)]
+enum Reference {
+    ScopeTags,
+    MobileApps,
+    Scripts,
 }
 
 /// The reads of one [`read_live_state`], each on its own task, so that the CPU work of one
@@ -204,6 +226,13 @@ pub async fn read_live_state(client: &GraphClient, scope: &ReadScope) -> Result<
             .map(Part::ProvisioningClient)
     });
     reads.spawn(|c, s| async move { read_assignment_filters(&c, &s).await.map(Part::AssignmentFilters) });
+    for reference in [Reference::ScopeTags, Reference::MobileApps, Reference::Scripts] {
+        reads.spawn(move |c, s| async move {
+            read_referenced(&c, &s, reference)
+                .await
+                .map(|found| Part::Referenced(reference, found))
+        });
+    }
     let mut state = LiveState::default();
     for part in reads.join().await? {
         match part {
@@ -223,6 +252,9 @@ pub async fn read_live_state(client: &GraphClient, scope: &ReadScope) -> Result<
             Part::Devices(None) => {}
             Part::ProvisioningClient(id) => state.provisioning_client_id = id,
             Part::AssignmentFilters(filters) => state.assignment_filters = filters,
+            Part::Referenced(Reference::ScopeTags, found) => state.scope_tags = found,
+            Part::Referenced(Reference::MobileApps, found) => state.mobile_apps = found,
+            Part::Referenced(Reference::Scripts, found) => state.scripts = found,
         }
     }
     tracing::info!(
@@ -369,6 +401,35 @@ async fn read_assignment_filters(
                     id: text(body, "id")?,
                     display_name: text(body, "displayName").unwrap_or_default(),
                     platform: text(body, "platform"),
+                })
+            })
+            .collect(),
+    ))
+}
+
+/// Scope tags, apps or scripts, when `scope` asks for them.
+async fn read_referenced(
+    client: &GraphClient,
+    scope: &ReadScope,
+    reference: Reference,
+) -> Result<Option<Vec<Referenced>>, Error> {
+    let ep = client.endpoint();
+    let request = match reference {
+        Reference::ScopeTags if scope.scope_tags => references::list_scope_tags(ep)?,
+        Reference::MobileApps if scope.mobile_apps => references::list_mobile_apps(ep)?,
+        Reference::Scripts if scope.scripts => references::list_scripts(ep)?,
+        _ => return Ok(None),
+    };
+    let found: Vec<Body> = paging::collect(client, request).await?;
+    let text = |body: &Body, name: &str| body.get(name).and_then(Value::as_str).map(str::to_owned);
+    Ok(Some(
+        found
+            .iter()
+            .filter_map(|body| {
+                Some(Referenced {
+                    id: text(body, "id")?,
+                    display_name: text(body, "displayName").unwrap_or_default(),
+                    odata_type: text(body, "@odata.type"),
                 })
             })
             .collect(),

@@ -159,14 +159,14 @@ pub const PERMISSIONS: &[PermissionRow] = &[
     },
     PermissionRow {
         path: "/deviceManagement/roleScopeTags",
-        what: "scope tags, referenced by name",
-        read: "DeviceManagementRBAC.Read.All",
-        write: "DeviceManagementRBAC.ReadWrite.All",
-        verified: false,
+        what: "scope tags, referenced by name (read only when a `scopeTags:` entry is a name; Learn's roleScopeTag pages accept `DeviceManagementConfiguration.Read.All` as well as `DeviceManagementRBAC.Read.All`, so no permission of its own)",
+        read: "DeviceManagementConfiguration.Read.All",
+        write: "DeviceManagementConfiguration.ReadWrite.All",
+        verified: true,
     },
     PermissionRow {
         path: "/deviceManagement/deviceManagementScripts",
-        what: "platform scripts, referenced by name",
+        what: "platform scripts, referenced by name or id (Device Preparation)",
         read: "DeviceManagementConfiguration.Read.All",
         write: "DeviceManagementConfiguration.ReadWrite.All",
         verified: false,
@@ -187,7 +187,7 @@ pub const PERMISSIONS: &[PermissionRow] = &[
     },
     PermissionRow {
         path: "/deviceAppManagement/mobileApps",
-        what: "apps, referenced by name (ESP blocking apps, Device Preparation apps)",
+        what: "apps, referenced by name or id (ESP blocking apps, Device Preparation apps and their types)",
         read: "DeviceManagementApps.Read.All",
         write: "DeviceManagementApps.Read.All",
         verified: true,

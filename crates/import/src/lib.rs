@@ -34,7 +34,7 @@ use std::path::{Path, PathBuf};
 use hangar_config::fields::{self, Codec, FieldInfo, Graph, Table};
 use hangar_model::device_preparation::Catalog;
 use hangar_model::well_known::{DEFAULT_ESP_ID_SUFFIX, DEFAULT_PLATFORM_RESTRICTION_ID_SUFFIX, odata};
-use hangar_model::{Cloud, Kind, LiveObject, LiveState, LiveTarget};
+use hangar_model::{Cloud, Kind, LiveObject, LiveState, LiveTarget, ReferenceKind, Referenced};
 use serde_json::{Value, json};
 
 pub use yaml::{Document, Node};
@@ -415,6 +415,52 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// A list of ids as names: each id whose name is the tenant's only one of its kind (and does
+    /// not read as an id itself) is written as that name; any other stays an id, with a note. The
+    /// planner resolves the names back to exactly these ids.
+    fn named(&mut self, kind: ReferenceKind, node: Node, from: &LiveObject) -> Node {
+        let (Node::List(values), Some(list)) = (&node, kind.list(self.live)) else {
+            return node;
+        };
+        let mut out = Vec::with_capacity(values.len());
+        for value in values {
+            let Some(id) = value.as_str() else {
+                out.push(value.clone());
+                continue;
+            };
+            let Some(found) = Referenced::by_id(list, id) else {
+                self.notes.insert(format!(
+                    "{} `{}` refers to {} id `{id}`, which the tenant does not have; written as the id, the plan will refuse it until it is fixed",
+                    from.kind,
+                    yaml_name(from),
+                    kind.noun()
+                ));
+                out.push(value.clone());
+                continue;
+            };
+            let name = &found.display_name;
+            let shared = list.iter().filter(|entry| &entry.display_name == name).count() > 1;
+            if shared || name.trim().is_empty() || name != name.trim() || kind.is_id(name) {
+                self.notes.insert(format!(
+                    "{} `{}`: {} `{name}` is written by its id `{}` ({})",
+                    from.kind,
+                    yaml_name(from),
+                    kind.noun(),
+                    found.id,
+                    if shared {
+                        format!("the tenant has several {}s of that name", kind.noun())
+                    } else {
+                        "its name would read as something else".to_owned()
+                    }
+                ));
+                out.push(Value::String(found.id.clone()));
+            } else {
+                out.push(Value::String(name.clone()));
+            }
+        }
+        Node::List(out)
+    }
+
     /// A reference to a group by id: its name, remembered so the group is written too. `None`
     /// for an id the tenant no longer has (noted).
     fn group(&mut self, id: &str, from: &LiveObject) -> Option<String> {
@@ -536,10 +582,26 @@ fn fill<T>(ctx: &mut Ctx<'_>, object: &LiveObject, pin: bool, table: &Table<T>) 
     let mut document = Document::default();
     for row in table.rows() {
         if let Some(node) = field(ctx, object, pin, table, row)? {
+            let node = match referenced(table.kind, row.yaml) {
+                Some(kind) => ctx.named(kind, node, object),
+                None => node,
+            };
             document.set(row.yaml, node);
         }
     }
     Ok(document)
+}
+
+/// The rows whose values are scope tag, app or script ids, which import writes as names.
+fn referenced(kind: &str, yaml: &str) -> Option<ReferenceKind> {
+    match (kind, yaml) {
+        (_, "scopeTags") => Some(ReferenceKind::ScopeTag),
+        ("EnrollmentStatusPage", "blockingApps") | ("DevicePreparationPolicy", "allowedApps") => {
+            Some(ReferenceKind::App)
+        }
+        ("DevicePreparationPolicy", "allowedScripts") => Some(ReferenceKind::Script),
+        _ => None,
+    }
 }
 
 /// One row's YAML value for `object`; `None` when it equals the default (left out).

@@ -141,7 +141,7 @@ fn esp() -> impl Strategy<Value = Esp> {
         any::<bool>(),
         any::<bool>(),
         prop::option::of(name()),
-        0..3usize,
+        0..5usize,
         prop::collection::vec(0..6usize, 0..3),
     )
         .prop_map(|(show, timeout, logs, block_retry, message, apps, include)| Esp {
@@ -214,6 +214,25 @@ fn assignment(group_id: &str, exclude: bool) -> hangar_model::LiveAssignment {
 fn tenant(spec: &Spec) -> LiveState {
     let mut live = LiveState::default();
     live.complete.extend(Kind::ALL);
+    // What the configuration refers to by name: scope tags and apps, two of each sharing a name
+    // (import writes those by id and says so), names that need quoting, apps of several types.
+    let referenced = |id: String, name: &str, odata_type: Option<&str>| hangar_model::Referenced {
+        id,
+        display_name: name.to_owned(),
+        odata_type: odata_type.map(str::to_owned),
+    };
+    live.scope_tags = Some(vec![
+        referenced("0".into(), "Default", None),
+        referenced("3".into(), "O'Brien & Co: EU", None),
+        referenced("4".into(), "Sales", None),
+        referenced("5".into(), "Sales", None),
+    ]);
+    live.mobile_apps = Some(
+        APPS.iter()
+            .enumerate()
+            .map(|(n, (name, odata_type))| referenced(guid(900 + n as u64), name, Some(odata_type)))
+            .collect(),
+    );
     let mut group_ids = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for (index, (name, kind, tag)) in spec.groups.iter().enumerate() {
@@ -265,7 +284,7 @@ fn tenant(spec: &Spec) -> LiveState {
         }
         let mut properties = json!({"id": id, "@odata.type": odata_type, "displayName": format!("{name} P{index}"),
             "description": p.description.clone().unwrap_or_default(),
-            "roleScopeTagIds": if p.tags { json!(["0", "3"]) } else { json!(["0"]) },
+            "roleScopeTagIds": if p.tags { json!(["0", "3", "4"]) } else { json!(["0"]) },
             "deviceType": device_types[p.device_type],
             "locale": LOCALES[p.locale],
             "deviceNameTemplate": if p.name_template && !p.hybrid { "ENG-%SERIAL%" } else { "" },
@@ -377,6 +396,14 @@ fn tenant(spec: &Spec) -> LiveState {
     live
 }
 
+/// The tenant's apps: name and `@odata.type`; the last two share a name.
+const APPS: &[(&str, &str)] = &[
+    ("Company Portal", "#microsoft.graph.winGetApp"),
+    ("販売 CRM #1", "#microsoft.graph.win32LobApp"),
+    ("Agent", "#microsoft.graph.windowsMobileMSI"),
+    ("Agent", "#microsoft.graph.win32LobApp"),
+];
+
 fn check(spec: &Spec, cloud: Cloud) -> Result<(), TestCaseError> {
     let live = tenant(spec);
     let options = hangar_import::Options {
@@ -401,6 +428,29 @@ fn check(spec: &Spec, cloud: Cloud) -> Result<(), TestCaseError> {
             .map(|(path, bytes)| format!("--- {path}\n{}", String::from_utf8_lossy(bytes)))
             .collect::<String>()
     };
+    // References by name where the name is the tenant's only one, by id where it is not.
+    let esp_text =
+        String::from_utf8_lossy(imported.files.get("esp.yaml").map_or(&[][..], |b| &b[..])).into_owned();
+    let esps = spec.esps.iter().map(|(_, esp)| esp).chain(&spec.default_esp);
+    let most_apps = esps.map(|esp| esp.apps).max().unwrap_or(0);
+    if most_apps >= 1 {
+        prop_assert!(esp_text.contains("- Company Portal\n"), "{}", files());
+        prop_assert!(!esp_text.contains(&guid(900)), "{}", files());
+    }
+    if most_apps >= 3 {
+        prop_assert!(esp_text.contains(&format!("- \"{}\"", guid(902))), "{}", files());
+        prop_assert!(
+            imported
+                .notes
+                .iter()
+                .any(|n| n.contains("app `Agent` is written by its id"))
+        );
+    }
+    if spec.profiles.iter().any(|(_, p)| p.tags) {
+        let text = String::from_utf8_lossy(&imported.files["profiles.yaml"]).into_owned();
+        prop_assert!(text.contains("O'Brien & Co: EU"), "{}", files());
+        prop_assert!(text.contains("- \"4\"\n"), "{}", files());
+    }
     let errors: Vec<String> = loaded
         .diagnostics
         .iter()

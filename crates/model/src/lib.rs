@@ -35,4 +35,4 @@ pub mod well_known;
 pub use assignment::{AssignmentSource, FilterMode, LiveAssignment, LiveFilter, LiveTarget};
 pub use cloud::Cloud;
 pub use kind::Kind;
-pub use live::{AssignmentFilter, LiveDevice, LiveObject, LiveState};
+pub use live::{AssignmentFilter, LiveDevice, LiveObject, LiveState, ReferenceKind, Referenced};

@@ -41,6 +41,91 @@ pub struct LiveState {
     /// `filter:` names resolve and live filters are named; `None` when they were not read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignment_filters: Option<Vec<AssignmentFilter>>,
+    /// The tenant's scope tags (`deviceManagement/roleScopeTags`), by which `scopeTags:` names
+    /// resolve and live tag ids are named; `None` when they were not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope_tags: Option<Vec<Referenced>>,
+    /// The tenant's apps (`deviceAppManagement/mobileApps`, with their `@odata.type`), by which
+    /// ESP blocking apps and Device Preparation apps resolve; `None` when they were not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mobile_apps: Option<Vec<Referenced>>,
+    /// The tenant's platform scripts (`deviceManagement/deviceManagementScripts`), by which
+    /// Device Preparation scripts resolve; `None` when they were not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scripts: Option<Vec<Referenced>>,
+}
+
+/// A tenant object a configuration refers to by name but hangar never writes (a scope tag, an
+/// app, a platform script), reduced to what names resolve with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Referenced {
+    /// Graph id.
+    pub id: String,
+    /// `displayName`: how YAML names it.
+    pub display_name: String,
+    /// `@odata.type` (apps: `#microsoft.graph.win32LobApp`, …), when Graph returned it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub odata_type: Option<String>,
+}
+
+/// How YAML refers to a scope tag, an app or a script: by id (a scope tag id is a number, `0` the
+/// built-in `Default`; an app or script id a GUID) or by name (anything else).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ReferenceKind {
+    /// `scopeTags:` entries: `deviceManagement/roleScopeTags`.
+    ScopeTag,
+    /// `blockingApps:`, `allowedApps:` entries: `deviceAppManagement/mobileApps`.
+    App,
+    /// `allowedScripts:` entries: `deviceManagement/deviceManagementScripts`.
+    Script,
+}
+
+impl ReferenceKind {
+    /// Whether `text` is written as an id of this kind rather than a name.
+    pub fn is_id(self, text: &str) -> bool {
+        match self {
+            ReferenceKind::ScopeTag => !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()),
+            ReferenceKind::App | ReferenceKind::Script => {
+                text.len() == 36
+                    && text.char_indices().all(|(i, c)| match i {
+                        8 | 13 | 18 | 23 => c == '-',
+                        _ => c.is_ascii_hexdigit(),
+                    })
+            }
+        }
+    }
+
+    /// How messages name one.
+    pub fn noun(self) -> &'static str {
+        match self {
+            ReferenceKind::ScopeTag => "scope tag",
+            ReferenceKind::App => "app",
+            ReferenceKind::Script => "script",
+        }
+    }
+
+    /// The tenant's objects of this kind, when they were read.
+    pub fn list(self, live: &LiveState) -> Option<&[Referenced]> {
+        match self {
+            ReferenceKind::ScopeTag => live.scope_tags.as_deref(),
+            ReferenceKind::App => live.mobile_apps.as_deref(),
+            ReferenceKind::Script => live.scripts.as_deref(),
+        }
+    }
+}
+
+impl Referenced {
+    /// The entries of `list` named `name` (exact match, as the admin center shows names).
+    pub fn named<'a>(list: &'a [Referenced], name: &'a str) -> impl Iterator<Item = &'a Referenced> {
+        list.iter().filter(move |entry| entry.display_name == name)
+    }
+
+    /// The entry of `list` with this id (ids compare case-insensitively, as Graph GUIDs do).
+    pub fn by_id<'a>(list: &'a [Referenced], id: &str) -> Option<&'a Referenced> {
+        list.iter().find(|entry| entry.id.eq_ignore_ascii_case(id))
+    }
 }
 
 /// An Intune assignment filter (`deviceAndAppManagementAssignmentFilter`), reduced to what

@@ -340,6 +340,9 @@ fn plan_existing(
     }
 
     normalize::normalize(kind, &mut desired, &mut current);
+    // Scope tag, app and script ids are compared as ids and shown with the tenant's names.
+    crate::references::label(ctx.live, &mut desired);
+    crate::references::label(ctx.live, &mut current);
     let template = match object {
         DesiredRef::Dpp(id) => {
             // Choice values are compared as item ids and shown with the tenant's option names.

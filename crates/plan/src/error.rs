@@ -115,6 +115,65 @@ pub enum Error {
         /// The `filter:` value.
         span: Span,
     },
+    /// A scope tag, app or script reference names nothing of the tenant.
+    #[error(
+        "no {} {} in the tenant{}; {}",
+        what.noun(),
+        if what.is_id(reference) { format!("has id `{reference}`") } else { format!("is named `{reference}`") },
+        if known.is_empty() { String::new() } else { format!(" (it has: {})", known.join(", ")) },
+        crate::references::where_to_create(*what)
+    )]
+    ReferenceNotFound {
+        /// Scope tag, app or script.
+        what: hangar_model::ReferenceKind,
+        /// The name or id written.
+        reference: String,
+        /// Names the tenant has (at most 10).
+        known: Vec<String>,
+        /// The value.
+        span: Span,
+    },
+    /// A scope tag, app or script name matches several objects of the tenant.
+    #[error(
+        "{} {}s are named `{name}` in the tenant ({}); write the id of the one you mean instead of its name, or rename the others",
+        ids.len(), what.noun(), ids.iter().map(|id| format!("`{id}`")).collect::<Vec<_>>().join(", ")
+    )]
+    ReferenceAmbiguous {
+        /// Scope tag, app or script.
+        what: hangar_model::ReferenceKind,
+        /// The name written.
+        name: String,
+        /// Their ids.
+        ids: Vec<String>,
+        /// The value.
+        span: Span,
+    },
+    /// The tenant lists an allowed app without its `@odata.type`, which a Device Preparation
+    /// policy must record.
+    #[error(
+        "Device Preparation policy `{name}`: the tenant does not say what type app `{app}` is (its `@odata.type`), and a policy records it beside the id; hangar never assumes one"
+    )]
+    AppTypeUnknown {
+        /// The policy.
+        name: String,
+        /// The app as written.
+        app: String,
+        /// The value.
+        span: Span,
+    },
+    /// The configuration refers to scope tags, apps or scripts but they were not read.
+    #[error(
+        "cannot resolve {} `{reference}`: the tenant's {}s were not read (unknown is not absent)",
+        what.noun(), what.noun()
+    )]
+    ReferencesNotRead {
+        /// Scope tag, app or script.
+        what: hangar_model::ReferenceKind,
+        /// The name or id written.
+        reference: String,
+        /// The value.
+        span: Span,
+    },
     /// Pruning would delete more than `prune.maxDeletes`.
     #[error(
         "pruning would delete {}, more than `prune.maxDeletes: {max}` allows; nothing is planned. Raise `maxDeletes`, narrow `prune.only`, or add the objects to Git: {}",
@@ -195,7 +254,11 @@ impl Error {
             | Error::TooManyDeletes { span, .. }
             | Error::FilterNotFound { span, .. }
             | Error::FilterAmbiguous { span, .. }
-            | Error::FiltersNotRead { span, .. } => Some(*span),
+            | Error::FiltersNotRead { span, .. }
+            | Error::ReferenceNotFound { span, .. }
+            | Error::ReferenceAmbiguous { span, .. }
+            | Error::ReferencesNotRead { span, .. }
+            | Error::AppTypeUnknown { span, .. } => Some(*span),
             _ => None,
         }
     }

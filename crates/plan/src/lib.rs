@@ -35,6 +35,7 @@ pub mod preserve;
 mod priority;
 pub mod project;
 mod prune;
+mod references;
 pub mod render;
 mod terms;
 
@@ -73,6 +74,7 @@ pub fn plan(desired: &DesiredState, live: &LiveState) -> Result<Plan, Errors> {
         groups
     };
     filters::check(desired, live).map_err(Errors)?;
+    references::check(desired, live).map_err(Errors)?;
     let ctx = project::Context {
         state: desired,
         groups: &groups,

@@ -405,6 +405,12 @@ pub struct SimConfig {
     pub intune_page_size: usize,
     /// Requests kept in the request log (oldest dropped first).
     pub log_capacity: usize,
+    /// A fresh tenant starts with a few apps, a platform script and a scope tag, as an admin
+    /// would have made them in the admin center ([`crate::SAMPLE_APPS`],
+    /// [`crate::SAMPLE_SCRIPTS`], [`crate::SAMPLE_SCOPE_TAGS`]): what the bundled examples name.
+    /// On by default (a tenant hangar is pointed at has apps); off: Microsoft's built-ins only.
+    /// Their ids come from their names and the tenant id, never from the tenant's id sequence.
+    pub sample_catalog: bool,
 }
 
 impl Default for SimConfig {
@@ -430,6 +436,7 @@ impl Default for SimConfig {
             directory_page_size: 100,
             intune_page_size: 1000,
             log_capacity: 100_000,
+            sample_catalog: true,
         }
     }
 }
@@ -618,6 +625,13 @@ impl SimConfig {
     /// Reproduces the `$top` next-link loop on Autopilot devices.
     pub fn quirk_autopilot_top_loop(mut self, on: bool) -> SimConfig {
         self.quirks.autopilot_top_loop = on;
+        self
+    }
+
+    /// Whether a fresh tenant holds the sample apps, script and scope tag the bundled examples
+    /// name (default: it does).
+    pub fn sample_catalog(mut self, on: bool) -> SimConfig {
+        self.sample_catalog = on;
         self
     }
 

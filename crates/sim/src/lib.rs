@@ -67,6 +67,7 @@ pub use crate::config::{
     Quirks, SimCloud, SimConfig, Throttling,
 };
 pub use crate::error::SimError;
+pub use crate::routes::references::{APP_TYPES, SAMPLE_APPS, SAMPLE_SCOPE_TAGS, SAMPLE_SCRIPTS};
 pub use crate::routes::templates::{
     DppOptionOrder, PolicyTemplate, SettingOption, SettingShape, SettingTemplate,
     device_preparation_templates,
@@ -104,12 +105,18 @@ fn prepare(config: SimConfig) -> Result<Arc<Shared>, SimError> {
             }
             state
         }
-        _ => SimState::fresh(
-            config.cloud,
-            config.tenant_id.as_deref(),
-            config.seed,
-            clock::wall_clock_ms(),
-        ),
+        _ => {
+            let mut state = SimState::fresh(
+                config.cloud,
+                config.tenant_id.as_deref(),
+                config.seed,
+                clock::wall_clock_ms(),
+            );
+            if config.sample_catalog {
+                routes::references::add_sample_catalog(&mut state);
+            }
+            state
+        }
     };
     let clock = SimClock::new(Some(state.clock_ms), config.clock_scale);
     let shared = Arc::new(Shared::new(config, state, clock)?);

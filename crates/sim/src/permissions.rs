@@ -117,6 +117,36 @@ const ROWS: &[Row] = &[
         write: CONFIGURATION_WRITE,
         refuser: Refuser::Intune(IntuneService::DeviceConfigV2),
     },
+    Row {
+        prefix: &["deviceManagement", "deviceManagementScripts"],
+        read: CONFIGURATION_READ,
+        write: CONFIGURATION_WRITE,
+        refuser: Refuser::Intune(IntuneService::DeviceConfiguration),
+    },
+    Row {
+        prefix: &["deviceManagement", "roleScopeTags"],
+        // Learn's roleScopeTag pages accept the configuration permissions as well.
+        read: &[
+            "DeviceManagementConfiguration.Read.All",
+            "DeviceManagementConfiguration.ReadWrite.All",
+            "DeviceManagementRBAC.Read.All",
+            "DeviceManagementRBAC.ReadWrite.All",
+        ],
+        write: &[
+            "DeviceManagementConfiguration.ReadWrite.All",
+            "DeviceManagementRBAC.ReadWrite.All",
+        ],
+        refuser: Refuser::Intune(IntuneService::DeviceConfiguration),
+    },
+    Row {
+        prefix: &["deviceAppManagement", "mobileApps"],
+        read: &[
+            "DeviceManagementApps.Read.All",
+            "DeviceManagementApps.ReadWrite.All",
+        ],
+        write: &["DeviceManagementApps.ReadWrite.All"],
+        refuser: Refuser::Intune(IntuneService::DeviceConfiguration),
+    },
 ];
 
 /// Refuses `call` with Graph's 403 unless `roles` holds one the request needs.

@@ -91,6 +91,18 @@ pub struct SimState {
     /// `id`). Missing in older state files: none.
     #[serde(default)]
     pub assignment_filters: BTreeMap<String, Map<String, Value>>,
+    /// `deviceManagement/roleScopeTags` by id (`0` is the built-in `Default`), stored without
+    /// `id`. Missing in older state files: `Default` only.
+    #[serde(default = "crate::routes::references::default_scope_tags")]
+    pub scope_tags: BTreeMap<String, Map<String, Value>>,
+    /// `deviceAppManagement/mobileApps` by id, stored with their `@odata.type`, without `id`.
+    /// Missing in older state files: none.
+    #[serde(default)]
+    pub mobile_apps: BTreeMap<String, Map<String, Value>>,
+    /// `deviceManagement/deviceManagementScripts` by id, stored without `id`. Missing in older
+    /// state files: none.
+    #[serde(default)]
+    pub scripts: BTreeMap<String, Map<String, Value>>,
 }
 
 /// An Entra group.
@@ -456,6 +468,9 @@ impl SimState {
             tenant_settings: TenantSettings::ready(),
             audit_events: Vec::new(),
             assignment_filters: BTreeMap::new(),
+            scope_tags: crate::routes::references::default_scope_tags(),
+            mobile_apps: BTreeMap::new(),
+            scripts: BTreeMap::new(),
         };
         state.add_service_principal(INTUNE_PROVISIONING_CLIENT_APP_ID, "Intune Provisioning Client");
         state.add_service_principal(MICROSOFT_GRAPH_APP_ID, "Microsoft Graph");

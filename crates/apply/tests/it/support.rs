@@ -44,14 +44,16 @@ pub fn sim_cloud(cloud: Cloud) -> SimCloud {
     }
 }
 
-/// A simulator config for `desired`'s tenant (cloud and tenant id), with its clock 100 times
-/// faster than real time and new groups replicating to Intune after 10 simulated seconds.
+/// A simulator config for `desired`'s tenant (cloud and tenant id, and the sample apps, script
+/// and scope tag the examples name), with its clock 100 times faster than real time and new
+/// groups replicating to Intune after 10 simulated seconds.
 pub fn sim_config(desired: &DesiredState) -> SimConfig {
     SimConfig::default()
         .cloud(sim_cloud(desired.tenant.cloud.value))
         .tenant_id(desired.tenant.tenant_id.value.clone())
         .clock_scale(100.0)
         .replication_delay(std::time::Duration::from_secs(10))
+        .sample_catalog(true)
 }
 
 /// A running simulator and a client signed in to it.

@@ -75,7 +75,7 @@ pub static META: &[Field<Meta>] = &[
     Field {
         info: FieldInfo {
             yaml: "scopeTags",
-            ty: Type::List("list of scope tag ids"),
+            ty: Type::List("list of scope tag names or ids"),
             graph: Graph::Property {
                 path: "roleScopeTagIds",
                 codec: Codec::Special,
@@ -85,7 +85,7 @@ pub static META: &[Field<Meta>] = &[
                 source: "graph-api-notes §1 (`roleScopeTagIds` default `[\"0\"]`); tags set in the admin center are kept",
             },
             label: Some("Scope tags"),
-            doc: "Intune role-based access scope tags.",
+            doc: "Intune role-based access scope tags, by name as the admin center shows them (`Default` is the built-in tag `0`) or by numeric id; names resolve through the tenant's `deviceManagement/roleScopeTags` when planning (a name the tenant lacks stops the plan at its line), so one configuration works in tenants whose tags have other ids.",
             normalisation: &["intune.scope-tags-default", "intune.scope-tags-set"],
         },
         get: Some(|meta, _| match &meta.scope_tags {

@@ -195,7 +195,7 @@ pub static DEVICE_PREPARATION: Table<DevicePreparationPolicy> = Table {
         Field {
             info: FieldInfo {
                 yaml: "allowedApps",
-                ty: Type::List("at most 10 app ids"),
+                ty: Type::List("at most 10 app names or ids"),
                 graph: Graph::Setting {
                     definition: "enrollment_autopilot_dpp_allowedappids",
                     codec: Codec::Special,
@@ -205,7 +205,7 @@ pub static DEVICE_PREPARATION: Table<DevicePreparationPolicy> = Table {
                     source: MEMDOCS,
                 },
                 label: Some("Allowed Applications"),
-                doc: "Apps installed during setup; each value is `{\"id\":\"<app id>\",\"type\":\"#microsoft.graph.<app type>\"}`; the planner takes the app type from the live policy or the tenant.",
+                doc: "Apps installed during setup, by name or id (a GUID) in the tenant's `deviceAppManagement/mobileApps`. Each value is `{\"id\":\"<app id>\",\"type\":\"#microsoft.graph.<app type>\"}`, the id and the type (`win32LobApp`, `windowsMobileMSI`, `winGetApp`, `officeSuiteApp`, …) both the tenant's own, never assumed.",
                 normalisation: &[
                     "dpp.app-ids",
                     "dpp.id-lists-empty",
@@ -218,7 +218,7 @@ pub static DEVICE_PREPARATION: Table<DevicePreparationPolicy> = Table {
         Field {
             info: FieldInfo {
                 yaml: "allowedScripts",
-                ty: Type::List("at most 10 script ids"),
+                ty: Type::List("at most 10 script names or ids"),
                 graph: Graph::Setting {
                     definition: "enrollment_autopilot_dpp_allowedscriptids",
                     codec: Codec::Same,
@@ -228,7 +228,7 @@ pub static DEVICE_PREPARATION: Table<DevicePreparationPolicy> = Table {
                     source: MEMDOCS,
                 },
                 label: Some("Allowed Scripts"),
-                doc: "PowerShell (platform) scripts run during setup.",
+                doc: "PowerShell (platform) scripts run during setup, by name or id (a GUID) in the tenant's `deviceManagement/deviceManagementScripts`.",
                 normalisation: &["dpp.id-lists-empty", "dpp.ids-case", "dpp.id-lists-set"],
             },
             get: Some(|d, _| get::list(&d.allowed_scripts, d.meta.kind_span)),

@@ -166,7 +166,7 @@ pub static ENROLLMENT_STATUS_PAGE: Table<EnrollmentStatusPage> = Table {
         Field {
             info: FieldInfo {
                 yaml: "blockingApps",
-                ty: Type::List("list of app ids"),
+                ty: Type::List("list of app names or ids"),
                 graph: property("selectedMobileAppIds"),
                 default: Default::Value {
                     yaml: "[]",
@@ -175,7 +175,7 @@ pub static ENROLLMENT_STATUS_PAGE: Table<EnrollmentStatusPage> = Table {
                 label: Some(
                     "Block device use until these required apps are installed if they are assigned to the user/device",
                 ),
-                doc: "Empty means all required apps block (admin center \"All\"); at most 100.",
+                doc: "Empty means all required apps block (admin center \"All\"); at most 100. Each app by its name in the tenant's `deviceAppManagement/mobileApps` or by its id (a GUID, which also pins one of two apps of one name); both are checked against the tenant when planning.",
                 normalisation: &[
                     PROGRESS_HIDDEN,
                     "esp.retry-blocked",

@@ -39,6 +39,7 @@ pub mod fields;
 pub mod groups;
 pub mod mobility;
 pub mod profiles;
+pub mod references;
 pub mod service_principals;
 pub mod settings;
 pub mod subscriptions;
@@ -403,5 +404,8 @@ pub fn every_request(ep: &Endpoint) -> Vec<Result<GraphRequest, Error>> {
         audit::intune_events(ep, "id", "2026-11-01T00:00:00Z", 5),
         audit::directory_audits(ep, "id", "2026-11-01T00:00:00Z", 5),
         assignment_filters::list(ep),
+        references::list_scope_tags(ep),
+        references::list_mobile_apps(ep),
+        references::list_scripts(ep),
     ]
 }

@@ -8,10 +8,10 @@
 //! lacks an option hangar needs stops the plan instead.
 
 use hangar_config::{AccountType, DevicePreparationPolicy, DppMode};
-use hangar_model::LiveObject;
 use hangar_model::device_preparation::{self as catalog, CatalogError, Choice, Meaning, Template};
 use hangar_model::well_known::device_preparation::{self as dpp, Setting};
 use hangar_model::well_known::odata;
+use hangar_model::{LiveObject, ReferenceKind};
 use serde_json::{Map, Value, json};
 
 use super::Context;
@@ -20,10 +20,6 @@ use crate::plan::{Body, GroupSlot};
 
 /// `@odata.type` of a Settings Catalog policy.
 const CONFIGURATION_POLICY: &str = "#microsoft.graph.deviceManagementConfigurationPolicy";
-
-/// App type used for an allowed app the tenant's policy does not already list: Device
-/// Preparation allows Win32 (and LOB/WinGet) apps; Win32 is by far the common case.
-const DEFAULT_APP_TYPE: &str = "#microsoft.graph.win32LobApp";
 
 /// The mode as the catalog names it.
 pub(crate) fn mode(policy: &DevicePreparationPolicy) -> catalog::DppMode {
@@ -132,21 +128,31 @@ pub(super) fn body(
         });
         settings.push(values.simple(&dpp::DEVICE_SECURITY_GROUP, value, odata::STRING_SETTING_VALUE)?);
     }
-    let apps: Vec<Value> = policy
-        .allowed_apps
-        .iter()
-        .map(|app| {
-            let app_type = live
-                .and_then(|live| live_app_type(live, &app.value))
-                .unwrap_or_else(|| DEFAULT_APP_TYPE.to_owned());
-            json!(json!({"id": app.value, "type": app_type}).to_string())
-        })
-        .collect();
+    // Each app with its id and its real `@odata.type`, both from the tenant's `mobileApps`
+    // (checked before projection), never an assumed type.
+    let mut apps: Vec<Value> = Vec::new();
+    for app in &policy.allowed_apps {
+        let found = crate::references::resolve(ctx.live, ReferenceKind::App, &app.value);
+        let Some((id, Some(app_type))) = found.map(|found| (&found.id, &found.odata_type)) else {
+            return Err(Error::AppTypeUnknown {
+                name: policy.meta.name.value.clone(),
+                app: app.value.clone(),
+                span: app.span,
+            });
+        };
+        apps.push(json!(json!({"id": id, "type": app_type}).to_string()));
+    }
     settings.push(values.collection(&dpp::ALLOWED_APPS, apps)?);
     let scripts: Vec<Value> = policy
         .allowed_scripts
         .iter()
-        .map(|script| json!(script.value))
+        .map(|script| {
+            json!(crate::references::id(
+                ctx.live,
+                ReferenceKind::Script,
+                &script.value
+            ))
+        })
         .collect();
     settings.push(values.collection(&dpp::ALLOWED_SCRIPTS, scripts)?);
     body.insert("settings".into(), Value::Array(settings));
@@ -266,26 +272,4 @@ pub(crate) fn label_choices(template: &Template<'_>, comparable: &mut Map<String
 
 fn wrap(instance: Value) -> Value {
     json!({"@odata.type": odata::CONFIGURATION_SETTING, "settingInstance": instance})
-}
-
-/// The type the live policy already records for an allowed app.
-fn live_app_type(live: &LiveObject, app_id: &str) -> Option<String> {
-    let settings = live.settings.as_ref()?;
-    settings.iter().find_map(|setting| {
-        let instance = setting.get("settingInstance")?;
-        if instance.get("settingDefinitionId")?.as_str()? != dpp::ALLOWED_APPS.definition_id {
-            return None;
-        }
-        instance
-            .get("simpleSettingCollectionValue")?
-            .as_array()?
-            .iter()
-            .find_map(|value| {
-                let text = value.get("value")?.as_str()?;
-                let app: Value = serde_json::from_str(text).ok()?;
-                let id = app.get("id")?.as_str()?;
-                id.eq_ignore_ascii_case(app_id)
-                    .then(|| app.get("type")?.as_str().map(str::to_owned))?
-            })
-    })
 }

@@ -55,13 +55,52 @@ impl<'a> Context<'a> {
 /// Preparation policy whose values the tenant's definitions cannot give.
 pub(crate) fn body(ctx: &Context<'_>, object: DesiredRef, live: Option<&LiveObject>) -> Result<Body, Error> {
     let state = ctx.state;
-    Ok(match object {
+    let mut body = match object {
         DesiredRef::Group(id) => group::body(state.group(id)),
         DesiredRef::Profile(id) => profile::body(state, state.profile(id)),
         DesiredRef::Esp(id) => enrollment_status_page::body(state, state.esp(id)),
         DesiredRef::DomainJoin(id) => domain_join::body(state, state.domain_join(id)),
         DesiredRef::Restriction(id) => restriction::body(state, state.restriction(id)),
         DesiredRef::Dpp(id) => device_preparation::body(ctx, state.dpp(id), live)?,
+    };
+    // Names become the tenant's ids here, once, for every kind (checked before projection:
+    // `crate::references::check`).
+    if body.value.contains_key("roleScopeTagIds")
+        && let Some(tags) = object_meta(state, object).and_then(|meta| meta.scope_tags.as_ref())
+    {
+        let ids = crate::references::scope_tag_ids(ctx.live, tags);
+        body.value.insert("roleScopeTagIds".into(), ids);
+    }
+    if let DesiredRef::Esp(id) = object
+        && body.value.contains_key("selectedMobileAppIds")
+    {
+        let apps: Vec<Value> = state
+            .esp(id)
+            .blocking_apps
+            .iter()
+            .map(|app| {
+                json!(crate::references::id(
+                    ctx.live,
+                    hangar_model::ReferenceKind::App,
+                    &app.value
+                ))
+            })
+            .collect();
+        body.value
+            .insert("selectedMobileAppIds".into(), Value::Array(apps));
+    }
+    Ok(body)
+}
+
+/// The common fields of a desired object.
+fn object_meta(state: &DesiredState, object: DesiredRef) -> Option<&hangar_config::Meta> {
+    Some(match object {
+        DesiredRef::Group(id) => &state.group(id).meta,
+        DesiredRef::Profile(id) => &state.profile(id).meta,
+        DesiredRef::Esp(id) => &state.esp(id).meta,
+        DesiredRef::DomainJoin(id) => &state.domain_join(id).meta,
+        DesiredRef::Restriction(id) => &state.restriction(id).meta,
+        DesiredRef::Dpp(id) => &state.dpp(id).meta,
     })
 }
 

@@ -34,8 +34,45 @@ pub fn load(name: &str) -> DesiredState {
 /// A tenant with nothing but its built-ins and its Device Preparation templates (options in
 /// the admin center's order), every kind read completely.
 pub fn empty_tenant() -> LiveState {
+    let referenced = |id: &str, name: &str, odata_type: Option<&str>| hangar_model::Referenced {
+        id: id.into(),
+        display_name: name.into(),
+        odata_type: odata_type.map(str::to_owned),
+    };
     let mut live = LiveState {
         complete: Kind::ALL.into_iter().collect(),
+        // The apps the fixtures name by id, with the types the tenant gives them.
+        mobile_apps: Some(vec![
+            referenced(
+                "7c1f0a3e-2b9d-4e5a-8f61-0d3c4b2a1e90",
+                "Company Portal",
+                Some("#microsoft.graph.winGetApp"),
+            ),
+            referenced(
+                "0b8e5d2c-6a4f-4c1b-9e3d-7f2a1c5b8d64",
+                "Visual Studio Code",
+                Some("#microsoft.graph.win32LobApp"),
+            ),
+            referenced(
+                "3d5f7a91-0c2e-4b6d-8a14-9e7c5b3f1d20",
+                "Microsoft 365 Apps",
+                Some("#microsoft.graph.officeSuiteApp"),
+            ),
+            referenced(
+                "a8c24e6f-1d3b-4f59-b7e0-6c2d9a4f8e13",
+                "Defender for Endpoint onboarding",
+                Some("#microsoft.graph.win32LobApp"),
+            ),
+        ]),
+        scripts: Some(vec![referenced(
+            "5e9b1c3d-7f2a-4e68-9d40-1b8c6a2e5f97",
+            "Set time zone",
+            None,
+        )]),
+        scope_tags: Some(vec![
+            referenced("0", "Default", None),
+            referenced("3", "Sales EU", None),
+        ]),
         ..LiveState::default()
     };
     let mut esp = LiveObject::new(

@@ -16,6 +16,7 @@ pub(crate) mod intune;
 pub(crate) mod licences;
 pub(crate) mod policies;
 pub(crate) mod profiles;
+pub(crate) mod references;
 pub(crate) mod templates;
 
 use serde_json::{Map, Value, json};
@@ -179,6 +180,16 @@ pub(crate) fn dispatch(ctx: &mut Ctx<'_>) -> Outcome {
         ["deviceManagement", "assignmentFilters", rest @ ..] => {
             beta_only(ctx, "assignmentFilters")?;
             assignment_filters::assignment_filters(ctx, rest)
+        }
+        ["deviceManagement", "roleScopeTags", rest @ ..] => {
+            references::serve(ctx, &references::SCOPE_TAGS, rest)
+        }
+        ["deviceManagement", "deviceManagementScripts", rest @ ..] => {
+            beta_only(ctx, "deviceManagementScripts")?;
+            references::serve(ctx, &references::SCRIPTS, rest)
+        }
+        ["deviceAppManagement", "mobileApps", rest @ ..] => {
+            references::serve(ctx, &references::MOBILE_APPS, rest)
         }
         ["deviceManagement", "windowsAutopilotSettings", rest @ ..] => {
             beta_only(ctx, "windowsAutopilotSettings")?;

@@ -12,5 +12,6 @@ mod fidelity;
 mod groups;
 mod policies;
 mod profiles;
+mod references;
 mod signin;
 mod state;
