@@ -45,7 +45,50 @@ pub struct Need {
     /// What it is for.
     pub purpose: &'static str,
     /// Needed only in some configurations (`None`: always).
-    pub only_when: Option<&'static str>,
+    pub only_when: Option<Condition>,
+}
+
+/// When a permission is needed only for some configurations: decided from the configuration
+/// when doctor has one, said as a possibility when it has not (never an error then: most
+/// configurations do not need it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Condition {
+    /// A group has owners or a Device Preparation policy exists (the Intune Provisioning
+    /// Client is looked up).
+    OwnersOrDevicePreparation,
+    /// An ESP blocks on apps or a Device Preparation policy allows apps (the tenant's apps are
+    /// read to resolve names and take their types).
+    AppsReferenced,
+}
+
+impl Condition {
+    /// The condition in words, for findings and JSON.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Condition::OwnersOrDevicePreparation => {
+                "a group has owners or a Device Preparation policy exists"
+            }
+            Condition::AppsReferenced => "an ESP blocks on apps or a Device Preparation policy allows apps",
+        }
+    }
+
+    /// Whether `config` needs the permission: the same tests `hangar plan` uses to decide
+    /// what it reads.
+    pub fn holds(self, config: &hangar_config::DesiredState) -> bool {
+        match self {
+            Condition::OwnersOrDevicePreparation => {
+                !config.device_preparation.is_empty()
+                    || config.groups.iter().any(|group| !group.owners.is_empty())
+            }
+            Condition::AppsReferenced => config.references_apps(),
+        }
+    }
+}
+
+impl Serialize for Condition {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.describe())
+    }
 }
 
 const fn need(command: Command, permission: &'static str, purpose: &'static str) -> Need {
@@ -61,7 +104,7 @@ const fn need_when(
     command: Command,
     permission: &'static str,
     purpose: &'static str,
-    when: &'static str,
+    when: Condition,
 ) -> Need {
     Need {
         command,
@@ -93,7 +136,13 @@ pub const NEEDS: &[Need] = &[
         Command::Plan,
         "Application.Read.All",
         "look up the Intune Provisioning Client service principal",
-        "a group has owners or a Device Preparation policy exists",
+        Condition::OwnersOrDevicePreparation,
+    ),
+    need_when(
+        Command::Plan,
+        "DeviceManagementApps.Read.All",
+        "resolve the apps an ESP or a Device Preparation policy names, and take their types",
+        Condition::AppsReferenced,
     ),
     need(
         Command::Apply,
@@ -114,7 +163,13 @@ pub const NEEDS: &[Need] = &[
         Command::Apply,
         "Application.Read.All",
         "look up the Intune Provisioning Client service principal",
-        "a group has owners or a Device Preparation policy exists",
+        Condition::OwnersOrDevicePreparation,
+    ),
+    need_when(
+        Command::Apply,
+        "DeviceManagementApps.Read.All",
+        "resolve the apps an ESP or a Device Preparation policy names, and take their types",
+        Condition::AppsReferenced,
     ),
     need(
         Command::Doctor,
@@ -152,6 +207,10 @@ pub const IMPLIED: &[(&str, &[&str])] = &[
     (
         "DeviceManagementConfiguration.Read.All",
         &["DeviceManagementConfiguration.ReadWrite.All"],
+    ),
+    (
+        "DeviceManagementApps.Read.All",
+        &["DeviceManagementApps.ReadWrite.All"],
     ),
     (
         "Group.Read.All",
@@ -194,11 +253,21 @@ pub fn grants(held: &[String], permission: &str) -> bool {
             .any(|(_, broader)| broader.iter().any(|b| has(b)))
 }
 
-/// The rows of `command` that `held` does not grant.
-pub fn missing(held: &[String], command: Command) -> Vec<&'static Need> {
+/// The rows of `command` that `held` does not grant and that apply: with a configuration, a
+/// conditional row only when its condition holds; without one, every row (the caller tells
+/// the conditional ones apart).
+pub fn missing(
+    held: &[String],
+    command: Command,
+    config: Option<&hangar_config::DesiredState>,
+) -> Vec<&'static Need> {
     NEEDS
         .iter()
         .filter(|need| need.command == command && !grants(held, need.permission))
+        .filter(|need| match (need.only_when, config) {
+            (Some(condition), Some(config)) => condition.holds(config),
+            _ => true,
+        })
         .collect()
 }
 
@@ -229,9 +298,10 @@ mod tests {
             "DeviceManagementConfiguration.Read.All",
             "Group.Read.All",
             "Application.Read.All",
+            "DeviceManagementApps.Read.All",
         ]);
-        assert!(missing(&token, Command::Plan).is_empty());
-        let apply: Vec<&str> = missing(&token, Command::Apply)
+        assert!(missing(&token, Command::Plan, None).is_empty());
+        let apply: Vec<&str> = missing(&token, Command::Apply, None)
             .iter()
             .map(|n| n.permission)
             .collect();

@@ -85,7 +85,7 @@ pub fn run_all(
 ) -> (Vec<CheckResult>, Option<DeviceStatus>) {
     let (device_result, table) = device_status::check(facts, intent);
     let results = vec![
-        permissions::check(facts),
+        permissions::check(facts, intent),
         licences::check(facts),
         mdm::check(facts, intent),
         device_join::check(facts, intent),

@@ -7,9 +7,10 @@ use hangar_graph::TokenKind;
 use super::PERMISSIONS;
 use crate::facts::TenantFacts;
 use crate::finding::{CheckResult, Finding};
-use crate::permissions::{Command, missing};
+use crate::intent::Intent;
+use crate::permissions::{Command, Need, missing};
 
-pub(super) fn check(facts: &TenantFacts) -> CheckResult {
+pub(super) fn check(facts: &TenantFacts, intent: &Intent<'_>) -> CheckResult {
     let Some(token) = &facts.token else {
         return CheckResult::not_checked(
             &PERMISSIONS,
@@ -35,25 +36,21 @@ pub(super) fn check(facts: &TenantFacts) -> CheckResult {
     };
     let mut findings = Vec::new();
     let mut verdicts = Vec::new();
+    let grant = "grant them to the app registration (API permissions > Microsoft Graph > Application permissions) and grant admin consent; see docs/security.md";
     for command in Command::ALL {
-        let lacking = missing(&token.permissions, command);
+        // Without a configuration a conditional permission may not be needed at all: it is
+        // said as a possibility, never counted as missing.
+        let (lacking, perhaps): (Vec<_>, Vec<_>) = missing(&token.permissions, command, intent.config)
+            .into_iter()
+            .partition(|need| need.only_when.is_none() || intent.config.is_some());
         verdicts.push(if lacking.is_empty() {
             format!("{} ok", command.as_str())
         } else {
             format!("{} lacks {}", command.as_str(), lacking.len())
         });
-        if lacking.is_empty() {
-            continue;
-        }
-        let names: Vec<String> = lacking
-            .iter()
-            .map(|need| match need.only_when {
-                Some(when) => format!("{} ({}; only when {when})", need.permission, need.purpose),
-                None => format!("{} ({})", need.permission, need.purpose),
-            })
-            .collect();
-        let grant = "grant them to the app registration (API permissions > Microsoft Graph > Application permissions) and grant admin consent; see docs/security.md";
+        let names: Vec<String> = lacking.iter().map(|need| describe(need)).collect();
         match command {
+            _ if lacking.is_empty() => {}
             Command::Plan => findings.push(
                 Finding::error(
                     format!("`hangar plan` and `hangar drift` cannot read everything they need: {} permission(s) missing", lacking.len()),
@@ -72,6 +69,21 @@ pub(super) fn check(facts: &TenantFacts) -> CheckResult {
             // summary, not a finding.
             Command::Apply => {}
         }
+        if !perhaps.is_empty() && command != Command::Apply {
+            findings.push(
+                Finding::warning(
+                    format!(
+                        "`hangar {}` may need {} permission(s) the app lacks, depending on the configuration",
+                        command.as_str(),
+                        perhaps.len()
+                    ),
+                    format!(
+                        "run `hangar doctor DIR` with the configuration to know; if it needs them, {grant}"
+                    ),
+                )
+                .naming(perhaps.iter().map(|need| describe(need)).collect::<Vec<_>>()),
+            );
+        }
     }
     let result = CheckResult::looked(&PERMISSIONS, format!("{who}: {}", verdicts.join(", ")), findings);
     match token.kind {
@@ -82,15 +94,80 @@ pub(super) fn check(facts: &TenantFacts) -> CheckResult {
     }
 }
 
+fn describe(need: &Need) -> String {
+    match need.only_when {
+        Some(when) => format!(
+            "{} ({}; only when {})",
+            need.permission,
+            need.purpose,
+            when.describe()
+        ),
+        None => format!("{} ({})", need.permission, need.purpose),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use hangar_model::Cloud;
+
     use super::*;
     use crate::checks::fixtures::healthy;
     use crate::finding::{Severity, Status};
 
+    fn bare() -> Intent<'static> {
+        Intent::bare(Cloud::Commercial, "t")
+    }
+
+    /// The bundled Commercial example: its ESP blocks on apps named in the tenant.
+    fn example() -> hangar_config::DesiredState {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies/commercial");
+        hangar_config::load(&dir)
+            .ok()
+            .and_then(|loaded| loaded.state)
+            .unwrap_or_else(|| panic!("the example loads"))
+    }
+
+    fn without_apps_permission() -> TenantFacts {
+        let mut facts = healthy();
+        if let Some(token) = &mut facts.token {
+            token
+                .permissions
+                .retain(|p| !p.starts_with("DeviceManagementApps"));
+        }
+        facts
+    }
+
+    #[test]
+    fn a_conditional_permission_is_decided_by_the_configuration() {
+        let facts = without_apps_permission();
+        // Without a configuration: a possibility, not a missing permission.
+        let result = check(&facts, &bare());
+        assert!(result.summary.contains("plan ok, apply ok"), "{}", result.summary);
+        assert_eq!(result.findings.len(), 1, "{result:?}");
+        assert_eq!(result.findings[0].severity, Severity::Warning);
+        assert!(result.findings[0].message.contains("may need"), "{result:?}");
+        assert!(result.findings[0].items[0].starts_with("DeviceManagementApps.Read.All"));
+        // With a configuration that names apps: missing, an error for plan.
+        let config = example();
+        assert!(config.references_apps());
+        let result = check(&facts, &Intent::of(&config));
+        assert!(result.summary.contains("plan lacks 1"), "{}", result.summary);
+        assert_eq!(result.findings[0].severity, Severity::Error);
+        assert!(result.findings[0].items[0].starts_with("DeviceManagementApps.Read.All"));
+        // With one that names none: not needed, nothing said.
+        let mut config = example();
+        config.esps.iter_mut().for_each(|esp| esp.blocking_apps.clear());
+        config
+            .device_preparation
+            .iter_mut()
+            .for_each(|dpp| dpp.allowed_apps.clear());
+        let result = check(&facts, &Intent::of(&config));
+        assert_eq!(result.status, Status::Passed, "{result:?}");
+    }
+
     #[test]
     fn the_default_grant_covers_every_command() {
-        let result = check(&healthy());
+        let result = check(&healthy(), &bare());
         assert_eq!(result.status, Status::Passed, "{result:?}");
         assert!(
             result.summary.contains("plan ok, apply ok, doctor ok"),
@@ -110,9 +187,10 @@ mod tests {
                 "Application.Read.All".into(),
                 "Organization.Read.All".into(),
                 "Policy.Read.DeviceConfiguration".into(),
+                "DeviceManagementApps.Read.All".into(),
             ];
         }
-        let result = check(&facts);
+        let result = check(&facts, &bare());
         assert_eq!(result.status, Status::Passed);
         assert!(result.summary.contains("apply lacks 3"), "{}", result.summary);
     }
@@ -123,9 +201,14 @@ mod tests {
         if let Some(token) = &mut facts.token {
             token.permissions = vec!["Group.ReadWrite.All".into()];
         }
-        let result = check(&facts);
+        let result = check(&facts, &bare());
         let severities: Vec<Severity> = result.findings.iter().map(|f| f.severity).collect();
-        assert_eq!(severities, [Severity::Error, Severity::Warning]);
+        // Plan: missing (error), and may need (the apps permission, without a configuration);
+        // doctor: missing (warning).
+        assert_eq!(
+            severities,
+            [Severity::Error, Severity::Warning, Severity::Warning]
+        );
         assert!(result.findings[0].items[0].starts_with("DeviceManagementServiceConfig.Read.All"));
     }
 
@@ -133,6 +216,6 @@ mod tests {
     fn an_opaque_token_is_not_checked() {
         let mut facts = healthy();
         facts.token = None;
-        assert_eq!(check(&facts).status, Status::NotChecked);
+        assert_eq!(check(&facts, &bare()).status, Status::NotChecked);
     }
 }
