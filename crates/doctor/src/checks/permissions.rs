@@ -48,7 +48,7 @@ pub(super) fn check(facts: &TenantFacts, intent: &Intent<'_>) -> CheckResult {
         } else {
             format!("{} lacks {}", command.as_str(), lacking.len())
         });
-        let names: Vec<String> = lacking.iter().map(|need| describe(need)).collect();
+        let names: Vec<String> = lacking.iter().copied().map(describe).collect();
         match command {
             _ if lacking.is_empty() => {}
             Command::Plan => findings.push(
@@ -81,7 +81,7 @@ pub(super) fn check(facts: &TenantFacts, intent: &Intent<'_>) -> CheckResult {
                         "run `hangar doctor DIR` with the configuration to know; if it needs them, {grant}"
                     ),
                 )
-                .naming(perhaps.iter().map(|need| describe(need)).collect::<Vec<_>>()),
+                .naming(perhaps.iter().copied().map(describe).collect::<Vec<_>>()),
             );
         }
     }
