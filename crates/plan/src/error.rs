@@ -190,6 +190,22 @@ pub enum Error {
         /// `maxDeletes:`.
         span: Span,
     },
+    /// Pruning would delete a group that an object staying in the tenant is assigned to.
+    #[error(
+        "pruning would delete group `{group}`, but {kind} `{name}` (id `{id}`), which is not in the configuration, is assigned to it; nothing is planned. Bring that object into scope (add its document, `hangar import` writes it, or add it to `prune.only` to prune it too), remove its assignment in the admin center, or narrow `prune.only` so it keeps the group"
+    )]
+    PruneAssignedGroup {
+        /// The group pruning would delete.
+        group: String,
+        /// The kind of the object assigned to it.
+        kind: Kind,
+        /// Its name.
+        name: String,
+        /// Its Graph id.
+        id: String,
+        /// The `prune.only` pattern that selects the group.
+        span: Span,
+    },
     /// The tenant's Device Preparation definitions cannot give a value the policy needs (no
     /// template of its mode, no option with the meaning): hangar never guesses one.
     #[error("Device Preparation policy `{name}`: {problem}")]
@@ -252,6 +268,7 @@ impl Error {
             | Error::HashlessNotRegistered { span, .. }
             | Error::DevicePreparationValues { span, .. }
             | Error::TooManyDeletes { span, .. }
+            | Error::PruneAssignedGroup { span, .. }
             | Error::FilterNotFound { span, .. }
             | Error::FilterAmbiguous { span, .. }
             | Error::FiltersNotRead { span, .. }

@@ -51,6 +51,10 @@ pub struct Plan {
     /// configuration (the planner sees only the validated state).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub validation: Vec<ValidationWarning>,
+    /// Live objects not in the configuration that are assigned to managed groups (or all
+    /// devices); each also has a sentence in `warnings`. Additive: absent when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unmanaged: Vec<crate::unmanaged::UnmanagedObject>,
     /// The configuration the plan was made from; set by `hangar plan --out` (the planner
     /// itself does no IO and leaves it `None`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
