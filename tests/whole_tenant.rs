@@ -109,7 +109,11 @@ fn a_portal_profile_on_a_managed_group_is_a_warning_not_a_phantom_move() {
     assert_code(&hangar(&sim, &["apply", dir_text, "--auto-approve"]), 0);
 
     let portal = Portal::new(&sim);
-    let legacy_id = portal_profile(&portal, "Legacy Sales (portal)", &group_id(&sim, "Autopilot Sales"));
+    let legacy_id = portal_profile(
+        &portal,
+        "Legacy Sales (portal)",
+        &group_id(&sim, "Autopilot Sales"),
+    );
 
     for round in ["before apply", "after apply"] {
         let text = hangar(&sim, &["plan", dir_text, "--detailed-exitcode"]);
@@ -177,12 +181,13 @@ fn pruning_a_group_an_unmanaged_object_uses_is_refused() {
     let legacy_id = portal_profile(&portal, "Legacy Old (portal)", &old_id);
 
     let dir = tempfile::tempdir().unwrap();
-    let prune = |only: &str| {
-        format!("{TENANT}prune:\n  enabled: true\n  only: [{only}]\n  maxDeletes: 5\n")
-    };
+    let prune = |only: &str| format!("{TENANT}prune:\n  enabled: true\n  only: [{only}]\n  maxDeletes: 5\n");
     write(
         dir.path(),
-        &[("tenant.yaml", &prune("\"DeviceGroup/Autopilot *\"")), ("sales.yaml", SALES)],
+        &[
+            ("tenant.yaml", &prune("\"DeviceGroup/Autopilot *\"")),
+            ("sales.yaml", SALES),
+        ],
     );
     let dir_text = dir.path().to_str().unwrap();
     let refused = hangar(&sim, &["plan", dir_text]);
@@ -193,6 +198,7 @@ fn pruning_a_group_an_unmanaged_object_uses_is_refused() {
             && said.contains("DeploymentProfile `Legacy Old (portal)`")
             && said.contains(&legacy_id)
             && said.contains("remove its assignment")
+            && said.contains("plan/prune-assigned-group")
             && said.contains("tenant.yaml"),
         "{said}"
     );
@@ -213,4 +219,67 @@ fn pruning_a_group_an_unmanaged_object_uses_is_refused() {
         assert!(!state.groups.contains_key(&old_id));
         assert!(!state.deployment_profiles.contains_key(&legacy_id));
     });
+}
+
+/// A static group the configuration makes dynamic: Entra removes its explicit members, so the
+/// update is destructive and says how many (read with `$count` and `ConsistencyLevel: eventual`).
+#[test]
+fn static_to_dynamic_is_destructive_and_counts_the_members_dropped() {
+    let sim = sim();
+    let portal = Portal::new(&sim);
+    let member = |name: &str| {
+        let group = portal.post(
+            "/v1.0/groups",
+            json!({"displayName": name, "mailEnabled": false, "mailNickname": name.replace(' ', ""),
+                "securityEnabled": true, "groupTypes": []}),
+        );
+        format!(
+            "https://graph.microsoft.com/v1.0/directoryObjects/{}",
+            group["id"].as_str().unwrap()
+        )
+    };
+    let members = [member("Kiosk A"), member("Kiosk B")];
+    portal.post(
+        "/v1.0/groups",
+        json!({"displayName": "Autopilot Sales", "mailEnabled": false, "mailNickname": "sales",
+            "securityEnabled": true, "groupTypes": [], "members@odata.bind": members}),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &[("tenant.yaml", TENANT), ("sales.yaml", SALES)]);
+    let dir_text = dir.path().to_str().unwrap();
+
+    sim.clear_request_log();
+    let json: Value =
+        serde_json::from_str(&stdout(&hangar(&sim, &["plan", dir_text, "--format", "json"]))).unwrap();
+    let count = sim
+        .request_log()
+        .into_iter()
+        .find(|r| r.path.ends_with("/members/$count"))
+        .expect("the member count is read");
+    assert_eq!(count.method, "GET");
+    let update = json["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["address"]["kind"] == "DeviceGroup" && a["action"] == "update")
+        .unwrap_or_else(|| panic!("{json:#}"));
+    assert_eq!(update["destructive"], json!(true), "{update:#}");
+    assert_eq!(update["membership"], json!({"to_dynamic": true, "members": 2}));
+
+    let text = stdout(&hangar(&sim, &["plan", dir_text]));
+    assert!(
+        text.contains("membership: assigned → dynamic drops 2 members"),
+        "{text}"
+    );
+    let markdown = stdout(&hangar(&sim, &["plan", dir_text, "--format", "markdown"]));
+    assert!(markdown.contains("drops 2 members"), "{markdown}");
+
+    // A group that stays dynamic has nothing counted.
+    assert_code(&hangar(&sim, &["apply", dir_text, "--auto-approve"]), 0);
+    sim.clear_request_log();
+    assert_code(&hangar(&sim, &["plan", dir_text, "--detailed-exitcode"]), 0);
+    assert!(
+        !sim.request_log().iter().any(|r| r.path.contains("$count")),
+        "no count when the type does not change"
+    );
 }

@@ -894,7 +894,8 @@ pub(crate) fn compute<'x>(
             }
             let probe = KnownDevice::new(String::new()).with_group_tag(tag.value.clone());
             let before = before_routing.decide(&before_routing.groups_of(&probe));
-            let after = after_routing.decide(&before_routing, &after_routing.groups_of(&before_routing, &probe));
+            let after =
+                after_routing.decide(&before_routing, &after_routing.groups_of(&before_routing, &probe));
             let accumulator = tags.entry(key).or_default();
             accumulator
                 .groups

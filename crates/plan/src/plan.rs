@@ -398,6 +398,42 @@ impl fmt::Display for Address {
     }
 }
 
+/// A group's membership type changing: Entra drops members ("When changing an existing static
+/// group to a dynamic group, all existing members are removed from the group, and then the
+/// membership rule is processed", Microsoft Learn, groups-change-type), or stops following the
+/// rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembershipChange {
+    /// `true`: assigned → dynamic; `false`: dynamic → assigned.
+    pub to_dynamic: bool,
+    /// The group's direct members now (`GET /groups/{id}/members/$count`), when read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub members: Option<u64>,
+}
+
+impl MembershipChange {
+    /// One sentence for the text and Markdown plans.
+    pub fn sentence(&self) -> String {
+        let members = |n: Option<u64>| {
+            n.map_or_else(
+                || "its members (not counted)".to_owned(),
+                |n| hangar_model::plural::count(n as usize, "member", "members"),
+            )
+        };
+        if self.to_dynamic {
+            format!(
+                "membership: assigned → dynamic drops {}: Entra removes every explicit member, then adds the devices the rule matches (destructive)",
+                members(self.members)
+            )
+        } else {
+            format!(
+                "membership: dynamic → assigned: Entra stops evaluating the rule, so no device joins or leaves by rule any more; the group has {} now (destructive)",
+                members(self.members)
+            )
+        }
+    }
+}
+
 /// One step of a plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Action {
@@ -408,7 +444,8 @@ pub struct Action {
     /// Graph id of the live object, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_id: Option<String>,
-    /// Whether the action deletes something (delete, replace, device delete).
+    /// Whether the action deletes something (delete, replace, device delete) or drops a
+    /// group's members (a membership type change).
     pub destructive: bool,
     /// Why the action is planned.
     pub reason: Reason,
@@ -464,6 +501,10 @@ pub enum Op {
         changes: Vec<Change>,
         /// The complete write body.
         body: Body,
+        /// Groups only: the membership type changes (assigned ↔ dynamic), which makes the
+        /// action destructive. Additive: absent otherwise.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        membership: Option<MembershipChange>,
     },
     /// A create-only field changed: the object must be deleted and created again (new id,
     /// assignments re-created by the assignment actions that depend on this one).

@@ -100,7 +100,13 @@ fn assigned_group_ids(object: &LiveObject) -> impl Iterator<Item = String> + '_ 
     object
         .direct_assignments()
         .filter_map(|a| a.target.group_id())
-        .chain(object.device_membership_targets.iter().flatten().map(String::as_str))
+        .chain(
+            object
+                .device_membership_targets
+                .iter()
+                .flatten()
+                .map(String::as_str),
+        )
         .map(str::to_lowercase)
 }
 
@@ -113,10 +119,7 @@ fn all_devices(object: &LiveObject) -> bool {
 
 /// The live objects of [`ASSIGNED_KINDS`] that no document matched and pruning keeps: they
 /// stay in the tenant after the plan.
-pub(crate) fn surviving<'a>(
-    matching: &Matching<'a>,
-    pruning: &Pruning,
-) -> Vec<&'a LiveObject> {
+pub(crate) fn surviving<'a>(matching: &Matching<'a>, pruning: &Pruning) -> Vec<&'a LiveObject> {
     matching
         .unmatched
         .iter()
@@ -151,11 +154,7 @@ pub(crate) fn find(matching: &Matching<'_>, pruning: &Pruning) -> Vec<UnmanagedO
 
 /// Pruning a group that an object staying in the tenant is assigned to would leave that object
 /// pointing at nothing (and its devices without it): refused, unless the object is pruned too.
-pub(crate) fn prune_refusals(
-    state: &DesiredState,
-    matching: &Matching<'_>,
-    pruning: &Pruning,
-) -> Vec<Error> {
+pub(crate) fn prune_refusals(state: &DesiredState, matching: &Matching<'_>, pruning: &Pruning) -> Vec<Error> {
     let survivors = surviving(matching, pruning);
     let mut errors = Vec::new();
     for group in matching
