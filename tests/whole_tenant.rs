@@ -283,3 +283,72 @@ fn static_to_dynamic_is_destructive_and_counts_the_members_dropped() {
         "no count when the type does not change"
     );
 }
+
+/// `renamedFrom:` renames in place: one PATCH of `displayName`, no delete and create, the same
+/// id and its assignments kept; both names live, or `renamedFrom` equal to the name, are errors
+/// naming the file and line.
+#[test]
+fn renamed_from_renames_in_place_with_one_patch() {
+    let sim = sim();
+    sim.add_devices((1..=3).map(|n| DeviceSeed::new(format!("SLS-{n:03}"), "Sales")));
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &[("tenant.yaml", TENANT), ("sales.yaml", SALES)]);
+    let dir_text = dir.path().to_str().unwrap();
+    assert_code(&hangar(&sim, &["apply", dir_text, "--auto-approve"]), 0);
+    let id = sim.with_state(|state| state.deployment_profiles.keys().next().cloned().unwrap());
+
+    let renamed = SALES.replace(
+        "name: Autopilot Sales\njoin: entra",
+        "name: Sales Laptops\nrenamedFrom: Autopilot Sales\njoin: entra",
+    );
+    write(dir.path(), &[("sales.yaml", &renamed)]);
+    let json: Value =
+        serde_json::from_str(&stdout(&hangar(&sim, &["plan", dir_text, "--format", "json"]))).unwrap();
+    let actions = json["actions"].as_array().unwrap();
+    assert_eq!(actions.len(), 1, "{json:#}");
+    assert_eq!(actions[0]["action"], "update");
+    assert_eq!(actions[0]["reason"], "renamed");
+    assert_eq!(actions[0]["live_id"], json!(id));
+    assert_eq!(json["impact"]["moved"], json!(0), "a rename moves no device");
+    let text = stdout(&hangar(&sim, &["plan", dir_text]));
+    assert!(text.contains("renamed in place"), "{text}");
+
+    sim.clear_request_log();
+    assert_code(&hangar(&sim, &["apply", dir_text, "--auto-approve"]), 0);
+    let written = writes(&sim);
+    let shown: Vec<String> = written.iter().map(|r| format!("{} {}", r.method, r.path)).collect();
+    assert_eq!(written.len(), 1, "exactly one write: {shown:?}");
+    assert_eq!(written[0].method, "PATCH", "{shown:?}");
+    assert!(written[0].path.ends_with(&id), "{shown:?}");
+    sim.with_state(|state| {
+        let profile = &state.deployment_profiles[&id];
+        assert_eq!(profile.properties["displayName"], json!("Sales Laptops"));
+        assert_eq!(state.deployment_profiles.len(), 1);
+    });
+    assert_code(&hangar(&sim, &["plan", dir_text, "--detailed-exitcode"]), 0);
+
+    // Both names live: a plan error at the `renamedFrom:` line.
+    Portal::new(&sim).post(
+        "/beta/deviceManagement/windowsAutopilotDeploymentProfiles",
+        profile_body("Autopilot Sales"),
+    );
+    let refused = hangar(&sim, &["plan", dir_text]);
+    assert_code(&refused, 1);
+    let said = common::flat(&stderr(&refused));
+    assert!(
+        said.contains("the tenant has both")
+            && said.contains("plan/renamed-from")
+            && said.contains("sales.yaml:8"),
+        "{said}"
+    );
+
+    // `renamedFrom` equal to the name: a validation error at its line.
+    write(
+        dir.path(),
+        &[("sales.yaml", &SALES.replace("join: entra", "renamedFrom: Autopilot Sales\njoin: entra"))],
+    );
+    let invalid = common::hangar(&["validate", dir_text]).output().unwrap();
+    assert_code(&invalid, 1);
+    let said = common::flat(&stderr(&invalid));
+    assert!(said.contains("name/renamed-from") && said.contains("sales.yaml:8"), "{said}");
+}

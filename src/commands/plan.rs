@@ -303,6 +303,7 @@ pub(crate) fn plan_error_report(error: &PlanError, sources: &SourceMap) -> miett
         PlanError::BuiltinReplace { .. } => "plan/builtin-replace",
         PlanError::TooManyDeletes { .. } => "plan/too-many-deletes",
         PlanError::PruneAssignedGroup { .. } => "plan/prune-assigned-group",
+        PlanError::RenameBothLive { .. } | PlanError::RenameFromDocument { .. } => "plan/renamed-from",
         PlanError::HashlessNotRegistered { .. } | PlanError::HashlessNotRegisteredMore { .. } => {
             "plan/hashless-not-registered"
         }

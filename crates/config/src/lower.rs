@@ -139,6 +139,7 @@ impl Lowerer<'_> {
         kind: &Sp<String>,
         name: &Sp<String>,
         id: &Option<Sp<String>>,
+        renamed_from: &Option<Sp<String>>,
         description: &Option<Sp<String>>,
         scope_tags: Option<&Vec<Sp<String>>>,
         max_name: usize,
@@ -164,9 +165,26 @@ impl Lowerer<'_> {
             );
         }
         let scope_tags = scope_tags.map(|tags| list(at, tags));
+        let renamed_from = opt(at, renamed_from);
+        if let Some(old) = &renamed_from
+            && old.value == name.value
+        {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    &rules::NAME_RENAMED_FROM,
+                    old.span,
+                    format!(
+                        "`renamedFrom: {}` is the document's own name; write the name the object had before, or remove `renamedFrom` once the rename is applied",
+                        old.value
+                    ),
+                )
+                .with_help(rules::NAME_RENAMED_FROM.fix),
+            );
+        }
         Meta {
             name,
             id: opt(at, id),
+            renamed_from,
             description: opt(at, description),
             scope_tags,
             document: at.whole(),
@@ -307,7 +325,16 @@ impl Lowerer<'_> {
     }
 
     fn group(&mut self, Doc { body, at }: Doc<wire::DeviceGroup>) -> DeviceGroup {
-        let meta = self.meta(at, &body.kind, &body.name, &body.id, &body.description, None, 256);
+        let meta = self.meta(
+            at,
+            &body.kind,
+            &body.name,
+            &body.id,
+            &body.renamed_from,
+            &body.description,
+            None,
+            256,
+        );
         let membership = Spanned::new(
             match body.membership.value() {
                 wire::Membership::GroupTag(tag) => Membership::GroupTag(sp(at, tag)),
@@ -410,6 +437,7 @@ impl Lowerer<'_> {
             &body.kind,
             &body.name,
             &body.id,
+            &body.renamed_from,
             &body.description,
             body.scope_tags.as_ref(),
             200,
@@ -519,6 +547,7 @@ impl Lowerer<'_> {
             &body.kind,
             &body.name,
             &body.id,
+            &body.renamed_from,
             &body.description,
             body.scope_tags.as_ref(),
             200,
@@ -565,6 +594,7 @@ impl Lowerer<'_> {
             &body.kind,
             &body.name,
             &body.id,
+            &body.renamed_from,
             &body.description,
             body.scope_tags.as_ref(),
             200,
@@ -647,6 +677,7 @@ impl Lowerer<'_> {
             &body.kind,
             &body.name,
             &body.id,
+            &body.renamed_from,
             &body.description,
             body.scope_tags.as_ref(),
             200,
@@ -667,6 +698,7 @@ impl Lowerer<'_> {
             &body.kind,
             &body.name,
             &body.id,
+            &body.renamed_from,
             &body.description,
             body.scope_tags.as_ref(),
             200,

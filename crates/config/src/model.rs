@@ -218,6 +218,10 @@ pub struct Meta {
     pub name: Spanned<String>,
     /// `id:`: pins a live object when several share the name. Graph: `id`.
     pub id: Option<Spanned<String>>,
+    /// `renamedFrom:`: the object's previous name. When no live object has `name` but one has
+    /// this name, the plan renames it in place (one PATCH of `displayName`, `name` for Device
+    /// Preparation), like Terraform's `moved`.
+    pub renamed_from: Option<Spanned<String>>,
     /// `description:`; `None` when omitted, which leaves the tenant's description alone
     /// ([`crate::fields::META`]).
     pub description: Option<Spanned<String>>,

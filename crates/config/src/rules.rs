@@ -156,6 +156,10 @@ rules! {
     NAME_INVALID = "name/invalid", Error,
         "names are non-empty and within Graph's length limit (groups 256, profiles 200 characters)",
         "shorten the name";
+    /// `renamedFrom:` equal to the document's own name.
+    NAME_RENAMED_FROM = "name/renamed-from", Error,
+        "`renamedFrom:` names the object's previous name, not its own (a rename in place: the plan renames the live object with the old name)",
+        "write the previous name, or remove `renamedFrom` once the rename is applied";
     /// A reference to a document that does not exist.
     REFERENCE_UNRESOLVED = "reference/unresolved", Error,
         "every group named in `assign`, `deviceGroup` or `userGroups` is a `DeviceGroup` document",

@@ -426,7 +426,13 @@ fn plan_existing(
             body: preserve::update_body(kind, &body, found),
             membership,
         };
-        let mut draft = Draft::new(&address, Step::Object, Some(&found.id), Reason::Drift, op);
+        let renamed = object
+            .meta(ctx.state)
+            .renamed_from
+            .as_ref()
+            .is_some_and(|old| old.value == found.display_name);
+        let reason = if renamed { Reason::Renamed } else { Reason::Drift };
+        let mut draft = Draft::new(&address, Step::Object, Some(&found.id), reason, op);
         draft.destructive |= destructive;
         draft.releases = released_by_settings(found, &body);
         add_group_dependencies(&mut draft);

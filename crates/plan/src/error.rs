@@ -45,6 +45,38 @@ pub enum Error {
         /// The document.
         span: Span,
     },
+    /// `renamedFrom:` names an object, but the tenant has objects of both names.
+    #[error(
+        "{kind} `{name}` says `renamedFrom: {old}`, but the tenant has both: `{name}` (id `{new_id}`) and `{old}` (id `{old_id}`); the rename cannot be done in place. Remove `renamedFrom` (the old object then stays, or is pruned), or delete or rename one of them in the admin center"
+    )]
+    RenameBothLive {
+        /// Kind.
+        kind: Kind,
+        /// The new name.
+        name: String,
+        /// The old name.
+        old: String,
+        /// Id of the object with the new name.
+        new_id: String,
+        /// Id of the object with the old name.
+        old_id: String,
+        /// The `renamedFrom:` value.
+        span: Span,
+    },
+    /// `renamedFrom:` names another document of the kind.
+    #[error(
+        "{kind} `{name}` says `renamedFrom: {old}`, but another {kind} document is named `{old}`: one live object cannot become both. Remove `renamedFrom`, or rename the other document"
+    )]
+    RenameFromDocument {
+        /// Kind.
+        kind: Kind,
+        /// The new name.
+        name: String,
+        /// The old name.
+        old: String,
+        /// The `renamedFrom:` value.
+        span: Span,
+    },
     /// The object is not in the tenant, but its kind was not read completely: it may exist.
     #[error(
         "cannot plan {kind} `{name}`: the tenant's {kind} objects were not all read, so hangar cannot tell whether it exists (unknown is not absent)"
@@ -269,6 +301,8 @@ impl Error {
             | Error::DevicePreparationValues { span, .. }
             | Error::TooManyDeletes { span, .. }
             | Error::PruneAssignedGroup { span, .. }
+            | Error::RenameBothLive { span, .. }
+            | Error::RenameFromDocument { span, .. }
             | Error::FilterNotFound { span, .. }
             | Error::FilterAmbiguous { span, .. }
             | Error::FiltersNotRead { span, .. }

@@ -118,6 +118,9 @@ pub struct ObjectImpact {
 
 /// The routing model of the live tenant.
 struct LiveRouting<'a> {
+    /// Live id (lowercase) → the name a `renamedFrom:` document gives it: the plan renames it
+    /// in place, which moves no device, so both sides call it by its new name.
+    renamed: &'a HashMap<String, String>,
     groups: Vec<(&'a str, Option<Rule>)>,
     group_ids: Vec<&'a str>,
     group_index: HashMap<String, usize>,
@@ -148,8 +151,9 @@ impl Reach<'_> {
 }
 
 impl<'a> LiveRouting<'a> {
-    fn new(live: &'a LiveState) -> LiveRouting<'a> {
+    fn new(live: &'a LiveState, renamed: &'a HashMap<String, String>) -> LiveRouting<'a> {
         let mut routing = LiveRouting {
+            renamed,
             groups: Vec::new(),
             group_ids: Vec::new(),
             group_index: HashMap::new(),
@@ -182,7 +186,7 @@ impl<'a> LiveRouting<'a> {
                 None => {}
             }
             routing.group_index.insert(group.id.to_lowercase(), index);
-            routing.groups.push((group.display_name.as_str(), rule));
+            routing.groups.push((routing.name_of(group), rule));
             routing.group_ids.push(&group.id);
         }
         for profile in live.objects_of(Kind::DeploymentProfile) {
@@ -223,9 +227,16 @@ impl<'a> LiveRouting<'a> {
         routing
     }
 
+    /// The object's name, or the new name a `renamedFrom:` document gives it.
+    fn name_of(&self, object: &'a LiveObject) -> &'a str {
+        self.renamed
+            .get(&object.id.to_lowercase())
+            .map_or(object.display_name.as_str(), String::as_str)
+    }
+
     fn reach(&self, object: &'a LiveObject) -> Reach<'a> {
         let mut reach = Reach {
-            name: &object.display_name,
+            name: self.name_of(object),
             id: &object.id,
             include: Vec::new(),
             exclude: Vec::new(),
@@ -476,6 +487,8 @@ pub(crate) struct Staying {
     /// `(kind, lowercase id)` of every unmatched live object that stays: groups and the kinds
     /// whose assignments decide enrollment.
     unmanaged: std::collections::HashSet<(Kind, String)>,
+    /// Live id (lowercase) → new name, for the objects a `renamedFrom:` document renames.
+    renamed: HashMap<String, String>,
 }
 
 impl Staying {
@@ -487,6 +500,15 @@ impl Staying {
         use crate::matching::DesiredRef;
         let mut groups = vec![None; state.groups.len()];
         let mut profiles = vec![None; state.profiles.len()];
+        let renamed = matching
+            .pairs
+            .iter()
+            .filter_map(|(object, found)| {
+                let found = (*found).filter(|_| !object.builtin(state))?;
+                let name = &object.meta(state).name.value;
+                (found.display_name != *name).then(|| (found.id.to_lowercase(), name.clone()))
+            })
+            .collect();
         for (object, found) in &matching.pairs {
             match (object, found) {
                 (DesiredRef::Group(id), Some(found)) => groups[id.index()] = Some(found.id.to_lowercase()),
@@ -509,6 +531,7 @@ impl Staying {
             groups,
             profiles,
             unmanaged,
+            renamed,
         }
     }
 
@@ -732,11 +755,11 @@ impl TagAccumulator {
 pub(crate) fn compute<'x>(
     state: &'x DesiredState,
     live: &'x LiveState,
-    staying: &Staying,
+    staying: &'x Staying,
     deleted: &dyn Fn(&LiveDevice) -> bool,
 ) -> Impact {
     let managed = !state.device_lists.is_empty();
-    let before_routing = LiveRouting::new(live);
+    let before_routing = LiveRouting::new(live, &staying.renamed);
     let after_routing = AfterRouting::new(state, &before_routing, staying);
     let mut before_decisions: Decisions<'_, usize> = Decisions::new();
     let mut after_decisions: Decisions<'_, AfterGroup> = Decisions::new();

@@ -607,6 +607,8 @@ pub enum Reason {
     NotRegistered,
     /// A registered device is in no CSV and inside `prune.only`.
     NotInCsv,
+    /// The document's `renamedFrom:` names the live object: it is renamed in place.
+    Renamed,
 }
 
 impl Reason {
@@ -622,6 +624,7 @@ impl Reason {
             Reason::PriorityOrder => "priorities are set in order so that no two objects share one",
             Reason::NotRegistered => "in a devices CSV, not registered",
             Reason::NotInCsv => "registered, in no devices CSV, and pruning is on for it",
+            Reason::Renamed => "renamed in place (`renamedFrom:`): one update, same object, no gap",
         }
     }
 }

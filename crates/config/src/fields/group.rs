@@ -10,7 +10,7 @@ use crate::span::Spanned;
 pub static DEVICE_GROUP: Table<DeviceGroup> = Table {
     kind: "DeviceGroup",
     graph_type: "Entra security `group` (v1.0)",
-    meta: &["kind", "name", "id", "description"],
+    meta: &["kind", "name", "id", "renamedFrom", "description"],
     fields: &[
         Field {
             info: FieldInfo {
