@@ -378,6 +378,7 @@ pub fn read_scope(desired: &DesiredState) -> ReadScope {
         membership_types: desired
             .groups
             .iter()
+            .filter(|group| !group.is_external())
             .map(|group| (group.meta.name.value.clone(), group.is_dynamic()))
             .collect(),
     }

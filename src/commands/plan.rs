@@ -304,6 +304,7 @@ pub(crate) fn plan_error_report(error: &PlanError, sources: &SourceMap) -> miett
         PlanError::TooManyDeletes { .. } => "plan/too-many-deletes",
         PlanError::PruneAssignedGroup { .. } => "plan/prune-assigned-group",
         PlanError::RenameBothLive { .. } | PlanError::RenameFromDocument { .. } => "plan/renamed-from",
+        PlanError::ExternalGroupMissing { .. } => "plan/external-group-missing",
         PlanError::HashlessNotRegistered { .. } | PlanError::HashlessNotRegisteredMore { .. } => {
             "plan/hashless-not-registered"
         }

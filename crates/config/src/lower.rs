@@ -335,14 +335,58 @@ impl Lowerer<'_> {
             None,
             256,
         );
-        let membership = Spanned::new(
-            match body.membership.value() {
-                wire::Membership::GroupTag(tag) => Membership::GroupTag(sp(at, tag)),
-                wire::Membership::Rule(rule) => Membership::Rule(sp(at, rule)),
-                wire::Membership::Assigned => Membership::Assigned,
-            },
-            at.of(&body.membership),
-        );
+        let external = body
+            .external
+            .as_ref()
+            .filter(|external| *external.value())
+            .map(|external| at.of(external));
+        let membership = match (&body.membership, external) {
+            (Some(membership), None) => Spanned::new(
+                match membership.value() {
+                    wire::Membership::GroupTag(tag) => Membership::GroupTag(sp(at, tag)),
+                    wire::Membership::Rule(rule) => Membership::Rule(sp(at, rule)),
+                    wire::Membership::Assigned => Membership::Assigned,
+                },
+                at.of(membership),
+            ),
+            // An external group's membership is not hangar's: it is never written, and routing
+            // reads the live group's rule (the plan's impact) instead of guessing one.
+            (None, Some(span)) => Spanned::new(Membership::Assigned, span),
+            (Some(membership), Some(_)) => {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &rules::GROUP_EXTERNAL,
+                        at.of(membership),
+                        "an `external: true` group's membership belongs to whoever manages the group: hangar never writes it",
+                    )
+                    .with_help(rules::GROUP_EXTERNAL.fix),
+                );
+                Spanned::new(Membership::Assigned, at.of(membership))
+            }
+            (None, None) => {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &rules::YAML_MISSING_FIELD,
+                        meta.kind_span,
+                        "missing field `membership` (or `external: true` for a group hangar matches by name but never changes)",
+                    )
+                    .with_help(rules::YAML_MISSING_FIELD.fix),
+                );
+                Spanned::new(Membership::Assigned, meta.kind_span)
+            }
+        };
+        if external.is_some()
+            && let Some(owner) = body.owners.first()
+        {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    &rules::GROUP_EXTERNAL,
+                    at.of(owner),
+                    "an `external: true` group's owners belong to whoever manages the group: hangar never writes them",
+                )
+                .with_help(rules::GROUP_EXTERNAL.fix),
+            );
+        }
         let mut owners = Vec::new();
         for owner in &body.owners {
             let span = at.of(owner);
@@ -367,7 +411,8 @@ impl Lowerer<'_> {
         DeviceGroup {
             meta,
             membership,
-            owners,
+            owners: if external.is_some() { Vec::new() } else { owners },
+            external,
         }
     }
 

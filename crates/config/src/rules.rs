@@ -180,7 +180,11 @@ rules! {
     BUILTIN_NOT_ASSIGNABLE = "builtin/not-assignable", Error,
         "the built-in (`name: default`) ESP and restriction have no `assign` and no `priority`: they apply to everyone at the lowest priority",
         "remove `assign`/`priority`, or give the document another name to create a new object";
-    /// Owner is neither the provisioning client nor an object id.
+    /// An `external: true` group with `membership:` or `owners:`.
+    GROUP_EXTERNAL = "group/external", Error,
+        "an `external: true` group has no `membership:` or `owners:`: hangar matches it by name for references and never creates, changes or prunes it",
+        "remove `membership:` and `owners:`, or remove `external: true` to manage the group";
+    /// An owner that is neither the provisioning client nor an object id.
     GROUP_OWNER = "group/owner", Error,
         "every owner is `intune-provisioning-client` or an Entra object id (GUID)",
         "use `intune-provisioning-client` or the owner's object id";

@@ -227,7 +227,8 @@ pub(crate) struct DeviceGroup {
     pub id: Option<Sp<String>>,
     pub renamed_from: Option<Sp<String>>,
     pub description: Option<Sp<String>>,
-    pub membership: Sp<Membership>,
+    pub external: Option<Sp<bool>>,
+    pub membership: Option<Sp<Membership>>,
     #[serde(default)]
     pub owners: Vec<Sp<String>>,
 }

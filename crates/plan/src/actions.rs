@@ -136,6 +136,12 @@ pub(crate) fn plan_objects(
     errors: &mut Vec<Error>,
 ) {
     for &(object, found) in &matching.pairs {
+        // An external group is only a name to resolve: never created, changed or owned.
+        if let DesiredRef::Group(id) = object
+            && ctx.state.group(id).is_external()
+        {
+            continue;
+        }
         let result = match found {
             None => plan_create(ctx, live, object, drafts),
             Some(found) => plan_existing(ctx, live, object, found, names, drafts),

@@ -77,6 +77,16 @@ pub enum Error {
         /// The `renamedFrom:` value.
         span: Span,
     },
+    /// An `external: true` group is not in the tenant: hangar never creates one.
+    #[error(
+        "external group `{name}` is not in the tenant; hangar matches external groups by name but never creates them. Fix the name, ask the group's owners to create it, or remove `external: true` to let hangar create and manage it"
+    )]
+    ExternalGroupMissing {
+        /// The group's name.
+        name: String,
+        /// `external: true`.
+        span: Span,
+    },
     /// The object is not in the tenant, but its kind was not read completely: it may exist.
     #[error(
         "cannot plan {kind} `{name}`: the tenant's {kind} objects were not all read, so hangar cannot tell whether it exists (unknown is not absent)"
@@ -303,6 +313,7 @@ impl Error {
             | Error::PruneAssignedGroup { span, .. }
             | Error::RenameBothLive { span, .. }
             | Error::RenameFromDocument { span, .. }
+            | Error::ExternalGroupMissing { span, .. }
             | Error::FilterNotFound { span, .. }
             | Error::FilterAmbiguous { span, .. }
             | Error::FiltersNotRead { span, .. }

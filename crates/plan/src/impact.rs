@@ -559,6 +559,8 @@ struct AfterRouting<'s> {
     joins: Vec<usize>,
     /// Unmanaged live groups that stay and that a staying object is assigned to, sorted.
     groups: Vec<usize>,
+    /// `external: true` groups with their live index: their members are the live rule's.
+    externals: Vec<(GroupId, usize)>,
     /// Whether membership after follows from the group tag alone.
     tag_only: bool,
 }
@@ -595,7 +597,19 @@ impl<'s> AfterRouting<'s> {
             .collect();
         groups.sort_unstable();
         groups.dedup();
-        let tag_only = tag_only(state) && groups.iter().all(|g| !live.general.contains(g));
+        let externals: Vec<(GroupId, usize)> = state
+            .groups
+            .iter()
+            .enumerate()
+            .filter(|(_, group)| group.is_external())
+            .filter_map(|(index, _)| group_live[index].map(|live_index| (GroupId(index as u32), live_index)))
+            .filter(|&(_, live_index)| live.groups[live_index].1.is_some())
+            .collect();
+        let tag_only = tag_only(state)
+            && groups
+                .iter()
+                .chain(externals.iter().map(|(_, g)| g))
+                .all(|g| !live.general.contains(g));
         AfterRouting {
             desired: DesiredRouting::new(state, profile_positions),
             group_live,
@@ -603,6 +617,7 @@ impl<'s> AfterRouting<'s> {
             esps,
             joins,
             groups,
+            externals,
             tag_only,
         }
     }
@@ -616,13 +631,22 @@ impl<'s> AfterRouting<'s> {
             .into_iter()
             .map(AfterGroup::Desired)
             .collect();
-        if !self.groups.is_empty() {
+        if !self.groups.is_empty() || !self.externals.is_empty() {
+            let in_live = live.groups_of(device);
             groups.extend(
-                live.groups_of(device)
+                self.externals
+                    .iter()
+                    .filter(|(_, g)| in_live.binary_search(g).is_ok())
+                    .map(|(id, _)| AfterGroup::Desired(*id)),
+            );
+            groups.extend(
+                in_live
                     .into_iter()
                     .filter(|g| self.groups.binary_search(g).is_ok())
                     .map(AfterGroup::Live),
             );
+            groups.sort_unstable();
+            groups.dedup();
         }
         groups
     }

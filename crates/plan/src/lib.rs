@@ -118,7 +118,7 @@ pub fn plan(desired: &DesiredState, live: &LiveState) -> Result<Plan, Errors> {
     if let Some(warning) = provisioning_client_warning(&drafts) {
         warnings.push(warning);
     }
-    let unmanaged = unmanaged::find(&matching, &pruning);
+    let unmanaged = unmanaged::find(desired, &matching, &pruning);
     warnings.extend(unmanaged.iter().map(unmanaged::UnmanagedObject::warning));
 
     let summary = summarize(&matching, &drafts, device_summary);

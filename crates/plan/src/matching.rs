@@ -190,6 +190,15 @@ pub fn match_objects<'a>(state: &DesiredState, live: &'a LiveState) -> Result<Ma
                 }),
             }
         };
+        let found = match (found, object) {
+            (Ok(None), DesiredRef::Group(id)) if state.group(id).is_external() => {
+                Err(Error::ExternalGroupMissing {
+                    name: name.to_owned(),
+                    span: state.group(id).external.unwrap_or(meta.name.span),
+                })
+            }
+            (found, _) => found,
+        };
         match found {
             Ok(found) => {
                 if let Some(found) = found {

@@ -80,13 +80,14 @@ fn glob_literal(name: &str) -> String {
         .collect()
 }
 
-/// The groups of the configuration that exist in the tenant: live id (lowercase) → name.
-pub(crate) fn managed_groups<'a>(matching: &Matching<'a>) -> HashMap<String, &'a str> {
+/// The groups the configuration manages (not `external: true`) that exist in the tenant: live
+/// id (lowercase) → name.
+pub(crate) fn managed_groups<'a>(state: &DesiredState, matching: &Matching<'a>) -> HashMap<String, &'a str> {
     matching
         .pairs
         .iter()
         .filter_map(|(object, found)| match (object, found) {
-            (DesiredRef::Group(_), Some(found)) => {
+            (DesiredRef::Group(id), Some(found)) if !state.group(*id).is_external() => {
                 Some((found.id.to_lowercase(), found.display_name.as_str()))
             }
             _ => None,
@@ -130,8 +131,8 @@ pub(crate) fn surviving<'a>(matching: &Matching<'a>, pruning: &Pruning) -> Vec<&
 }
 
 /// The unmanaged objects that reach managed groups or all devices, in kind then name order.
-pub(crate) fn find(matching: &Matching<'_>, pruning: &Pruning) -> Vec<UnmanagedObject> {
-    let managed = managed_groups(matching);
+pub(crate) fn find(state: &DesiredState, matching: &Matching<'_>, pruning: &Pruning) -> Vec<UnmanagedObject> {
+    let managed = managed_groups(state, matching);
     let mut found: Vec<UnmanagedObject> = surviving(matching, pruning)
         .into_iter()
         .filter_map(|object| {
