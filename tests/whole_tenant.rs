@@ -352,3 +352,81 @@ fn renamed_from_renames_in_place_with_one_patch() {
     let said = common::flat(&stderr(&invalid));
     assert!(said.contains("name/renamed-from") && said.contains("sales.yaml:8"), "{said}");
 }
+
+/// `external: true`: a group hangar resolves by name for references but never creates, changes
+/// or prunes; its live rule decides its devices in the impact; a missing one is a plan error
+/// naming the file and line.
+#[test]
+fn an_external_group_is_referenced_never_changed() {
+    let sim = sim();
+    sim.add_devices((1..=4).map(|n| DeviceSeed::new(format!("OTH-{n:03}"), "Other")));
+    let portal = Portal::new(&sim);
+    let other = portal.post(
+        "/v1.0/groups",
+        json!({"displayName": "Other Team Devices", "description": "the other team's",
+            "mailEnabled": false, "mailNickname": "other", "securityEnabled": true,
+            "groupTypes": ["DynamicMembership"], "membershipRuleProcessingState": "On",
+            "membershipRule": "(device.devicePhysicalIds -any (_ -eq \"[OrderID]:Other\"))"}),
+    );
+    let other_id = other["id"].as_str().unwrap().to_owned();
+    let before = sim.with_state(|state| state.groups[&other_id].clone());
+
+    let dir = tempfile::tempdir().unwrap();
+    let prune = format!("{TENANT}prune:\n  enabled: true\n  only: [\"DeviceGroup/*\"]\n  maxDeletes: 5\n");
+    let config = "kind: DeviceGroup\nname: Other Team Devices\nexternal: true\n---\n\
+         kind: DeploymentProfile\nname: Other Laptops\njoin: entra\nmode: user-driven\nassign:\n  include: [Other Team Devices]\n";
+    write(dir.path(), &[("tenant.yaml", &prune), ("other.yaml", config)]);
+    let dir_text = dir.path().to_str().unwrap();
+
+    let json: Value =
+        serde_json::from_str(&stdout(&hangar(&sim, &["plan", dir_text, "--format", "json"]))).unwrap();
+    let actions = json["actions"].as_array().unwrap();
+    assert!(
+        actions.iter().all(|a| a["address"]["kind"] != "DeviceGroup"),
+        "no action on the external group: {json:#}"
+    );
+    assert_eq!(json["summary"]["delete"], json!(0), "never pruned");
+    assert_eq!(json["impact"]["moved"], json!(4), "its live rule routes the devices: {}", json["impact"]);
+    assert_eq!(
+        json["impact"]["changes"][0]["after"]["profile"],
+        json!("Other Laptops")
+    );
+
+    assert_code(&hangar(&sim, &["apply", dir_text, "--auto-approve"]), 0);
+    let profile_targets = sim.with_state(|state| {
+        let profile = state.deployment_profiles.values().next().unwrap();
+        profile.assignments.iter().map(|a| a.target["groupId"].clone()).collect::<Vec<_>>()
+    });
+    assert_eq!(profile_targets, vec![json!(other_id)], "assigned by the name's live id");
+    assert_eq!(
+        sim.with_state(|state| state.groups[&other_id].clone()).properties,
+        before.properties,
+        "the group is untouched"
+    );
+    assert_code(&hangar(&sim, &["plan", dir_text, "--detailed-exitcode"]), 0);
+
+    // A missing external group: a plan error at `external: true`.
+    write(
+        dir.path(),
+        &[("other.yaml", &config.replace("name: Other Team Devices\n", "name: Other Team Devicez\n").replace("[Other Team Devices]", "[Other Team Devicez]"))],
+    );
+    let refused = hangar(&sim, &["plan", dir_text]);
+    assert_code(&refused, 1);
+    let said = common::flat(&stderr(&refused));
+    assert!(
+        said.contains("plan/external-group-missing")
+            && said.contains("external group `Other Team Devicez` is not in the tenant")
+            && said.contains("other.yaml:3"),
+        "{said}"
+    );
+
+    // An external group takes no membership.
+    write(
+        dir.path(),
+        &[("other.yaml", &config.replace("external: true\n", "external: true\nmembership: assigned\n"))],
+    );
+    let invalid = common::hangar(&["validate", dir_text]).output().unwrap();
+    assert_code(&invalid, 1);
+    let said = common::flat(&stderr(&invalid));
+    assert!(said.contains("group/external") && said.contains("other.yaml:4"), "{said}");
+}
