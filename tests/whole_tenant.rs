@@ -316,7 +316,10 @@ fn renamed_from_renames_in_place_with_one_patch() {
     sim.clear_request_log();
     assert_code(&hangar(&sim, &["apply", dir_text, "--auto-approve"]), 0);
     let written = writes(&sim);
-    let shown: Vec<String> = written.iter().map(|r| format!("{} {}", r.method, r.path)).collect();
+    let shown: Vec<String> = written
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
     assert_eq!(written.len(), 1, "exactly one write: {shown:?}");
     assert_eq!(written[0].method, "PATCH", "{shown:?}");
     assert!(written[0].path.ends_with(&id), "{shown:?}");
@@ -345,12 +348,18 @@ fn renamed_from_renames_in_place_with_one_patch() {
     // `renamedFrom` equal to the name: a validation error at its line.
     write(
         dir.path(),
-        &[("sales.yaml", &SALES.replace("join: entra", "renamedFrom: Autopilot Sales\njoin: entra"))],
+        &[(
+            "sales.yaml",
+            &SALES.replace("join: entra", "renamedFrom: Autopilot Sales\njoin: entra"),
+        )],
     );
     let invalid = common::hangar(&["validate", dir_text]).output().unwrap();
     assert_code(&invalid, 1);
     let said = common::flat(&stderr(&invalid));
-    assert!(said.contains("name/renamed-from") && said.contains("sales.yaml:8"), "{said}");
+    assert!(
+        said.contains("name/renamed-from") && said.contains("sales.yaml:8"),
+        "{said}"
+    );
 }
 
 /// `external: true`: a group hangar resolves by name for references but never creates, changes
@@ -386,7 +395,12 @@ fn an_external_group_is_referenced_never_changed() {
         "no action on the external group: {json:#}"
     );
     assert_eq!(json["summary"]["delete"], json!(0), "never pruned");
-    assert_eq!(json["impact"]["moved"], json!(4), "its live rule routes the devices: {}", json["impact"]);
+    assert_eq!(
+        json["impact"]["moved"],
+        json!(4),
+        "its live rule routes the devices: {}",
+        json["impact"]
+    );
     assert_eq!(
         json["impact"]["changes"][0]["after"]["profile"],
         json!("Other Laptops")
@@ -395,9 +409,17 @@ fn an_external_group_is_referenced_never_changed() {
     assert_code(&hangar(&sim, &["apply", dir_text, "--auto-approve"]), 0);
     let profile_targets = sim.with_state(|state| {
         let profile = state.deployment_profiles.values().next().unwrap();
-        profile.assignments.iter().map(|a| a.target["groupId"].clone()).collect::<Vec<_>>()
+        profile
+            .assignments
+            .iter()
+            .map(|a| a.target["groupId"].clone())
+            .collect::<Vec<_>>()
     });
-    assert_eq!(profile_targets, vec![json!(other_id)], "assigned by the name's live id");
+    assert_eq!(
+        profile_targets,
+        vec![json!(other_id)],
+        "assigned by the name's live id"
+    );
     assert_eq!(
         sim.with_state(|state| state.groups[&other_id].clone()).properties,
         before.properties,
@@ -408,7 +430,12 @@ fn an_external_group_is_referenced_never_changed() {
     // A missing external group: a plan error at `external: true`.
     write(
         dir.path(),
-        &[("other.yaml", &config.replace("name: Other Team Devices\n", "name: Other Team Devicez\n").replace("[Other Team Devices]", "[Other Team Devicez]"))],
+        &[(
+            "other.yaml",
+            &config
+                .replace("name: Other Team Devices\n", "name: Other Team Devicez\n")
+                .replace("[Other Team Devices]", "[Other Team Devicez]"),
+        )],
     );
     let refused = hangar(&sim, &["plan", dir_text]);
     assert_code(&refused, 1);
@@ -423,10 +450,16 @@ fn an_external_group_is_referenced_never_changed() {
     // An external group takes no membership.
     write(
         dir.path(),
-        &[("other.yaml", &config.replace("external: true\n", "external: true\nmembership: assigned\n"))],
+        &[(
+            "other.yaml",
+            &config.replace("external: true\n", "external: true\nmembership: assigned\n"),
+        )],
     );
     let invalid = common::hangar(&["validate", dir_text]).output().unwrap();
     assert_code(&invalid, 1);
     let said = common::flat(&stderr(&invalid));
-    assert!(said.contains("group/external") && said.contains("other.yaml:4"), "{said}");
+    assert!(
+        said.contains("group/external") && said.contains("other.yaml:4"),
+        "{said}"
+    );
 }

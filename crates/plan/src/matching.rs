@@ -143,9 +143,14 @@ pub fn match_objects<'a>(state: &DesiredState, live: &'a LiveState) -> Result<Ma
             }
         } else if let Some(old) = meta.renamed_from.as_ref().filter(|old| {
             // `renamedFrom:` applies while the old name is live and the new one is not.
-            by_name.get(&(kind, old.value.as_str())).is_some_and(|found| !found.is_empty())
+            by_name
+                .get(&(kind, old.value.as_str()))
+                .is_some_and(|found| !found.is_empty())
         }) {
-            let olds = by_name.get(&(kind, old.value.as_str())).map(Vec::as_slice).unwrap_or_default();
+            let olds = by_name
+                .get(&(kind, old.value.as_str()))
+                .map(Vec::as_slice)
+                .unwrap_or_default();
             let news = by_name.get(&(kind, name)).map(Vec::as_slice).unwrap_or_default();
             if desired_names.contains(&(kind, old.value.as_str())) {
                 Err(Error::RenameFromDocument {
