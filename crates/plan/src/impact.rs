@@ -6,7 +6,7 @@
 //! profiles' assignments, its ESP priorities and its name templates. Known devices are the
 //! tenant's registered devices and the devices in CSVs, matched by serial.
 //!
-//! Live objects that are not in the configuration and that pruning keeps ([`Staying`]: a
+//! Live objects that are not in the configuration and that pruning keeps (`Staying`: a
 //! portal profile on a managed group, a competing ESP) are on both sides: "after" is the
 //! configuration's routing plus what those objects decide over the groups they are assigned
 //! to (the managed groups as the configuration routes them, the unmanaged groups by their

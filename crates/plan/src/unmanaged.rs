@@ -6,7 +6,7 @@
 //! changes them (they are not its objects) but they decide where devices land as much as its
 //! own do, so the plan names each one as a warning ([`UnmanagedObject`]), the device impact
 //! counts them on both sides (`impact.rs`), and pruning refuses to delete a group one of them
-//! is assigned to, unless pruning deletes that object too ([`prune_refusals`]).
+//! is assigned to, unless pruning deletes that object too (`prune_refusals`).
 
 use std::collections::{BTreeSet, HashMap};
 
