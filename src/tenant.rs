@@ -320,6 +320,24 @@ pub fn read_scope(desired: &DesiredState) -> ReadScope {
     if routes_devices {
         kinds.insert(Kind::AutopilotDevice);
     }
+    // The whole tenant's objects that can be assigned to the configuration's groups, so the
+    // plan warns about those not in Git and counts them in the impact: the kinds read with
+    // `DeviceManagementServiceConfig.Read.All` always (every Autopilot configuration needs it),
+    // those read with `DeviceManagementConfiguration.Read.All` when the configuration already
+    // needs that permission (least privilege: a profiles-only configuration never asks for it).
+    if !desired.groups.is_empty() {
+        kinds.extend([
+            Kind::DeploymentProfile,
+            Kind::EnrollmentStatusPage,
+            Kind::EnrollmentRestriction,
+        ]);
+        if !desired.domain_joins.is_empty()
+            || !desired.device_preparation.is_empty()
+            || desired.names_filters()
+        {
+            kinds.extend([Kind::DomainJoinProfile, Kind::DevicePreparationPolicy]);
+        }
+    }
     let prune = &desired.tenant.prune;
     let mut whole_groups = false;
     if prune.enabled.value {
@@ -356,6 +374,13 @@ pub fn read_scope(desired: &DesiredState) -> ReadScope {
         scope_tags: desired.names_scope_tags(),
         mobile_apps: desired.references_apps(),
         scripts: desired.references_scripts(),
+        // A group whose membership type the plan changes gets its members counted.
+        membership_types: desired
+            .groups
+            .iter()
+            .filter(|group| !group.is_external())
+            .map(|group| (group.meta.name.value.clone(), group.is_dynamic()))
+            .collect(),
     }
 }
 

@@ -313,7 +313,11 @@ fn a_commercial_tenant_made_in_the_portal_imports_to_a_configuration_that_plans_
         "{groups}"
     );
     assert!(groups.contains("membership:\n  rule: "), "{groups}");
-    assert!(groups.contains("membership: assigned\n"), "{groups}");
+    // A static user group no Autopilot object owns: matched by name, never changed.
+    assert!(
+        groups.contains("name: All-Employees\nexternal: true\n"),
+        "{groups}"
+    );
     let profiles = read(&dir, "profiles.yaml");
     assert!(
         !profiles.contains("id:"),

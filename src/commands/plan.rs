@@ -302,6 +302,9 @@ pub(crate) fn plan_error_report(error: &PlanError, sources: &SourceMap) -> miett
         PlanError::PartNotRead { .. } => "plan/part-not-read",
         PlanError::BuiltinReplace { .. } => "plan/builtin-replace",
         PlanError::TooManyDeletes { .. } => "plan/too-many-deletes",
+        PlanError::PruneAssignedGroup { .. } => "plan/prune-assigned-group",
+        PlanError::RenameBothLive { .. } | PlanError::RenameFromDocument { .. } => "plan/renamed-from",
+        PlanError::ExternalGroupMissing { .. } => "plan/external-group-missing",
         PlanError::HashlessNotRegistered { .. } | PlanError::HashlessNotRegisteredMore { .. } => {
             "plan/hashless-not-registered"
         }

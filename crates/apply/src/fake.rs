@@ -28,6 +28,7 @@ pub(crate) fn plan(actions: Vec<Action>) -> Plan {
         read: hangar_plan::ReadRecord::default(),
         warnings: Vec::new(),
         validation: Vec::new(),
+        unmanaged: Vec::new(),
         configuration: None,
         history: Vec::new(),
     }

@@ -254,6 +254,7 @@ async fn transient_failures_are_retried() {
             Op::Update {
                 changes: vec![],
                 body: body(json!({"displayName": "HQ", "computerNameStaticPrefix": "HQ-"})),
+                membership: None,
             },
         )],
     )

@@ -535,7 +535,9 @@ fn device_preparation(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     .with_label(group.membership.span, "its membership"),
                 );
             }
-            if !group.owned_by_provisioning_client() {
+            // An external group's owners are its own team's business (hangar never reads them
+            // into the configuration).
+            if !group.owned_by_provisioning_client() && !group.is_external() {
                 out.push(
                     diag(
                         &rules::DPP_DEVICE_GROUP_OWNER,

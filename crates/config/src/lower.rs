@@ -139,6 +139,7 @@ impl Lowerer<'_> {
         kind: &Sp<String>,
         name: &Sp<String>,
         id: &Option<Sp<String>>,
+        renamed_from: &Option<Sp<String>>,
         description: &Option<Sp<String>>,
         scope_tags: Option<&Vec<Sp<String>>>,
         max_name: usize,
@@ -164,9 +165,26 @@ impl Lowerer<'_> {
             );
         }
         let scope_tags = scope_tags.map(|tags| list(at, tags));
+        let renamed_from = opt(at, renamed_from);
+        if let Some(old) = &renamed_from
+            && old.value == name.value
+        {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    &rules::NAME_RENAMED_FROM,
+                    old.span,
+                    format!(
+                        "`renamedFrom: {}` is the document's own name; write the name the object had before, or remove `renamedFrom` once the rename is applied",
+                        old.value
+                    ),
+                )
+                .with_help(rules::NAME_RENAMED_FROM.fix),
+            );
+        }
         Meta {
             name,
             id: opt(at, id),
+            renamed_from,
             description: opt(at, description),
             scope_tags,
             document: at.whole(),
@@ -307,15 +325,68 @@ impl Lowerer<'_> {
     }
 
     fn group(&mut self, Doc { body, at }: Doc<wire::DeviceGroup>) -> DeviceGroup {
-        let meta = self.meta(at, &body.kind, &body.name, &body.id, &body.description, None, 256);
-        let membership = Spanned::new(
-            match body.membership.value() {
-                wire::Membership::GroupTag(tag) => Membership::GroupTag(sp(at, tag)),
-                wire::Membership::Rule(rule) => Membership::Rule(sp(at, rule)),
-                wire::Membership::Assigned => Membership::Assigned,
-            },
-            at.of(&body.membership),
+        let meta = self.meta(
+            at,
+            &body.kind,
+            &body.name,
+            &body.id,
+            &body.renamed_from,
+            &body.description,
+            None,
+            256,
         );
+        let external = body
+            .external
+            .as_ref()
+            .filter(|external| *external.value())
+            .map(|external| at.of(external));
+        let membership = match (&body.membership, external) {
+            (Some(membership), None) => Spanned::new(
+                match membership.value() {
+                    wire::Membership::GroupTag(tag) => Membership::GroupTag(sp(at, tag)),
+                    wire::Membership::Rule(rule) => Membership::Rule(sp(at, rule)),
+                    wire::Membership::Assigned => Membership::Assigned,
+                },
+                at.of(membership),
+            ),
+            // An external group's membership is not hangar's: it is never written, and routing
+            // reads the live group's rule (the plan's impact) instead of guessing one.
+            (None, Some(span)) => Spanned::new(Membership::Assigned, span),
+            (Some(membership), Some(_)) => {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &rules::GROUP_EXTERNAL,
+                        at.of(membership),
+                        "an `external: true` group's membership belongs to whoever manages the group: hangar never writes it",
+                    )
+                    .with_help(rules::GROUP_EXTERNAL.fix),
+                );
+                Spanned::new(Membership::Assigned, at.of(membership))
+            }
+            (None, None) => {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &rules::YAML_MISSING_FIELD,
+                        meta.kind_span,
+                        "missing field `membership` (or `external: true` for a group hangar matches by name but never changes)",
+                    )
+                    .with_help(rules::YAML_MISSING_FIELD.fix),
+                );
+                Spanned::new(Membership::Assigned, meta.kind_span)
+            }
+        };
+        if external.is_some()
+            && let Some(owner) = body.owners.first()
+        {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    &rules::GROUP_EXTERNAL,
+                    at.of(owner),
+                    "an `external: true` group's owners belong to whoever manages the group: hangar never writes them",
+                )
+                .with_help(rules::GROUP_EXTERNAL.fix),
+            );
+        }
         let mut owners = Vec::new();
         for owner in &body.owners {
             let span = at.of(owner);
@@ -340,7 +411,8 @@ impl Lowerer<'_> {
         DeviceGroup {
             meta,
             membership,
-            owners,
+            owners: if external.is_some() { Vec::new() } else { owners },
+            external,
         }
     }
 
@@ -410,6 +482,7 @@ impl Lowerer<'_> {
             &body.kind,
             &body.name,
             &body.id,
+            &body.renamed_from,
             &body.description,
             body.scope_tags.as_ref(),
             200,
@@ -519,6 +592,7 @@ impl Lowerer<'_> {
             &body.kind,
             &body.name,
             &body.id,
+            &body.renamed_from,
             &body.description,
             body.scope_tags.as_ref(),
             200,
@@ -565,6 +639,7 @@ impl Lowerer<'_> {
             &body.kind,
             &body.name,
             &body.id,
+            &body.renamed_from,
             &body.description,
             body.scope_tags.as_ref(),
             200,
@@ -647,6 +722,7 @@ impl Lowerer<'_> {
             &body.kind,
             &body.name,
             &body.id,
+            &body.renamed_from,
             &body.description,
             body.scope_tags.as_ref(),
             200,
@@ -667,6 +743,7 @@ impl Lowerer<'_> {
             &body.kind,
             &body.name,
             &body.id,
+            &body.renamed_from,
             &body.description,
             body.scope_tags.as_ref(),
             200,

@@ -218,6 +218,10 @@ pub struct Meta {
     pub name: Spanned<String>,
     /// `id:`: pins a live object when several share the name. Graph: `id`.
     pub id: Option<Spanned<String>>,
+    /// `renamedFrom:`: the object's previous name. When no live object has `name` but one has
+    /// this name, the plan renames it in place (one PATCH of `displayName`, `name` for Device
+    /// Preparation), like Terraform's `moved`.
+    pub renamed_from: Option<Spanned<String>>,
     /// `description:`; `None` when omitted, which leaves the tenant's description alone
     /// ([`crate::fields::META`]).
     pub description: Option<Spanned<String>>,
@@ -294,12 +298,21 @@ pub struct DeviceGroup {
     pub membership: Spanned<Membership>,
     /// `owners:`. Graph: `owners` (`POST /groups/{id}/owners/$ref`).
     pub owners: Vec<Spanned<Owner>>,
+    /// `external: true` (its span): a group hangar matches by name for references but never
+    /// creates, changes or prunes; its `membership` is a placeholder (`Assigned`) that is never
+    /// written, and routing takes the live group's rule.
+    pub external: Option<Span>,
 }
 
 impl DeviceGroup {
     /// Whether the group is dynamic.
     pub fn is_dynamic(&self) -> bool {
         !matches!(self.membership.value, Membership::Assigned)
+    }
+
+    /// Whether the group is `external: true`.
+    pub fn is_external(&self) -> bool {
+        self.external.is_some()
     }
 
     /// Whether the Intune Provisioning Client is among the owners.

@@ -156,6 +156,10 @@ rules! {
     NAME_INVALID = "name/invalid", Error,
         "names are non-empty and within Graph's length limit (groups 256, profiles 200 characters)",
         "shorten the name";
+    /// `renamedFrom:` equal to the document's own name.
+    NAME_RENAMED_FROM = "name/renamed-from", Error,
+        "`renamedFrom:` names the object's previous name, not its own (a rename in place: the plan renames the live object with the old name)",
+        "write the previous name, or remove `renamedFrom` once the rename is applied";
     /// A reference to a document that does not exist.
     REFERENCE_UNRESOLVED = "reference/unresolved", Error,
         "every group named in `assign`, `deviceGroup` or `userGroups` is a `DeviceGroup` document",
@@ -176,7 +180,11 @@ rules! {
     BUILTIN_NOT_ASSIGNABLE = "builtin/not-assignable", Error,
         "the built-in (`name: default`) ESP and restriction have no `assign` and no `priority`: they apply to everyone at the lowest priority",
         "remove `assign`/`priority`, or give the document another name to create a new object";
-    /// Owner is neither the provisioning client nor an object id.
+    /// An `external: true` group with `membership:` or `owners:`.
+    GROUP_EXTERNAL = "group/external", Error,
+        "an `external: true` group has no `membership:` or `owners:`: hangar matches it by name for references and never creates, changes or prunes it",
+        "remove `membership:` and `owners:`, or remove `external: true` to manage the group";
+    /// An owner that is neither the provisioning client nor an object id.
     GROUP_OWNER = "group/owner", Error,
         "every owner is `intune-provisioning-client` or an Entra object id (GUID)",
         "use `intune-provisioning-client` or the owner's object id";

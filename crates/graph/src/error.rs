@@ -144,6 +144,15 @@ pub enum Error {
     #[error(transparent)]
     Decode(Box<DecodeError>),
 
+    /// A `$count` answer was not a plain-text number.
+    #[error("GET {url} answered `{answer}`, not a count")]
+    NotACount {
+        /// The request URL.
+        url: String,
+        /// The answer (at most 40 characters).
+        answer: String,
+    },
+
     /// A `@odata.nextLink` chain could not be followed to the end.
     #[error("paging {url} failed: {reason}")]
     Paging {

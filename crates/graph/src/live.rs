@@ -32,7 +32,7 @@
 //! one sequential round trip, a batch of 300 names a parallel one), which is the usual case;
 //! pruning is what forces the whole list.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::sync::Arc;
 
@@ -87,6 +87,11 @@ pub struct ReadScope {
     pub mobile_apps: bool,
     /// Read the tenant's platform scripts (Device Preparation scripts).
     pub scripts: bool,
+    /// Group name → whether the configuration wants it dynamic: a group read whose live
+    /// membership type differs gets its member count read
+    /// ([`LiveObject::member_count`], `GET /groups/{id}/members/$count`), so the plan can say
+    /// how many members the change drops.
+    pub membership_types: BTreeMap<String, bool>,
 }
 
 impl ReadScope {
@@ -102,6 +107,7 @@ impl ReadScope {
             scope_tags: true,
             mobile_apps: true,
             scripts: true,
+            membership_types: BTreeMap::new(),
         }
     }
 
@@ -120,6 +126,7 @@ impl ReadScope {
             scope_tags: false,
             mobile_apps: false,
             scripts: false,
+            membership_types: BTreeMap::new(),
         }
     }
 
@@ -380,6 +387,29 @@ async fn read_groups(client: &GraphClient, scope: &ReadScope) -> Result<Read, Er
         for (object, owners) in objects.iter_mut().zip(batch_lists(client, requests).await?) {
             object.owners = Some(ids(&owners));
         }
+    }
+    // Only groups whose membership type the plan changes: a handful, each its own request (a
+    // plain-text answer, which `$batch` would wrap in base64), one after the other.
+    let changing: Vec<usize> = objects
+        .iter()
+        .enumerate()
+        .filter(|(_, group)| {
+            scope
+                .membership_types
+                .get(&group.display_name)
+                .is_some_and(|&dynamic| dynamic != group.is_dynamic_group())
+        })
+        .map(|(index, _)| index)
+        .collect();
+    for index in changing {
+        let request = groups::count_members(ep, &objects[index].id)?;
+        let answer = client.send(&request).await?;
+        let text = String::from_utf8_lossy(&answer.body);
+        let count = text.trim().parse::<u64>().map_err(|_| Error::NotACount {
+            url: request.url.to_string(),
+            answer: text.chars().take(40).collect(),
+        })?;
+        objects[index].member_count = Some(count);
     }
     Ok((objects, BTreeSet::from([Kind::DeviceGroup])))
 }

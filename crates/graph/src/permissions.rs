@@ -38,7 +38,7 @@ pub struct PermissionRow {
 pub const PERMISSIONS: &[PermissionRow] = &[
     PermissionRow {
         path: "/groups",
-        what: "device groups, their owners, and the apply lock (a group with a `uniqueName`)",
+        what: "device groups, their owners, member counts (a membership type change), and the apply lock (a group with a `uniqueName`)",
         read: "Group.Read.All",
         write: "Group.ReadWrite.All",
         verified: true,

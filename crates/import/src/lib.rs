@@ -17,12 +17,13 @@
 //! collide, and the import says so ([`Imported::notes`]). Output is deterministic: objects are
 //! sorted by name then id, keys follow the tables' order.
 //!
-//! Not yet: assignment filters and scope tags by name, apps by name, and `external: true`
-//! groups are another branch's (issue 11 items 3 and 6); until the model has them, scope tags
-//! and apps are written as ids, an assignment filter is reported in the notes (the plan keeps
-//! it, see `hangar-plan`'s `preserve`), and every referenced group is written as a managed
-//! `DeviceGroup`. TODO(i11-view): write user groups and groups no Autopilot object owns as
-//! `external: true` once `DeviceGroup` has it.
+//! Groups the imported objects reference are written as managed `DeviceGroup`s when an
+//! Autopilot object owns them (dynamic device groups, Device Preparation device groups) and as
+//! `external: true` otherwise (user groups, static groups another team fills): matched by name,
+//! never changed (`owned_by_autopilot`).
+//!
+//! Not yet: scope tags and apps by name are another branch's (issue 11 item 3); until the model
+//! has them, scope tags and apps are written as ids.
 
 #![warn(missing_docs)]
 
@@ -700,6 +701,10 @@ fn special(
             (!tags.is_empty() && tags != [json!("0")]).then_some(Node::List(tags))
         }
         (_, "description") => text("description").map(|text| scalar(&text)),
+        // A configuration made from the tenant renames nothing.
+        (_, "renamedFrom") => None,
+        // Decided by `group_documents`, which writes an external group's document itself.
+        ("DeviceGroup", "external") => None,
         (_, "assign") => assignments(ctx, object),
         ("DeploymentProfile", "deviceName") => text("deviceNameTemplate").map(|text| scalar(&text)),
         ("DeploymentProfile", "locale") => text("locale")
@@ -882,9 +887,46 @@ fn group_documents(ctx: &mut Ctx<'_>) -> Result<Vec<Document>, Error> {
                 group.display_name, group.id
             ));
         }
-        documents.push(fill(ctx, group, collides, &fields::DEVICE_GROUP)?);
+        if owned_by_autopilot(live, group) {
+            documents.push(fill(ctx, group, collides, &fields::DEVICE_GROUP)?);
+        } else {
+            documents.push(external_group(group, collides));
+        }
     }
     Ok(documents)
+}
+
+/// Whether an Autopilot object owns the group, so the configuration manages it: a dynamic
+/// group whose rule is a device rule hangar evaluates (group-tag groups among them), or a
+/// static group that is a Device Preparation policy's device group. Everything else the
+/// imported objects reference (static groups, which are user groups or groups another team
+/// fills, and user rules) is written `external: true`: matched by name, never changed.
+fn owned_by_autopilot(live: &LiveState, group: &LiveObject) -> bool {
+    if group.is_dynamic_group() {
+        return group
+            .property("membershipRule")
+            .and_then(Value::as_str)
+            .is_some_and(|rule| hangar_membership::parse(rule).is_ok());
+    }
+    live.objects_of(Kind::DevicePreparationPolicy).any(|policy| {
+        policy
+            .device_membership_targets
+            .iter()
+            .flatten()
+            .any(|id| id.eq_ignore_ascii_case(&group.id))
+    })
+}
+
+/// `kind: DeviceGroup`, the name, `id:` when pinned, `external: true`.
+fn external_group(group: &LiveObject, pin: bool) -> Document {
+    let mut document = Document::default();
+    document.set("kind", scalar("DeviceGroup"));
+    document.set("name", scalar(&yaml_name(group)));
+    if pin {
+        document.set("id", scalar(&group.id));
+    }
+    document.set("external", Node::Scalar(Value::Bool(true)));
+    document
 }
 
 /// Device Preparation: settings by definition, read back through the tenant's own option

@@ -204,6 +204,9 @@ pub struct LiveObject {
     /// Device Preparation only: the policy's `settings` as Graph returned them; `None` when not
     /// read.
     pub settings: Option<Vec<Value>>,
+    /// Groups only: how many direct members the group has (`GET /groups/{id}/members/$count`);
+    /// read only when the configuration changes the group's membership type, else `None`.
+    pub member_count: Option<u64>,
 }
 
 impl LiveObject {
@@ -220,7 +223,20 @@ impl LiveObject {
             owners: None,
             device_membership_targets: None,
             settings: None,
+            member_count: None,
         }
+    }
+
+    /// Groups: whether the membership is dynamic (`groupTypes` holds `DynamicMembership`).
+    pub fn is_dynamic_group(&self) -> bool {
+        self.property("groupTypes")
+            .and_then(Value::as_array)
+            .is_some_and(|types| {
+                types.iter().any(|t| {
+                    t.as_str()
+                        .is_some_and(|t| t.eq_ignore_ascii_case("DynamicMembership"))
+                })
+            })
     }
 
     /// A property by name.

@@ -15,7 +15,8 @@ use crate::error::Error;
 use crate::matching::{DesiredRef, Matching};
 use crate::normalize;
 use crate::plan::{
-    Address, Assignment, AssignmentChange, AssignmentTarget, Body, Change, GroupRef, Op, OwnerRef, Reason,
+    Address, Assignment, AssignmentChange, AssignmentTarget, Body, Change, GroupRef, MembershipChange, Op,
+    OwnerRef, Reason,
 };
 use crate::preserve;
 use crate::project::{self, Context};
@@ -135,6 +136,12 @@ pub(crate) fn plan_objects(
     errors: &mut Vec<Error>,
 ) {
     for &(object, found) in &matching.pairs {
+        // An external group is only a name to resolve: never created, changed or owned.
+        if let DesiredRef::Group(id) = object
+            && ctx.state.group(id).is_external()
+        {
+            continue;
+        }
         let result = match found {
             None => plan_create(ctx, live, object, drafts),
             Some(found) => plan_existing(ctx, live, object, found, names, drafts),
@@ -410,11 +417,29 @@ fn plan_existing(
         return Ok(());
     }
     if !fields.is_empty() {
+        let membership = match object {
+            DesiredRef::Group(id) if ctx.state.group(id).is_dynamic() != found.is_dynamic_group() => {
+                Some(MembershipChange {
+                    to_dynamic: ctx.state.group(id).is_dynamic(),
+                    members: found.member_count,
+                })
+            }
+            _ => None,
+        };
+        let destructive = membership.is_some();
         let op = Op::Update {
             changes: fields,
             body: preserve::update_body(kind, &body, found),
+            membership,
         };
-        let mut draft = Draft::new(&address, Step::Object, Some(&found.id), Reason::Drift, op);
+        let renamed = object
+            .meta(ctx.state)
+            .renamed_from
+            .as_ref()
+            .is_some_and(|old| old.value == found.display_name);
+        let reason = if renamed { Reason::Renamed } else { Reason::Drift };
+        let mut draft = Draft::new(&address, Step::Object, Some(&found.id), reason, op);
+        draft.destructive |= destructive;
         draft.releases = released_by_settings(found, &body);
         add_group_dependencies(&mut draft);
         drafts.push(draft);

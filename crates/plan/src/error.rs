@@ -45,6 +45,48 @@ pub enum Error {
         /// The document.
         span: Span,
     },
+    /// `renamedFrom:` names an object, but the tenant has objects of both names.
+    #[error(
+        "{kind} `{name}` says `renamedFrom: {old}`, but the tenant has both: `{name}` (id `{new_id}`) and `{old}` (id `{old_id}`); the rename cannot be done in place. Remove `renamedFrom` (the old object then stays, or is pruned), or delete or rename one of them in the admin center"
+    )]
+    RenameBothLive {
+        /// Kind.
+        kind: Kind,
+        /// The new name.
+        name: String,
+        /// The old name.
+        old: String,
+        /// Id of the object with the new name.
+        new_id: String,
+        /// Id of the object with the old name.
+        old_id: String,
+        /// The `renamedFrom:` value.
+        span: Span,
+    },
+    /// `renamedFrom:` names another document of the kind.
+    #[error(
+        "{kind} `{name}` says `renamedFrom: {old}`, but another {kind} document is named `{old}`: one live object cannot become both. Remove `renamedFrom`, or rename the other document"
+    )]
+    RenameFromDocument {
+        /// Kind.
+        kind: Kind,
+        /// The new name.
+        name: String,
+        /// The old name.
+        old: String,
+        /// The `renamedFrom:` value.
+        span: Span,
+    },
+    /// An `external: true` group is not in the tenant: hangar never creates one.
+    #[error(
+        "external group `{name}` is not in the tenant; hangar matches external groups by name but never creates them. Fix the name, ask the group's owners to create it, or remove `external: true` to let hangar create and manage it"
+    )]
+    ExternalGroupMissing {
+        /// The group's name.
+        name: String,
+        /// `external: true`.
+        span: Span,
+    },
     /// The object is not in the tenant, but its kind was not read completely: it may exist.
     #[error(
         "cannot plan {kind} `{name}`: the tenant's {kind} objects were not all read, so hangar cannot tell whether it exists (unknown is not absent)"
@@ -190,6 +232,22 @@ pub enum Error {
         /// `maxDeletes:`.
         span: Span,
     },
+    /// Pruning would delete a group that an object staying in the tenant is assigned to.
+    #[error(
+        "pruning would delete group `{group}`, but {kind} `{name}` (id `{id}`), which is not in the configuration, is assigned to it; nothing is planned. Bring that object into scope (add its document, `hangar import` writes it, or add it to `prune.only` to prune it too), remove its assignment in the admin center, or narrow `prune.only` so it keeps the group"
+    )]
+    PruneAssignedGroup {
+        /// The group pruning would delete.
+        group: String,
+        /// The kind of the object assigned to it.
+        kind: Kind,
+        /// Its name.
+        name: String,
+        /// Its Graph id.
+        id: String,
+        /// The `prune.only` pattern that selects the group.
+        span: Span,
+    },
     /// The tenant's Device Preparation definitions cannot give a value the policy needs (no
     /// template of its mode, no option with the meaning): hangar never guesses one.
     #[error("Device Preparation policy `{name}`: {problem}")]
@@ -252,6 +310,10 @@ impl Error {
             | Error::HashlessNotRegistered { span, .. }
             | Error::DevicePreparationValues { span, .. }
             | Error::TooManyDeletes { span, .. }
+            | Error::PruneAssignedGroup { span, .. }
+            | Error::RenameBothLive { span, .. }
+            | Error::RenameFromDocument { span, .. }
+            | Error::ExternalGroupMissing { span, .. }
             | Error::FilterNotFound { span, .. }
             | Error::FilterAmbiguous { span, .. }
             | Error::FiltersNotRead { span, .. }

@@ -6,6 +6,12 @@
 //! profiles' assignments, its ESP priorities and its name templates. Known devices are the
 //! tenant's registered devices and the devices in CSVs, matched by serial.
 //!
+//! Live objects that are not in the configuration and that pruning keeps (`Staying`: a
+//! portal profile on a managed group, a competing ESP) are on both sides: "after" is the
+//! configuration's routing plus what those objects decide over the groups they are assigned
+//! to (the managed groups as the configuration routes them, the unmanaged groups by their
+//! live rules), so an object hangar never touches moves no device.
+//!
 //! The plan keeps per-tag counts for every device and one row per device whose profile, ESP or
 //! name changes, so a 100,000-device tenant where nothing moves costs a few lines.
 
@@ -112,7 +118,11 @@ pub struct ObjectImpact {
 
 /// The routing model of the live tenant.
 struct LiveRouting<'a> {
+    /// Live id (lowercase) → the name a `renamedFrom:` document gives it: the plan renames it
+    /// in place, which moves no device, so both sides call it by its new name.
+    renamed: &'a HashMap<String, String>,
     groups: Vec<(&'a str, Option<Rule>)>,
+    group_ids: Vec<&'a str>,
     group_index: HashMap<String, usize>,
     by_tag: HashMap<String, Vec<usize>>,
     general: Vec<usize>,
@@ -125,6 +135,7 @@ struct LiveRouting<'a> {
 
 struct Reach<'a> {
     name: &'a str,
+    id: &'a str,
     include: Vec<usize>,
     exclude: Vec<usize>,
     all: bool,
@@ -140,9 +151,11 @@ impl Reach<'_> {
 }
 
 impl<'a> LiveRouting<'a> {
-    fn new(live: &'a LiveState) -> LiveRouting<'a> {
+    fn new(live: &'a LiveState, renamed: &'a HashMap<String, String>) -> LiveRouting<'a> {
         let mut routing = LiveRouting {
+            renamed,
             groups: Vec::new(),
+            group_ids: Vec::new(),
             group_index: HashMap::new(),
             by_tag: HashMap::new(),
             general: Vec::new(),
@@ -173,7 +186,8 @@ impl<'a> LiveRouting<'a> {
                 None => {}
             }
             routing.group_index.insert(group.id.to_lowercase(), index);
-            routing.groups.push((group.display_name.as_str(), rule));
+            routing.groups.push((routing.name_of(group), rule));
+            routing.group_ids.push(&group.id);
         }
         for profile in live.objects_of(Kind::DeploymentProfile) {
             let hybrid = profile.odata_type.as_deref() == Some(odata::HYBRID_PROFILE)
@@ -213,9 +227,17 @@ impl<'a> LiveRouting<'a> {
         routing
     }
 
+    /// The object's name, or the new name a `renamedFrom:` document gives it.
+    fn name_of(&self, object: &'a LiveObject) -> &'a str {
+        self.renamed
+            .get(&object.id.to_lowercase())
+            .map_or(object.display_name.as_str(), String::as_str)
+    }
+
     fn reach(&self, object: &'a LiveObject) -> Reach<'a> {
         let mut reach = Reach {
-            name: &object.display_name,
+            name: self.name_of(object),
+            id: &object.id,
             include: Vec::new(),
             exclude: Vec::new(),
             all: false,
@@ -277,6 +299,8 @@ impl<'a> LiveRouting<'a> {
             esp: esp.to_owned(),
             name,
             groups: groups.iter().map(|&g| self.groups[g].0).collect(),
+            profile_rank: usize::MAX,
+            esp_rank: None,
         }
     }
 }
@@ -290,6 +314,12 @@ struct Decision<'r> {
     esp: String,
     name: NameRule<'r>,
     groups: Vec<&'r str>,
+    /// After side: the live position of the first deployment profile that reaches the device
+    /// (`usize::MAX` when none, or only new ones do), to pick the name rule as Intune's list
+    /// order does when a live profile reaches the device too.
+    profile_rank: usize,
+    /// After side: the desired `priority:` of the ESP picked (`None`: the default ESP).
+    esp_rank: Option<u32>,
 }
 
 /// How the device name is decided.
@@ -377,11 +407,14 @@ fn tag_only(state: &DesiredState) -> bool {
 struct DesiredRouting<'s> {
     routing: Routing<'s>,
     templates: Vec<Option<Vec<Part>>>,
+    /// Per profile: its position among the live profiles (`usize::MAX` when it is new).
+    profile_positions: Vec<usize>,
 }
 
 impl<'s> DesiredRouting<'s> {
-    fn new(state: &'s DesiredState) -> DesiredRouting<'s> {
+    fn new(state: &'s DesiredState, profile_positions: Vec<usize>) -> DesiredRouting<'s> {
         DesiredRouting {
+            profile_positions,
             routing: Routing::new(state),
             // Parsed exactly as `Routing` parses them, so a template decides the same name.
             templates: state
@@ -428,7 +461,269 @@ impl<'s> DesiredRouting<'s> {
                 .iter()
                 .map(|&g| state.group(g).meta.name.value.as_str())
                 .collect(),
+            profile_rank: route
+                .profiles
+                .iter()
+                .filter_map(|pick| self.profile_positions.get(pick.id.index()).copied())
+                .min()
+                .unwrap_or(usize::MAX),
+            esp_rank: route
+                .esp
+                .filter(|pick| pick.via != Via::Default)
+                .and_then(|pick| state.esp(pick.id).priority.as_ref())
+                .map(|priority| priority.value),
         }
+    }
+}
+
+/// What stays in the tenant beside the configuration after the plan: the live objects no
+/// document matched and pruning keeps, and where the configuration's groups and profiles are
+/// in the tenant.
+pub(crate) struct Staying {
+    /// Per desired group: its live id (lowercase), `None` when the plan creates it.
+    groups: Vec<Option<String>>,
+    /// Per desired profile: its live id (lowercase), `None` when the plan creates it.
+    profiles: Vec<Option<String>>,
+    /// `(kind, lowercase id)` of every unmatched live object that stays: groups and the kinds
+    /// whose assignments decide enrollment.
+    unmanaged: std::collections::HashSet<(Kind, String)>,
+    /// Live id (lowercase) → new name, for the objects a `renamedFrom:` document renames.
+    renamed: HashMap<String, String>,
+}
+
+impl Staying {
+    pub(crate) fn new(
+        state: &DesiredState,
+        matching: &crate::matching::Matching<'_>,
+        pruning: &crate::prune::Pruning,
+    ) -> Staying {
+        use crate::matching::DesiredRef;
+        let mut groups = vec![None; state.groups.len()];
+        let mut profiles = vec![None; state.profiles.len()];
+        let renamed = matching
+            .pairs
+            .iter()
+            .filter_map(|(object, found)| {
+                let found = (*found).filter(|_| !object.builtin(state))?;
+                let name = &object.meta(state).name.value;
+                (found.display_name != *name).then(|| (found.id.to_lowercase(), name.clone()))
+            })
+            .collect();
+        for (object, found) in &matching.pairs {
+            match (object, found) {
+                (DesiredRef::Group(id), Some(found)) => groups[id.index()] = Some(found.id.to_lowercase()),
+                (DesiredRef::Profile(id), Some(found)) => {
+                    profiles[id.index()] = Some(found.id.to_lowercase());
+                }
+                _ => {}
+            }
+        }
+        let unmanaged = matching
+            .unmatched
+            .iter()
+            .filter(|object| {
+                object.kind == Kind::DeviceGroup || crate::unmanaged::ASSIGNED_KINDS.contains(&object.kind)
+            })
+            .filter(|object| !pruning.allows(object.kind, &object.display_name))
+            .map(|object| (object.kind, object.id.to_lowercase()))
+            .collect();
+        Staying {
+            groups,
+            profiles,
+            unmanaged,
+            renamed,
+        }
+    }
+
+    fn stays(&self, kind: Kind, id: &str) -> bool {
+        self.unmanaged.contains(&(kind, id.to_lowercase()))
+    }
+}
+
+/// A group a device is in after the plan: one of the configuration's, or a live group that
+/// stays unmanaged (by its index in [`LiveRouting`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum AfterGroup {
+    Desired(GroupId),
+    Live(usize),
+}
+
+/// The after side: the configuration's routing plus the unmanaged live objects that stay.
+struct AfterRouting<'s> {
+    desired: DesiredRouting<'s>,
+    /// Per desired group: its index in the live routing, `None` when the plan creates it.
+    group_live: Vec<Option<usize>>,
+    /// Staying unmanaged objects, as indices into the live routing's lists.
+    profiles: Vec<usize>,
+    esps: Vec<usize>,
+    joins: Vec<usize>,
+    /// Unmanaged live groups that stay and that a staying object is assigned to, sorted.
+    groups: Vec<usize>,
+    /// `external: true` groups with their live index: their members are the live rule's.
+    externals: Vec<(GroupId, usize)>,
+    /// Whether membership after follows from the group tag alone.
+    tag_only: bool,
+}
+
+impl<'s> AfterRouting<'s> {
+    fn new(state: &'s DesiredState, live: &LiveRouting<'_>, staying: &Staying) -> AfterRouting<'s> {
+        let live_index = |id: &Option<String>| id.as_ref().and_then(|id| live.group_index.get(id).copied());
+        let group_live: Vec<Option<usize>> = staying.groups.iter().map(live_index).collect();
+        let profile_positions = staying
+            .profiles
+            .iter()
+            .map(|id| {
+                id.as_ref()
+                    .and_then(|id| live.profiles.iter().position(|p| p.id.eq_ignore_ascii_case(id)))
+                    .unwrap_or(usize::MAX)
+            })
+            .collect();
+        let profiles: Vec<usize> = (0..live.profiles.len())
+            .filter(|&p| staying.stays(Kind::DeploymentProfile, live.profiles[p].id))
+            .collect();
+        let esps: Vec<usize> = (0..live.esps.len())
+            .filter(|&e| staying.stays(Kind::EnrollmentStatusPage, live.esps[e].1.id))
+            .collect();
+        let joins: Vec<usize> = (0..live.joins.len())
+            .filter(|&j| staying.stays(Kind::DomainJoinProfile, live.joins[j].1.id))
+            .collect();
+        let mut groups: Vec<usize> = profiles
+            .iter()
+            .map(|&p| &live.profiles[p])
+            .chain(esps.iter().map(|&e| &live.esps[e].1))
+            .chain(joins.iter().map(|&j| &live.joins[j].1))
+            .flat_map(|reach| reach.include.iter().chain(reach.exclude.iter()).copied())
+            .filter(|&g| staying.stays(Kind::DeviceGroup, live.group_ids[g]))
+            .collect();
+        groups.sort_unstable();
+        groups.dedup();
+        let externals: Vec<(GroupId, usize)> = state
+            .groups
+            .iter()
+            .enumerate()
+            .filter(|(_, group)| group.is_external())
+            .filter_map(|(index, _)| group_live[index].map(|live_index| (GroupId(index as u32), live_index)))
+            .filter(|&(_, live_index)| live.groups[live_index].1.is_some())
+            .collect();
+        let tag_only = tag_only(state)
+            && groups
+                .iter()
+                .chain(externals.iter().map(|(_, g)| g))
+                .all(|g| !live.general.contains(g));
+        AfterRouting {
+            desired: DesiredRouting::new(state, profile_positions),
+            group_live,
+            profiles,
+            esps,
+            joins,
+            groups,
+            externals,
+            tag_only,
+        }
+    }
+
+    /// The groups a device is in after the plan, sorted.
+    fn groups_of(&self, live: &LiveRouting<'_>, device: &KnownDevice) -> Vec<AfterGroup> {
+        let mut groups: Vec<AfterGroup> = self
+            .desired
+            .routing
+            .groups_of(device)
+            .into_iter()
+            .map(AfterGroup::Desired)
+            .collect();
+        if !self.groups.is_empty() || !self.externals.is_empty() {
+            let in_live = live.groups_of(device);
+            groups.extend(
+                self.externals
+                    .iter()
+                    .filter(|(_, g)| in_live.binary_search(g).is_ok())
+                    .map(|(id, _)| AfterGroup::Desired(*id)),
+            );
+            groups.extend(
+                in_live
+                    .into_iter()
+                    .filter(|g| self.groups.binary_search(g).is_ok())
+                    .map(AfterGroup::Live),
+            );
+            groups.sort_unstable();
+            groups.dedup();
+        }
+        groups
+    }
+
+    /// What the configuration decides for a device in `groups`, then what the staying
+    /// unmanaged objects add: their profiles beside the configuration's (the first in the
+    /// tenant's order names the device, as before), an ESP of theirs when its live priority
+    /// ranks above the configuration's pick (the configuration's first on a tie, as
+    /// `priority.rs` numbers them).
+    fn decide<'r>(&'r self, live: &'r LiveRouting<'_>, groups: &[AfterGroup]) -> Decision<'r> {
+        let desired: Vec<GroupId> = groups
+            .iter()
+            .filter_map(|g| match g {
+                AfterGroup::Desired(id) => Some(*id),
+                AfterGroup::Live(_) => None,
+            })
+            .collect();
+        let mut decision = self.desired.decide(&desired);
+        let unmanaged_groups = groups.iter().filter_map(|g| match g {
+            AfterGroup::Live(index) => Some(*index),
+            AfterGroup::Desired(_) => None,
+        });
+        decision
+            .groups
+            .extend(unmanaged_groups.clone().map(|g| live.groups[g].0));
+        if self.profiles.is_empty() && self.esps.is_empty() {
+            return decision;
+        }
+        let mut on: Vec<usize> = desired
+            .iter()
+            .filter_map(|g| self.group_live[g.index()])
+            .chain(unmanaged_groups)
+            .collect();
+        on.sort_unstable();
+        on.dedup();
+        let profiles: Vec<usize> = self
+            .profiles
+            .iter()
+            .copied()
+            .filter(|&p| live.profiles[p].reaches(&on))
+            .collect();
+        if let Some(&first) = profiles.first() {
+            let mut names: Vec<&str> = decision
+                .profile
+                .as_deref()
+                .map(|joined| joined.split(" | ").collect())
+                .unwrap_or_default();
+            names.extend(profiles.iter().map(|&p| live.profiles[p].name));
+            if first < decision.profile_rank {
+                decision.profile_rank = first;
+                decision.name = if live.hybrid[first] {
+                    self.joins
+                        .iter()
+                        .map(|&j| &live.joins[j])
+                        .find(|(_, reach)| reach.reaches(&on))
+                        .map_or(NameRule::None, |(name, _)| NameRule::Fixed(name.clone()))
+                } else {
+                    live.templates[first]
+                        .as_deref()
+                        .map_or(NameRule::None, NameRule::Template)
+                };
+            }
+            decision.profile = join_names(names.into_iter());
+        }
+        let esp = self
+            .esps
+            .iter()
+            .copied()
+            .filter(|&e| live.esps[e].1.reaches(&on))
+            .min_by_key(|&e| (live.esps[e].0, e));
+        if let Some(e) = esp {
+            let (priority, reach) = &live.esps[e];
+            if decision.esp_rank.is_none_or(|rank| *priority < rank) {
+                decision.esp = reach.name.to_owned();
+            }
+        }
+        decision
     }
 }
 
@@ -484,18 +779,19 @@ impl TagAccumulator {
 pub(crate) fn compute<'x>(
     state: &'x DesiredState,
     live: &'x LiveState,
+    staying: &'x Staying,
     deleted: &dyn Fn(&LiveDevice) -> bool,
 ) -> Impact {
     let managed = !state.device_lists.is_empty();
-    let before_routing = LiveRouting::new(live);
-    let after_routing = DesiredRouting::new(state);
+    let before_routing = LiveRouting::new(live, &staying.renamed);
+    let after_routing = AfterRouting::new(state, &before_routing, staying);
     let mut before_decisions: Decisions<'_, usize> = Decisions::new();
-    let mut after_decisions: Decisions<'_, GroupId> = Decisions::new();
+    let mut after_decisions: Decisions<'_, AfterGroup> = Decisions::new();
     // When every dynamic group of a side is a group-tag group, a device's groups on that side
     // follow from its tag alone: one decision per tag, no route evaluated per device.
     let mut before_by_tag: Option<HashMap<Option<&'x str>, usize>> =
         before_routing.general.is_empty().then(HashMap::new);
-    let mut after_by_tag: Option<HashMap<&'x str, usize>> = tag_only(state).then(HashMap::new);
+    let mut after_by_tag: Option<HashMap<&'x str, usize>> = after_routing.tag_only.then(HashMap::new);
     let mut registered: HashMap<&str, &LiveDevice> = HashMap::with_capacity(live.devices.len());
     for device in &live.devices {
         registered.entry(device.serial()).or_insert(device);
@@ -532,16 +828,18 @@ pub(crate) fn compute<'x>(
                 // The live device keeps its tag: route it as it is.
                 Some(found) if found.group_tag.as_deref().unwrap_or_default() == tag => {
                     let known = live_known.get_or_insert_with(|| routing::known_live_device(found));
-                    after_routing.routing.groups_of(known)
+                    after_routing.groups_of(&before_routing, known)
                 }
-                Some(found) => after_routing
-                    .routing
-                    .groups_of(&routing::known_live_device(found).with_group_tag(tag.to_owned())),
-                None => after_routing
-                    .routing
-                    .groups_of(&KnownDevice::new(serial.to_owned()).with_group_tag(tag.to_owned())),
+                Some(found) => after_routing.groups_of(
+                    &before_routing,
+                    &routing::known_live_device(found).with_group_tag(tag.to_owned()),
+                ),
+                None => after_routing.groups_of(
+                    &before_routing,
+                    &KnownDevice::new(serial.to_owned()).with_group_tag(tag.to_owned()),
+                ),
             };
-            let at = after_decisions.get(groups, |groups| after_routing.decide(groups));
+            let at = after_decisions.get(groups, |groups| after_routing.decide(&before_routing, groups));
             if let Some(cache) = &mut after_by_tag {
                 cache.insert(tag, at);
             }
@@ -643,7 +941,8 @@ pub(crate) fn compute<'x>(
             }
             let probe = KnownDevice::new(String::new()).with_group_tag(tag.value.clone());
             let before = before_routing.decide(&before_routing.groups_of(&probe));
-            let after = after_routing.decide(&after_routing.routing.groups_of(&probe));
+            let after =
+                after_routing.decide(&before_routing, &after_routing.groups_of(&before_routing, &probe));
             let accumulator = tags.entry(key).or_default();
             accumulator
                 .groups

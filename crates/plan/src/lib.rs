@@ -38,6 +38,7 @@ mod prune;
 mod references;
 pub mod render;
 mod terms;
+pub mod unmanaged;
 
 use hangar_config::DesiredState;
 use hangar_model::{Kind, LiveState};
@@ -89,6 +90,7 @@ pub fn plan(desired: &DesiredState, live: &LiveState) -> Result<Plan, Errors> {
 
     actions::plan_objects(&ctx, live, &matching, &names, &mut drafts, &mut errors);
     let pruned = actions::plan_prune(&matching, &pruning, &names, &mut drafts);
+    errors.extend(unmanaged::prune_refusals(desired, &matching, &pruning));
     priority::plan_priorities(&ctx, live, &matching, &mut drafts, &mut warnings);
     let device_summary = devices::plan_devices(desired, live, &pruning, &mut drafts, &mut errors);
 
@@ -116,6 +118,8 @@ pub fn plan(desired: &DesiredState, live: &LiveState) -> Result<Plan, Errors> {
     if let Some(warning) = provisioning_client_warning(&drafts) {
         warnings.push(warning);
     }
+    let unmanaged = unmanaged::find(desired, &matching, &pruning);
+    warnings.extend(unmanaged.iter().map(unmanaged::UnmanagedObject::warning));
 
     let summary = summarize(&matching, &drafts, device_summary);
     let deleted_devices: std::collections::HashSet<&str> = drafts
@@ -123,7 +127,8 @@ pub fn plan(desired: &DesiredState, live: &LiveState) -> Result<Plan, Errors> {
         .filter(|d| matches!(d.op, Op::DeleteDevice { .. }))
         .filter_map(|d| d.live_id.as_deref())
         .collect();
-    let impact = impact::compute(desired, live, &|device| {
+    let staying = impact::Staying::new(desired, &matching, &pruning);
+    let impact = impact::compute(desired, live, &staying, &|device| {
         deleted_devices.contains(device.id.as_str())
     });
     let touched: std::collections::HashSet<String> = drafts
@@ -145,6 +150,7 @@ pub fn plan(desired: &DesiredState, live: &LiveState) -> Result<Plan, Errors> {
         read,
         warnings,
         validation: Vec::new(),
+        unmanaged,
         configuration: None,
         history: Vec::new(),
     })

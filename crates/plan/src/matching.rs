@@ -4,7 +4,9 @@
 //! desired name are an error naming both ids, unless the document pins one with `id:`.
 //! Built-ins (the default ESP and the default restriction, `name: default`) are matched by
 //! their built-in identity (the `builtin` flag or the id suffix), never by name, and live
-//! built-ins never match an ordinary document.
+//! built-ins never match an ordinary document. A document with `renamedFrom: OLD` matches the
+//! live object named OLD while one is live (the plan renames it in place); both names live is
+//! an error.
 
 use std::collections::{HashMap, HashSet};
 
@@ -113,6 +115,10 @@ pub fn match_objects<'a>(state: &DesiredState, live: &'a LiveState) -> Result<Ma
             .or_default()
             .push(object);
     }
+    let desired_names: HashSet<(Kind, &str)> = DesiredRef::all(state)
+        .into_iter()
+        .map(|object| (object.kind(), object.meta(state).name.value.as_str()))
+        .collect();
     let mut errors = Vec::new();
     let mut pairs = Vec::new();
     let mut taken: HashSet<(Kind, &str)> = HashSet::new();
@@ -135,6 +141,43 @@ pub fn match_objects<'a>(state: &DesiredState, live: &'a LiveState) -> Result<Ma
                     span: id.span,
                 }),
             }
+        } else if let Some(old) = meta.renamed_from.as_ref().filter(|old| {
+            // `renamedFrom:` applies while the old name is live and the new one is not.
+            by_name
+                .get(&(kind, old.value.as_str()))
+                .is_some_and(|found| !found.is_empty())
+        }) {
+            let olds = by_name
+                .get(&(kind, old.value.as_str()))
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let news = by_name.get(&(kind, name)).map(Vec::as_slice).unwrap_or_default();
+            if desired_names.contains(&(kind, old.value.as_str())) {
+                Err(Error::RenameFromDocument {
+                    kind,
+                    name: name.to_owned(),
+                    old: old.value.clone(),
+                    span: old.span,
+                })
+            } else {
+                match (news, olds) {
+                    ([], [only]) => Ok(Some(*only)),
+                    ([new, ..], [found, ..]) => Err(Error::RenameBothLive {
+                        kind,
+                        name: name.to_owned(),
+                        old: old.value.clone(),
+                        new_id: new.id.clone(),
+                        old_id: found.id.clone(),
+                        span: old.span,
+                    }),
+                    (_, several) => Err(Error::DuplicateName {
+                        kind,
+                        name: old.value.clone(),
+                        ids: several.iter().map(|o| o.id.clone()).collect(),
+                        span: old.span,
+                    }),
+                }
+            }
         } else {
             match by_name.get(&(kind, name)).map(Vec::as_slice).unwrap_or_default() {
                 [] if live.is_complete(kind) => Ok(None),
@@ -151,6 +194,15 @@ pub fn match_objects<'a>(state: &DesiredState, live: &'a LiveState) -> Result<Ma
                     span: meta.name.span,
                 }),
             }
+        };
+        let found = match (found, object) {
+            (Ok(None), DesiredRef::Group(id)) if state.group(id).is_external() => {
+                Err(Error::ExternalGroupMissing {
+                    name: name.to_owned(),
+                    span: state.group(id).external.unwrap_or(meta.name.span),
+                })
+            }
+            (found, _) => found,
         };
         match found {
             Ok(found) => {

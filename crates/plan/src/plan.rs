@@ -51,6 +51,10 @@ pub struct Plan {
     /// configuration (the planner sees only the validated state).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub validation: Vec<ValidationWarning>,
+    /// Live objects not in the configuration that are assigned to managed groups (or all
+    /// devices); each also has a sentence in `warnings`. Additive: absent when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unmanaged: Vec<crate::unmanaged::UnmanagedObject>,
     /// The configuration the plan was made from; set by `hangar plan --out` (the planner
     /// itself does no IO and leaves it `None`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -394,6 +398,42 @@ impl fmt::Display for Address {
     }
 }
 
+/// A group's membership type changing: Entra drops members ("When changing an existing static
+/// group to a dynamic group, all existing members are removed from the group, and then the
+/// membership rule is processed", Microsoft Learn, groups-change-type), or stops following the
+/// rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembershipChange {
+    /// `true`: assigned → dynamic; `false`: dynamic → assigned.
+    pub to_dynamic: bool,
+    /// The group's direct members now (`GET /groups/{id}/members/$count`), when read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub members: Option<u64>,
+}
+
+impl MembershipChange {
+    /// One sentence for the text and Markdown plans.
+    pub fn sentence(&self) -> String {
+        let members = |n: Option<u64>| {
+            n.map_or_else(
+                || "its members (not counted)".to_owned(),
+                |n| hangar_model::plural::count(n as usize, "member", "members"),
+            )
+        };
+        if self.to_dynamic {
+            format!(
+                "membership: assigned → dynamic drops {}: Entra removes every explicit member, then adds the devices the rule matches (destructive)",
+                members(self.members)
+            )
+        } else {
+            format!(
+                "membership: dynamic → assigned: Entra stops evaluating the rule, so no device joins or leaves by rule any more; the group has {} now (destructive)",
+                members(self.members)
+            )
+        }
+    }
+}
+
 /// One step of a plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Action {
@@ -404,7 +444,8 @@ pub struct Action {
     /// Graph id of the live object, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_id: Option<String>,
-    /// Whether the action deletes something (delete, replace, device delete).
+    /// Whether the action deletes something (delete, replace, device delete) or drops a
+    /// group's members (a membership type change).
     pub destructive: bool,
     /// Why the action is planned.
     pub reason: Reason,
@@ -460,6 +501,10 @@ pub enum Op {
         changes: Vec<Change>,
         /// The complete write body.
         body: Body,
+        /// Groups only: the membership type changes (assigned ↔ dynamic), which makes the
+        /// action destructive. Additive: absent otherwise.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        membership: Option<MembershipChange>,
     },
     /// A create-only field changed: the object must be deleted and created again (new id,
     /// assignments re-created by the assignment actions that depend on this one).
@@ -562,6 +607,8 @@ pub enum Reason {
     NotRegistered,
     /// A registered device is in no CSV and inside `prune.only`.
     NotInCsv,
+    /// The document's `renamedFrom:` names the live object: it is renamed in place.
+    Renamed,
 }
 
 impl Reason {
@@ -577,6 +624,7 @@ impl Reason {
             Reason::PriorityOrder => "priorities are set in order so that no two objects share one",
             Reason::NotRegistered => "in a devices CSV, not registered",
             Reason::NotInCsv => "registered, in no devices CSV, and pruning is on for it",
+            Reason::Renamed => "renamed in place (`renamedFrom:`): one update, same object, no gap",
         }
     }
 }

@@ -116,6 +116,10 @@ pub struct Group {
     /// Object ids of the owners (users or service principals).
     #[serde(default)]
     pub owners: Vec<String>,
+    /// Object ids of the direct members of an assigned group (groups or service principals
+    /// added with `members@odata.bind`; the simulator has no users or Entra devices).
+    #[serde(default)]
+    pub members: Vec<String>,
     /// Simulated time from which Intune endpoints can see the group.
     #[serde(default)]
     pub intune_visible_at_ms: i64,
@@ -628,6 +632,7 @@ impl SimState {
                 id: id.clone(),
                 properties,
                 owners: Vec::new(),
+                members: Vec::new(),
                 intune_visible_at_ms: 0,
             },
         );

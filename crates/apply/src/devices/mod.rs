@@ -94,6 +94,7 @@ pub async fn apply<T: DeviceTenant>(
         read: ReadRecord::default(),
         warnings: Vec::new(),
         validation: Vec::new(),
+        unmanaged: Vec::new(),
         configuration: None,
         history: Vec::new(),
     };

@@ -6,7 +6,7 @@ use super::{Codec, Default, Field, FieldInfo, Graph, Type, get};
 use crate::model::{Assignments, DesiredState, Meta, Target};
 use crate::span::Spanned;
 
-/// `kind`, `name`, `id`, `description`, `scopeTags`: the fields of [`Meta`]. A kind's table
+/// `kind`, `name`, `id`, `renamedFrom`, `description`, `scopeTags`: the fields of [`Meta`]. A kind's table
 /// lists which of them it has.
 pub static META: &[Field<Meta>] = &[
     Field {
@@ -53,6 +53,24 @@ pub static META: &[Field<Meta>] = &[
             normalisation: &["common.read-only"],
         },
         get: Some(|meta, _| get::optional(&meta.id, meta.kind_span)),
+    },
+    Field {
+        info: FieldInfo {
+            yaml: "renamedFrom",
+            ty: Type::Text,
+            graph: Graph::Request(
+                "the live object with this name (when none has `name`) is renamed in place: one PATCH of `displayName` (`name` for `DevicePreparationPolicy`)",
+            ),
+            default: Default::Empty {
+                meaning: "no rename",
+                graph: "null",
+                source: "hangar",
+            },
+            label: None,
+            doc: "The object's previous name, like Terraform's `moved`: the plan renames it instead of deleting it and creating a new one (no new id, no gap in coverage). Both names live is a plan error; remove the field once the rename is applied.",
+            normalisation: &[],
+        },
+        get: Some(|meta, _| get::optional(&meta.renamed_from, meta.kind_span)),
     },
     Field {
         info: FieldInfo {

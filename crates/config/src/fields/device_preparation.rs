@@ -14,7 +14,7 @@ const MEMDOCS: &str = "Intune docs, *Create a Windows Autopilot device preparati
 pub static DEVICE_PREPARATION: Table<DevicePreparationPolicy> = Table {
     kind: "DevicePreparationPolicy",
     graph_type: "Settings Catalog `configurationPolicy` (beta) with `platforms: windows10`, `technologies: enrollment`, `templateReference.templateFamily: enrollmentConfiguration`; updated with PUT",
-    meta: &["kind", "name", "id", "description", "scopeTags"],
+    meta: &["kind", "name", "id", "renamedFrom", "description", "scopeTags"],
     fields: &[
         Field {
             info: FieldInfo {

@@ -14,7 +14,7 @@ const fn property(path: &'static str) -> Graph {
 pub static DOMAIN_JOIN: Table<DomainJoinProfile> = Table {
     kind: "DomainJoinProfile",
     graph_type: "`windowsDomainJoinConfiguration` under `deviceManagement/deviceConfigurations` (beta)",
-    meta: &["kind", "name", "id", "description", "scopeTags"],
+    meta: &["kind", "name", "id", "renamedFrom", "description", "scopeTags"],
     fields: &[
         Field {
             info: FieldInfo {

@@ -26,7 +26,7 @@ const fn property(path: &'static str) -> Graph {
 pub static ENROLLMENT_STATUS_PAGE: Table<EnrollmentStatusPage> = Table {
     kind: "EnrollmentStatusPage",
     graph_type: "`windows10EnrollmentCompletionPageConfiguration` under `deviceManagement/deviceEnrollmentConfigurations` (beta)",
-    meta: &["kind", "name", "id", "description", "scopeTags"],
+    meta: &["kind", "name", "id", "renamedFrom", "description", "scopeTags"],
     fields: &[
         Field {
             info: FieldInfo {

@@ -10,8 +10,23 @@ use crate::span::Spanned;
 pub static DEVICE_GROUP: Table<DeviceGroup> = Table {
     kind: "DeviceGroup",
     graph_type: "Entra security `group` (v1.0)",
-    meta: &["kind", "name", "id", "description"],
+    meta: &["kind", "name", "id", "renamedFrom", "description"],
     fields: &[
+        Field {
+            info: FieldInfo {
+                yaml: "external",
+                ty: Type::Bool,
+                graph: Graph::None,
+                default: Default::Value {
+                    yaml: "false",
+                    source: "hangar",
+                },
+                label: None,
+                doc: "`true`: a group hangar matches by name for references (`assign`, `deviceGroup`, `userGroups`) but never creates, changes or prunes: user groups, another team's groups. It takes no `membership` or `owners`; a missing external group is a plan error. `hangar import` writes groups no Autopilot object owns this way.",
+                normalisation: &[],
+            },
+            get: Some(|group, _| group.external.map(|span| Spanned::new(json!(true), span))),
+        },
         Field {
             info: FieldInfo {
                 yaml: "membership",
@@ -21,7 +36,7 @@ pub static DEVICE_GROUP: Table<DeviceGroup> = Table {
                 ),
                 default: Default::Required,
                 label: Some("Membership type"),
-                doc: "How the group gets members: devices with an Autopilot group tag, any Entra device rule (parsed and evaluated by `hangar-membership`), or a static group whose members hangar does not manage.",
+                doc: "How the group gets members: devices with an Autopilot group tag, any Entra device rule (parsed and evaluated by `hangar-membership`), or a static group whose members hangar does not manage. Required unless `external: true`. Changing it between assigned and dynamic is destructive: Entra removes a static group's members when it becomes dynamic; the plan says how many.",
                 normalisation: &[
                     "group.types-set",
                     "group.types-empty",

@@ -35,7 +35,7 @@ pub const JOINS: &[(&str, &str)] = &[
 pub static DEPLOYMENT_PROFILE: Table<DeploymentProfile> = Table {
     kind: "DeploymentProfile",
     graph_type: "`windowsAutopilotDeploymentProfile` (beta; `azureAD…` or `activeDirectory…` by `join`); not in GCC High or DoD",
-    meta: &["kind", "name", "id", "description", "scopeTags"],
+    meta: &["kind", "name", "id", "renamedFrom", "description", "scopeTags"],
     fields: &[
         Field {
             info: FieldInfo {

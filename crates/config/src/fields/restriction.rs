@@ -18,7 +18,7 @@ pub const BUILTIN_WINDOWS: &str = "windowsRestriction";
 pub static ENROLLMENT_RESTRICTION: Table<EnrollmentRestriction> = Table {
     kind: "EnrollmentRestriction",
     graph_type: "`deviceEnrollmentPlatformRestrictionConfiguration` with `platformType: windows` (beta); `name: default` edits the built-in `deviceEnrollmentPlatformRestrictionsConfiguration`'s `windowsRestriction`",
-    meta: &["kind", "name", "id", "description", "scopeTags"],
+    meta: &["kind", "name", "id", "renamedFrom", "description", "scopeTags"],
     fields: &[
         Field {
             info: FieldInfo {

@@ -102,6 +102,16 @@ pub fn name_chunks<'a>(names: &[&'a str]) -> Vec<Vec<&'a str>> {
     chunks
 }
 
+/// `GET /groups/{id}/members/$count` with `ConsistencyLevel: eventual` (an advanced query:
+/// without the header Graph refuses `$count`); the answer is a plain-text number.
+pub fn count_members(ep: &Endpoint, id: &str) -> Result<GraphRequest, Error> {
+    let mut request = req_get(ep, GROUPS.version, format!("{}/members/$count", GROUPS.item(id)))?;
+    request
+        .headers
+        .push(("ConsistencyLevel".to_owned(), "eventual".to_owned()));
+    Ok(request)
+}
+
 /// `GET /groups/{id}`.
 pub fn get(ep: &Endpoint, id: &str) -> Result<GraphRequest, Error> {
     req_get(

@@ -343,6 +343,7 @@ pub fn every_request(ep: &Endpoint) -> Vec<Result<GraphRequest, Error>> {
         groups::update(ep, "g1", &esp()),
         groups::delete(ep, "g1"),
         groups::list_owners(ep, "g1"),
+        groups::count_members(ep, "g1"),
         groups::add_owner(ep, "g1", "sp1"),
         groups::remove_owner(ep, "g1", "sp1"),
         service_principals::find_by_app_id(ep, hangar_model::well_known::INTUNE_PROVISIONING_CLIENT_APP_ID),

@@ -205,7 +205,14 @@ fn diff_lines(md: &mut String, action: &Action) {
                 let _ = writeln!(md, "+ {key}: {value}");
             }
         }
-        Op::Update { changes, .. } => change_lines(md, changes),
+        Op::Update {
+            changes, membership, ..
+        } => {
+            change_lines(md, changes);
+            if let Some(membership) = membership {
+                let _ = writeln!(md, "! {}", membership.sentence());
+            }
+        }
         Op::Replace { changes, lost, .. } => {
             change_lines(md, changes);
             for property in lost {

@@ -165,7 +165,14 @@ fn render_action(out: &mut Out, action: &Action) {
                 out.line(&out.paint(GREEN, &line));
             }
         }
-        Op::Update { changes, .. } => change_lines(out, changes),
+        Op::Update {
+            changes, membership, ..
+        } => {
+            change_lines(out, changes);
+            if let Some(membership) = membership {
+                out.line(&out.paint(RED, &format!("      ! {}", membership.sentence())));
+            }
+        }
         Op::Replace { changes, lost, .. } => {
             change_lines(out, changes);
             for property in lost {

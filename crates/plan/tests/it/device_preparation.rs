@@ -77,7 +77,7 @@ fn a_changed_value_shows_what_both_values_mean() {
         }
     }
     let plan = hangar_plan::plan(&state, &live).unwrap();
-    let Op::Update { changes, body } = &plan.actions[0].op else {
+    let Op::Update { changes, body, .. } = &plan.actions[0].op else {
         panic!("an update: {:#?}", plan.actions)
     };
     assert_eq!(changes.len(), 1, "{changes:#?}");

@@ -119,3 +119,59 @@ fn a_replace_all_assign_keeps_targets_hangar_does_not_write() {
         )
     );
 }
+
+/// An ESP made in the portal on a managed group: a warning, in `unmanaged`, no action, and the
+/// impact counts it on both sides (it wins where its live priority ranks first, as before the
+/// plan), so no device moves.
+#[test]
+fn an_unmanaged_esp_on_a_managed_group_is_counted_on_both_sides() {
+    let state = load("tenant");
+    let mut live = converged(&state);
+    let mut portal = live
+        .objects
+        .iter()
+        .find(|o| o.kind == Kind::EnrollmentStatusPage && o.display_name == "ESP Engineering")
+        .unwrap()
+        .clone();
+    portal.id = "0f0e0d0c-0000-4000-8000-00000000e5b1".into();
+    portal.display_name = "Portal ESP".into();
+    portal
+        .properties
+        .insert("displayName".into(), json!("Portal ESP"));
+    portal.properties.insert("priority".into(), json!(0));
+    live.objects.push(portal);
+
+    let plan = hangar_plan::plan(&state, &live).unwrap();
+    // Ranked first, it pushes the managed ESPs down one place each: priorities only, and
+    // nothing touches the portal's ESP.
+    assert!(
+        plan.actions
+            .iter()
+            .all(|a| matches!(a.op, Op::SetPriority { .. }) && a.address.name != "Portal ESP"),
+        "{:#?}",
+        plan.actions
+    );
+    assert_eq!(plan.unmanaged.len(), 1, "{:#?}", plan.unmanaged);
+    assert_eq!(plan.unmanaged[0].name, "Portal ESP");
+    assert!(!plan.unmanaged[0].groups.is_empty());
+    assert!(
+        plan.warnings.iter().any(|w| w.contains("`Portal ESP`")),
+        "{:#?}",
+        plan.warnings
+    );
+    assert_eq!(plan.impact.moved, 0, "{:#?}", plan.impact.changes);
+    let reached: Vec<_> = plan
+        .impact
+        .tags
+        .iter()
+        .filter(|tag| tag.esps_before.iter().any(|esp| esp == "Portal ESP"))
+        .collect();
+    assert!(
+        !reached.is_empty(),
+        "the portal ESP wins somewhere: {:#?}",
+        plan.impact.tags
+    );
+    for tag in reached {
+        assert_eq!(tag.esps_before, tag.esps_after, "{tag:#?}");
+    }
+}

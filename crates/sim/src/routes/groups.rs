@@ -106,6 +106,7 @@ pub(crate) fn groups(ctx: &mut Ctx<'_>, rest: &[&str]) -> Outcome {
             Ok(Reply::no_content())
         }
         (Method::Get, [id, "owners"]) => list_owners(ctx, id),
+        (Method::Get, [id, "members", "$count"]) => count_members(ctx, id),
         (Method::Post, [id, "owners", "$ref"]) => add_owner(ctx, id),
         (Method::Delete, [id, "owners", owner, "$ref"]) => remove_owner(ctx, id, owner),
         (_, [] | [_] | [_, "owners"] | [_, "owners", "$ref"] | [_, "owners", _, "$ref"]) => {
@@ -417,6 +418,7 @@ fn create_group(ctx: &mut Ctx<'_>) -> Outcome {
         return Err(unique_name_taken());
     }
     let mut owners = Vec::new();
+    let mut members = Vec::new();
     for (annotation, limit) in [("owners@odata.bind", 20), ("members@odata.bind", 20)] {
         if let Some(value) = body.get(annotation) {
             let urls = value
@@ -437,6 +439,8 @@ fn create_group(ctx: &mut Ctx<'_>) -> Outcome {
                 }
                 if annotation.starts_with("owners") && !owners.contains(&id) {
                     owners.push(id);
+                } else if annotation.starts_with("members") && !members.contains(&id) {
+                    members.push(id);
                 }
             }
         }
@@ -451,6 +455,7 @@ fn create_group(ctx: &mut Ctx<'_>) -> Outcome {
         id: id.clone(),
         properties: props,
         owners,
+        members,
         intune_visible_at_ms: visible_at,
     };
     let body = ctx.entity("groups", render_group(&group, ctx));
@@ -534,6 +539,44 @@ fn update_group(ctx: &mut Ctx<'_>, id: &str) -> Outcome {
         }
     }
     Ok(Reply::no_content())
+}
+
+/// `GET /groups/{id}/members/$count`: a plain-text number, and only as an advanced query
+/// (`ConsistencyLevel: eventual`), as Graph answers (group-list-members, "Get only a count of
+/// members"). A dynamic group's members are its rule's devices, which the simulator does not
+/// keep as directory objects: it counts the registered devices whose group tag the rule names.
+fn count_members(ctx: &Ctx<'_>, id: &str) -> Outcome {
+    ctx.no_query_options(&[])?;
+    if !ctx.call.consistency_eventual {
+        return Err(bad(
+            "Count is not currently supported. Send the header 'ConsistencyLevel: eventual'.",
+        ));
+    }
+    let group = ctx
+        .state
+        .groups
+        .get(id)
+        .ok_or_else(|| GraphError::directory_not_found(id))?;
+    let count = match group.properties.get("membershipRule").and_then(Value::as_str) {
+        Some(rule)
+            if group
+                .properties
+                .get("groupTypes")
+                .and_then(Value::as_array)
+                .is_some_and(|types| types.iter().any(|t| t == "DynamicMembership")) =>
+        {
+            ctx.state
+                .devices
+                .values()
+                .filter(|device| {
+                    !device.group_tag.is_empty()
+                        && rule.contains(&format!("[OrderID]:{}\"", device.group_tag))
+                })
+                .count()
+        }
+        _ => group.members.len(),
+    };
+    Ok(Reply::raw(200, count.to_string().into_bytes()).with_header("content-type", "text/plain"))
 }
 
 fn list_owners(ctx: &Ctx<'_>, id: &str) -> Outcome {
