@@ -22,8 +22,8 @@
 //! `external: true` otherwise (user groups, static groups another team fills): matched by name,
 //! never changed (`owned_by_autopilot`).
 //!
-//! Not yet: scope tags and apps by name are another branch's (issue 11 item 3); until the model
-//! has them, scope tags and apps are written as ids.
+//! Scope tags, apps, scripts and assignment filters are written by name; by id where two share
+//! a name (or a name reads as an id), with a note ([`Imported::notes`]).
 
 #![warn(missing_docs)]
 
@@ -755,32 +755,26 @@ fn assignments(ctx: &mut Ctx<'_>, object: &LiveObject) -> Option<Node> {
     if builtin(object) {
         return None;
     }
-    let mut include = BTreeSet::new();
+    // Included targets by name; a filtered one is written `{target, filter, filterMode}`.
+    let mut include: BTreeMap<String, Value> = BTreeMap::new();
     let mut exclude = BTreeSet::new();
     for assignment in object.direct_assignments() {
-        if assignment.filter.is_some() {
-            ctx.notes.insert(format!(
-                "{} `{}`: an assignment has an assignment filter; hangar keeps it but does not write it yet",
-                object.kind,
-                yaml_name(object)
-            ));
-        }
-        match &assignment.target {
-            LiveTarget::Group { group_id } => {
-                if let Some(name) = ctx.group(group_id, object) {
-                    include.insert(name);
-                }
-            }
+        let target = match &assignment.target {
+            LiveTarget::Group { group_id } => ctx.group(group_id, object),
+            LiveTarget::AllDevices => Some("all-devices".to_owned()),
+            LiveTarget::AllUsers => Some("all-users".to_owned()),
             LiveTarget::ExcludeGroup { group_id } => {
                 if let Some(name) = ctx.group(group_id, object) {
+                    if assignment.filter.is_some() {
+                        ctx.notes.insert(format!(
+                            "{} `{}`: the exclusion of `{name}` has an assignment filter, which hangar's YAML does not write (the admin center offers none on exclusions); the plan keeps it",
+                            object.kind,
+                            yaml_name(object)
+                        ));
+                    }
                     exclude.insert(name);
                 }
-            }
-            LiveTarget::AllDevices => {
-                include.insert("all-devices".to_owned());
-            }
-            LiveTarget::AllUsers => {
-                include.insert("all-users".to_owned());
+                None
             }
             LiveTarget::Other { odata_type, .. } => {
                 ctx.notes.insert(format!(
@@ -788,15 +782,47 @@ fn assignments(ctx: &mut Ctx<'_>, object: &LiveObject) -> Option<Node> {
                     object.kind,
                     yaml_name(object)
                 ));
+                None
             }
-        }
+        };
+        let Some(target) = target else { continue };
+        let entry = match &assignment.filter {
+            None => Value::String(target.clone()),
+            Some(filter) => match filter_name(ctx.live, &filter.id) {
+                Some(written) => {
+                    let name = written.unwrap_or_else(|id| {
+                        ctx.notes.insert(format!(
+                            "{} `{}`: the assignment filter of `{target}` shares its name with another filter; pinned by id `{id}`",
+                            object.kind,
+                            yaml_name(object)
+                        ));
+                        id
+                    });
+                    let mut entry = serde_json::Map::new();
+                    entry.insert("target".into(), Value::String(target.clone()));
+                    entry.insert("filter".into(), Value::String(name.to_owned()));
+                    // `include` is what an omitted `filterMode` means.
+                    if filter.mode == hangar_model::FilterMode::Exclude {
+                        entry.insert("filterMode".into(), Value::String(filter.mode.name().to_owned()));
+                    }
+                    Value::Object(entry)
+                }
+                None => {
+                    ctx.notes.insert(format!(
+                        "{} `{}`: the assignment to `{target}` has an assignment filter (id `{}`) the tenant's filter list does not hold; it is left out, so the plan shows it removed",
+                        object.kind,
+                        yaml_name(object),
+                        filter.id
+                    ));
+                    Value::String(target.clone())
+                }
+            },
+        };
+        include.insert(target, entry);
     }
     let mut entries = Vec::new();
     if !include.is_empty() {
-        entries.push((
-            "include".to_owned(),
-            Node::List(include.into_iter().map(Value::String).collect()),
-        ));
+        entries.push(("include".to_owned(), Node::List(include.into_values().collect())));
     }
     if !exclude.is_empty() {
         entries.push((
@@ -808,6 +834,16 @@ fn assignments(ctx: &mut Ctx<'_>, object: &LiveObject) -> Option<Node> {
 }
 
 /// The group tag of a group whose rule is exactly one group-tag test, however spelled.
+/// How YAML names the assignment filter `id`: its `displayName` when the tenant has exactly one
+/// filter of that name and the name does not read as an id; else its id (a pin, `Err`, so the
+/// caller can say why). `None` when the filter is not in the tenant's list.
+fn filter_name<'a>(live: &'a LiveState, id: &str) -> Option<Result<&'a str, &'a str>> {
+    let filter = live.filter_by_id(id)?;
+    let name = filter.display_name.as_str();
+    let unique = live.filters_named(name).count() == 1 && !ReferenceKind::App.is_id(name);
+    Some(if unique { Ok(name) } else { Err(filter.id.as_str()) })
+}
+
 fn group_tag_of(group: &LiveObject) -> Option<String> {
     let rule = group.property("membershipRule")?.as_str()?;
     let dynamic = group

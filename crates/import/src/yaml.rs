@@ -113,10 +113,20 @@ fn write_entries(out: &mut String, entries: &[(String, Node)], indent: usize) {
     }
 }
 
-/// A scalar as YAML.
+/// A scalar as YAML; an object as a flow map (`{target: X, filter: Y}`, `target` first, then
+/// the other keys in order), as an assignment entry with a filter is written.
 pub fn scalar(value: &Value) -> String {
     match value {
         Value::String(text) => string(text),
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort_by_key(|key| (key.as_str() != "target", key.as_str()));
+            let entries: Vec<String> = keys
+                .into_iter()
+                .map(|key| format!("{}: {}", flow_string(key), flow_scalar(&map[key.as_str()])))
+                .collect();
+            format!("{{{}}}", entries.join(", "))
+        }
         Value::Null => "null".to_owned(),
         other => other.to_string(),
     }
@@ -128,6 +138,23 @@ pub fn string(text: &str) -> String {
         text.to_owned()
     } else {
         quoted(text)
+    }
+}
+
+/// A scalar inside a flow map: `,`, `[`, `]`, `{` and `}` end a plain scalar there, so a
+/// string holding one is quoted.
+fn flow_scalar(value: &Value) -> String {
+    match value {
+        Value::String(text) => flow_string(text),
+        other => scalar(other),
+    }
+}
+
+fn flow_string(text: &str) -> String {
+    if text.contains([',', '[', ']', '{', '}']) {
+        quoted(text)
+    } else {
+        string(text)
     }
 }
 
@@ -231,6 +258,28 @@ mod tests {
         ] {
             assert_eq!(string(text), text);
         }
+    }
+
+    /// An assignment with a filter is a flow map in a list; names holding flow indicators are
+    /// quoted so the map reads back as written.
+    #[test]
+    fn a_filtered_assignment_is_a_flow_map_that_reads_back() {
+        let entry =
+            serde_json::json!({"filter": "Kiosks, {EU}", "filterMode": "exclude", "target": "Sales [EU]"});
+        let text = scalar(&entry);
+        assert_eq!(
+            text,
+            r#"{target: "Sales [EU]", filter: "Kiosks, {EU}", filterMode: exclude}"#
+        );
+        let mut document = Document::default();
+        document.set(
+            "assign.include",
+            Node::List(vec![entry.clone(), Value::from("G")]),
+        );
+        let yaml = file("s.json", &[], &[document]);
+        let read: serde_json::Value = serde_saphyr::from_str(&yaml).unwrap_or_else(|e| panic!("{e}\n{yaml}"));
+        assert_eq!(read["assign"]["include"][0], entry, "{yaml}");
+        assert_eq!(read["assign"]["include"][1], "G");
     }
 
     #[test]

@@ -183,6 +183,13 @@ fn spec() -> impl Strategy<Value = Spec> {
         )
 }
 
+/// Assignment filter ids the generated profiles use.
+const FILTERS: [&str; 3] = [
+    "ffffffff-0000-4000-8000-000000000001",
+    "ffffffff-0000-4000-8000-000000000002",
+    "ffffffff-0000-4000-8000-000000000003",
+];
+
 fn object(kind: Kind, id: &str, properties: Value) -> LiveObject {
     let properties = properties.as_object().cloned().unwrap();
     let name = properties
@@ -214,6 +221,23 @@ fn assignment(group_id: &str, exclude: bool) -> hangar_model::LiveAssignment {
 fn tenant(spec: &Spec) -> LiveState {
     let mut live = LiveState::default();
     live.complete.extend(Kind::ALL);
+    // Assignment filters: one whose name YAML must quote in a flow map, one plain, and two that
+    // share a name (import cannot name them, says so, and the plan keeps the filter).
+    live.assignment_filters = Some(
+        [
+            (FILTERS[0], "Surface, {laptops}"),
+            (FILTERS[1], "Kiosks"),
+            (FILTERS[2], "Twin"),
+            ("ffffffff-0000-4000-8000-000000000004", "Twin"),
+        ]
+        .into_iter()
+        .map(|(id, name)| hangar_model::AssignmentFilter {
+            id: id.into(),
+            display_name: name.into(),
+            platform: Some("windows10AndLater".into()),
+        })
+        .collect(),
+    );
     // What the configuration refers to by name: scope tags and apps, two of each sharing a name
     // (import writes those by id and says so), names that need quoting, apps of several types.
     let referenced = |id: String, name: &str, odata_type: Option<&str>| hangar_model::Referenced {
@@ -306,6 +330,17 @@ fn tenant(spec: &Spec) -> LiveState {
                 .map(|g| assignment(&group(g), true)),
         );
         assignments.dedup_by(|a, b| a.raw == b.raw);
+        // The first included target of every profile but each fourth carries a filter, in
+        // either mode.
+        if let Some(first) = assignments.first_mut().filter(|_| !include.is_empty())
+            && index % 4 != 3
+        {
+            let mut raw = first.raw.clone();
+            raw["target"]["deviceAndAppManagementAssignmentFilterId"] = json!(FILTERS[index % 4]);
+            raw["target"]["deviceAndAppManagementAssignmentFilterType"] =
+                json!(if index % 2 == 0 { "include" } else { "exclude" });
+            *first = raw.into();
+        }
         profile.assignments = Some(assignments);
         live.objects.push(profile);
     }
@@ -469,6 +504,30 @@ fn check(spec: &Spec, cloud: Cloud) -> Result<(), TestCaseError> {
         !plan.has_changes(),
         "{}\n{}",
         hangar_plan::render::json::render(&plan),
+        files()
+    );
+    // Filters with a name of their own are written by name; a shared name is pinned by id.
+    let profiles = imported
+        .files
+        .get("profiles.yaml")
+        .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+        .unwrap_or_default();
+    let uses = |id: &str| {
+        live.objects_of(Kind::DeploymentProfile)
+            .flat_map(|p| p.direct_assignments())
+            .any(|a| a.filter.as_ref().is_some_and(|f| f.id == id))
+    };
+    for (id, written) in [
+        (FILTERS[0], r#"filter: "Surface, {laptops}""#),
+        (FILTERS[1], "filter: Kiosks"),
+    ] {
+        prop_assert_eq!(uses(id), profiles.contains(written), "{}\n{}", written, files());
+    }
+    prop_assert!(!profiles.contains("Twin"), "{}", files());
+    prop_assert_eq!(
+        uses(FILTERS[2]),
+        profiles.contains(&format!("filter: {}", FILTERS[2])),
+        "{}",
         files()
     );
     Ok(())

@@ -136,7 +136,7 @@ pub enum Error {
     },
     /// `filter:` names several assignment filters.
     #[error(
-        "{} assignment filters are named `{name}` in the tenant ({}); rename all but one in the admin center",
+        "{} assignment filters are named `{name}` in the tenant ({}); rename all but one in the admin center, or write the id of the one you mean (`filter: <id>`)",
         ids.len(), ids.iter().map(|id| format!("`{id}`")).collect::<Vec<_>>().join(", ")
     )]
     FilterAmbiguous {

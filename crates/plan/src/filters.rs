@@ -4,7 +4,7 @@
 //! would refuse.
 
 use hangar_config::{DesiredState, IncludeFilter};
-use hangar_model::LiveState;
+use hangar_model::{AssignmentFilter, LiveState, ReferenceKind};
 
 use crate::{Error, FilterRef};
 
@@ -21,7 +21,7 @@ pub(crate) fn check(desired: &DesiredState, live: &LiveState) -> Result<(), Vec<
                 });
                 continue;
             }
-            let ids: Vec<String> = live.filters_named(name).map(|f| f.id.clone()).collect();
+            let ids: Vec<String> = named(live, name).map(|f| f.id.clone()).collect();
             match ids.len() {
                 1 => {}
                 0 => {
@@ -51,16 +51,23 @@ pub(crate) fn check(desired: &DesiredState, live: &LiveState) -> Result<(), Vec<
     if errors.is_empty() { Ok(()) } else { Err(errors) }
 }
 
+/// The tenant's filters a `filter:` value names: by `displayName`, or by id when it is written
+/// as a GUID (the pin `hangar import` writes when two filters share a name).
+fn named<'a>(live: &'a LiveState, name: &'a str) -> Box<dyn Iterator<Item = &'a AssignmentFilter> + 'a> {
+    if ReferenceKind::App.is_id(name) {
+        Box::new(live.filter_by_id(name).into_iter())
+    } else {
+        Box::new(live.filters_named(name))
+    }
+}
+
 /// The filter a checked `filter:` names.
 pub(crate) fn resolve(live: &LiveState, filter: &IncludeFilter) -> FilterRef {
-    let id = live
-        .filters_named(&filter.name.value)
-        .next()
-        .map(|f| f.id.clone())
-        .unwrap_or_default();
+    let found = named(live, &filter.name.value).next();
     FilterRef {
-        name: filter.name.value.clone(),
-        id,
+        // A pin by id is shown by the filter's name, as the admin center shows it.
+        name: found.map_or_else(|| filter.name.value.clone(), |f| f.display_name.clone()),
+        id: found.map(|f| f.id.clone()).unwrap_or_default(),
         mode: filter.mode.value,
     }
 }
