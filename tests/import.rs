@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Output;
 
 use common::portal::Portal;
-use common::{stderr, stdout};
+use common::{assert_code, stderr};
 use hangar_sim::{DeviceSeed, RequestRecord, Sim, SimCloud, SimConfig};
 use serde_json::json;
 
@@ -40,17 +40,6 @@ fn hangar(args: &[&str]) -> Output {
         .env("AZURE_CLIENT_SECRET", "e2e-secret")
         .output()
         .expect("hangar runs")
-}
-
-#[track_caller]
-fn assert_code(output: &Output, expected: i32) {
-    assert_eq!(
-        output.status.code(),
-        Some(expected),
-        "stdout:\n{}\nstderr:\n{}",
-        stdout(output),
-        stderr(output)
-    );
 }
 
 fn is_graph_write(record: &RequestRecord) -> bool {

@@ -4,11 +4,10 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Output;
 
 use common::portal::Portal;
-use common::{stderr, stdout};
+use common::{assert_code, stderr, stdout, write_files as write};
 use hangar_sim::{Sim, SimConfig};
 use serde_json::json;
 
@@ -24,24 +23,6 @@ fn hangar(args: &[&str]) -> Output {
         .env("AZURE_CLIENT_SECRET", "e2e-secret")
         .output()
         .expect("hangar runs")
-}
-
-#[track_caller]
-fn assert_code(output: &Output, expected: i32) {
-    assert_eq!(
-        output.status.code(),
-        Some(expected),
-        "stdout:\n{}\nstderr:\n{}",
-        stdout(output),
-        stderr(output)
-    );
-}
-
-fn write(dir: &Path, files: &[(&str, &str)]) {
-    std::fs::create_dir_all(dir).unwrap();
-    for (name, text) in files {
-        std::fs::write(dir.join(name), text).unwrap();
-    }
 }
 
 const TENANT: &str =

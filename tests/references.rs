@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::Output;
 
 use common::portal::Portal;
-use common::{stderr, stdout};
+use common::{assert_code, stderr, stdout};
 use hangar_sim::{Sim, SimCloud, SimConfig, SimState};
 use serde_json::{Value, json};
 
@@ -42,17 +42,6 @@ fn hangar(args: &[&str]) -> Output {
         .env("AZURE_CLIENT_SECRET", "e2e-secret")
         .output()
         .expect("hangar runs")
-}
-
-#[track_caller]
-fn assert_code(output: &Output, expected: i32) {
-    assert_eq!(
-        output.status.code(),
-        Some(expected),
-        "stdout:\n{}\nstderr:\n{}",
-        stdout(output),
-        stderr(output)
-    );
 }
 
 /// What one tenant holds, as (name, id, type).

@@ -159,3 +159,23 @@ pub fn without_the_lock(mut writes: Vec<hangar_sim::RequestRecord>) -> Vec<hanga
     writes.remove(0);
     writes
 }
+
+/// Asserts `output` exited with `expected`, printing both streams when not.
+#[track_caller]
+pub fn assert_code(output: &Output, expected: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(expected),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(output),
+        stderr(output)
+    );
+}
+
+/// Writes `files` (name, text) into `dir`, creating it.
+pub fn write_files(dir: &Path, files: &[(&str, &str)]) {
+    std::fs::create_dir_all(dir).unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+}
