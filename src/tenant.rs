@@ -346,8 +346,7 @@ pub fn read_scope(desired: &DesiredState) -> ReadScope {
             whole_groups |= pattern.kind == Kind::DeviceGroup;
         }
     }
-    let owners =
-        !desired.device_preparation.is_empty() || desired.groups.iter().any(|group| !group.owners.is_empty());
+    let owners = desired.reads_owners();
     ReadScope {
         kinds,
         groups: if whole_groups {

@@ -176,6 +176,13 @@ impl DesiredState {
                 .any(|dpp| !dpp.allowed_apps.is_empty())
     }
 
+    /// Whether a group has owners or a Device Preparation policy exists: group owners and the
+    /// Intune Provisioning Client service principal are then read (`hangar plan`), which needs
+    /// `Application.Read.All` (`hangar doctor` checks it on the same test).
+    pub fn reads_owners(&self) -> bool {
+        !self.device_preparation.is_empty() || self.groups.iter().any(|group| !group.owners.is_empty())
+    }
+
     /// Whether any Device Preparation policy allows scripts.
     pub fn references_scripts(&self) -> bool {
         self.device_preparation

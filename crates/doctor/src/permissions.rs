@@ -76,10 +76,7 @@ impl Condition {
     /// what it reads.
     pub fn holds(self, config: &hangar_config::DesiredState) -> bool {
         match self {
-            Condition::OwnersOrDevicePreparation => {
-                !config.device_preparation.is_empty()
-                    || config.groups.iter().any(|group| !group.owners.is_empty())
-            }
+            Condition::OwnersOrDevicePreparation => config.reads_owners(),
             Condition::AppsReferenced => config.references_apps(),
         }
     }
